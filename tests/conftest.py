@@ -1,0 +1,73 @@
+"""Shared fixtures: the seed registry built once per session, a CLI runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from youcheng import Registry, config
+from youcheng.model import Anomaly, RawPartnership
+from youcheng.sources import read_page
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", help="run tests marked slow (make soak)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with make soak")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the user's real registry: point the default at a temp dir."""
+    monkeypatch.setenv("YOUCHENG_DB", str(tmp_path_factory.mktemp("home") / "registry.db"))
+
+
+@pytest.fixture(scope="session")
+def seed_items() -> list[RawPartnership | Anomaly]:
+    return list(read_page(config.seed_path()))
+
+
+@pytest.fixture(scope="session")
+def seed_records(seed_items: list[RawPartnership | Anomaly]) -> list[RawPartnership]:
+    return [i for i in seed_items if isinstance(i, RawPartnership)]
+
+
+@pytest.fixture(scope="session")
+def seed_anomalies(seed_items: list[RawPartnership | Anomaly]) -> list[Anomaly]:
+    return [i for i in seed_items if isinstance(i, Anomaly)]
+
+
+@pytest.fixture(scope="session")
+def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("seed") / "seed.db"
+    Registry.build(None, db)
+    return db
+
+
+@pytest.fixture()
+def registry(seed_db: Path) -> Iterator[Registry]:
+    with Registry.open(seed_db) as reg:
+        yield reg
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_page(tmp_path: Path, text: str, name: str = "page.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,125 @@
+"""CLI: exit codes, exact messages, and that output matches the library."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from youcheng import __version__
+from youcheng.cli import app
+
+from .conftest import write_page
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert (result.exit_code, result.output) == (0, f"youcheng {__version__}\n")
+
+
+def test_build_default_seed(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", "--db", str(tmp_path / "r.db")])
+    assert result.exit_code == 0
+    assert "352 partnerships" in result.output and "10 anomalies" in result.output
+
+
+def test_build_not_a_page_exits_2_with_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    page = write_page(tmp_path, "hello\nworld\n", name="notes.txt")
+    result = runner.invoke(app, ["build", str(page), "--db", str(tmp_path / "r.db")])
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: notes.txt: not a sister-city list page: no HTML or pipe table "
+                             "found (expected '## ' sections holding tables of partners)\n")
+    assert not (tmp_path / "r.db").exists()
+
+
+def test_build_missing_file_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(tmp_path / "nope.md"), "--db", str(tmp_path / "r.db")])
+    assert result.exit_code == 2 and result.stderr.startswith("Error: cannot read")
+
+
+def test_partners_json_has_export_fields(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["partners", "洛陽市", "--format", "json", "--db", str(seed_db)])
+    assert result.exit_code == 0
+    records = json.loads(result.stdout)
+    assert [r["partner_name"] for r in records] == ["岡山市", "圖爾", "普洛夫迪夫", "拉克羅斯", "陶裏亞蒂"]
+    first = records[0]
+    assert {k: first[k] for k in ("source", "line", "section", "cn_name", "country_text", "country",
+                                  "date", "date_precision", "note", "partner_link")} == {
+        "source": "中华人民共和国友好城市列表.md", "line": 534, "section": "河南", "cn_name": "洛陽市",
+        "country_text": "日本", "country": "JP", "date": "1981-04-06", "date_precision": "day",
+        "note": None, "partner_link": "岡山市"}
+
+
+def test_partners_table_lists_partners(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["partners", "洛阳市", "--db", str(seed_db)])
+    assert result.exit_code == 0 and "岡山市" in result.stdout and "1981-04-06" in result.stdout
+
+
+def test_partners_unknown_place_exits_1(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["partners", "不存在市", "--db", str(seed_db)])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: no place is called '不存在市'; try 'youcheng search 不存在市'\n"
+
+
+def test_partners_missing_registry_exits_1(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["partners", "洛陽市", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1 and "run 'youcheng build'" in result.stderr
+
+
+def test_search_prints_places(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["search", "武汉", "--db", str(seed_db)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].split("\t")[:3] == ["武漢市", "CN", "11 partnership(s)"]
+
+
+def test_search_nothing_found_exits_1(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["search", "zzzz", "--db", str(seed_db)])
+    assert result.exit_code == 1 and result.stderr == "no place name contains 'zzzz'\n"
+
+
+def test_stats_by_year(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["stats", "--by", "year", "--db", str(seed_db)])
+    assert result.exit_code == 0 and result.stdout.splitlines()[0] == "1973\t1"
+
+
+def test_stats_bad_dimension_exits_2(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["stats", "--by", "colour", "--db", str(seed_db)])
+    assert result.exit_code == 2
+
+
+def test_export_jsonl_to_stdout(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["export", "--format", "jsonl", "--db", str(seed_db)])
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and len(lines) == 352
+    assert json.loads(lines[0])["partner_name"] == "東京"
+
+
+def test_export_csv_with_bom_to_file(runner: CliRunner, seed_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["export", "--format", "csv", "--bom", "-o", str(out), "--db", str(seed_db)])
+    assert result.exit_code == 0 and result.stderr == f"wrote 352 records to {out}\n"
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == 352 and rows[0]["cn_name"] == "北京市" and rows[0]["date"] == "1979-03-14"
+
+
+def test_check_lists_anomalies_with_lines(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["check", "--db", str(seed_db)])
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0
+    assert lines[0].startswith("352 partnerships") and lines[0].endswith("10 anomalies")
+    assert lines[1] == ("中华人民共和国友好城市列表.md:657\twarning\tno_partner_place\t"
+                        "row names a country (澳大利亞) but no place")
+
+
+def test_every_command_has_help(runner: CliRunner) -> None:
+    commands = [c.name or c.callback.__name__ for c in app.registered_commands]  # type: ignore[union-attr]
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in commands:
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0 and "--db" in result.stdout, name
+        assert f"youcheng {name}" in readme, f"README does not show 'youcheng {name}'"

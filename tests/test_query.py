@@ -1,0 +1,68 @@
+"""The read layer shared by the CLI and the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from youcheng import NotFound, Registry, UsageError
+from youcheng.query import Filters, select_records
+
+
+def test_partners_of_chinese_place(registry: Registry) -> None:
+    records = registry.partners("洛陽市")
+    assert [(r.partner_name, r.country, r.date) for r in records] == [
+        ("岡山市", "JP", "1981-04-06"), ("圖爾", "FR", "1982-12-12"), ("普洛夫迪夫", "BG", "1994-08-01"),
+        ("拉克羅斯", "US", "1997-10-21"), ("陶裏亞蒂", "RU", "2000-04-25")]
+
+
+def test_partners_of_accepts_other_script(registry: Registry) -> None:
+    assert [r.id for r in registry.partners("洛阳市")] == [r.id for r in registry.partners("洛陽市")]
+
+
+def test_partners_of_foreign_place_gives_chinese_side(registry: Registry) -> None:
+    assert sorted(r.cn_name for r in registry.partners("比什凱克")) == ["烏魯木齊市", "銀川市"]
+
+
+def test_partners_of_unknown_place_raises(registry: Registry) -> None:
+    with pytest.raises(NotFound, match="youcheng search"):
+        registry.partners("不存在市")
+
+
+def test_search_two_character_chinese(registry: Registry) -> None:
+    hits = registry.search("武汉")
+    assert hits[0].name == "武漢市" and hits[0].partnerships == 11
+
+
+def test_search_single_character_and_case(registry: Registry) -> None:
+    assert "東京" in [h.name for h in registry.search("东", limit=100)]
+
+
+def test_search_empty_text_is_usage_error(registry: Registry) -> None:
+    with pytest.raises(UsageError):
+        registry.search("  ")
+
+
+def test_stats_by_country_year_province(registry: Registry) -> None:
+    by_country = {row.key: row.count for row in registry.stats("country")}
+    assert by_country["JP"] == 38 and sum(by_country.values()) == 352
+    years = [row.key for row in registry.stats("year") if row.key]
+    assert years == sorted(years) and years[0] == "1973"
+    assert {row.key: row.count for row in registry.stats("province")}["河南"] == 52
+
+
+def test_stats_rejects_unknown_dimension(registry: Registry) -> None:
+    with pytest.raises(UsageError, match="cannot group by"):
+        registry.stats("colour")
+
+
+def test_select_records_filters_combine(registry: Registry) -> None:
+    total, page = select_records(registry.conn, Filters(country="jp", year_from=1990, year_to=1999),
+                                 limit=5)
+    assert total == 16 and len(page) == 5
+    assert all(r.country == "JP" and r.date and "1990" <= r.date[:4] <= "1999" for r in page)
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(-1, 0), (10**9, 0), (5, -3)])
+def test_select_records_rejects_bad_paging(registry: Registry, limit: int, offset: int) -> None:
+    with pytest.raises(UsageError):
+        select_records(registry.conn, Filters(), limit=limit, offset=offset)

@@ -1,0 +1,87 @@
+"""Builds: stable ids, atomic replacement, read-only access."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from youcheng import Registry, SourceError, StoreError
+from youcheng.store import connect_readonly
+
+from .conftest import write_page
+
+
+def _ids(db: Path) -> list[str]:
+    with Registry.open(db) as reg:
+        return [r.id for r in reg.records()]
+
+
+def test_build_twice_gives_same_ids(tmp_path: Path) -> None:
+    Registry.build(None, tmp_path / "a.db")
+    Registry.build(None, tmp_path / "b.db")
+    first, second = _ids(tmp_path / "a.db"), _ids(tmp_path / "b.db")
+    assert first == second
+    assert len(set(first)) == len(first) == 352
+
+
+def test_build_ids_survive_line_shifts(tmp_path: Path, seed_db: Path) -> None:
+    from youcheng import config
+
+    text = config.seed_path().read_text(encoding="utf-8")
+    shifted = write_page(tmp_path, "\n\n\n" + text, name=config.seed_path().name)
+    Registry.build([shifted], tmp_path / "shifted.db")
+    assert sorted(_ids(tmp_path / "shifted.db")) == sorted(_ids(seed_db))
+
+
+def test_build_failure_leaves_previous_registry(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    Registry.build(None, db)
+    before = db.read_bytes()
+    bad = write_page(tmp_path, "no tables here\n")
+    with pytest.raises(SourceError):
+        Registry.build([bad], db)
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".building")] == []
+
+
+def test_build_rejects_two_pages_with_one_name(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = write_page(tmp_path / "a", "x")
+    two = write_page(tmp_path / "b", "x")
+    with pytest.raises(SourceError, match="share the file name"):
+        Registry.build([one, two], tmp_path / "r.db")
+
+
+def test_build_records_source_checksum(registry: Registry) -> None:
+    [source] = registry.summary()["sources"]  # type: ignore[misc]
+    assert source["name"] == "中华人民共和国友好城市列表.md"
+    assert source["lines"] == 840 and len(source["sha256"]) == 64
+
+
+def test_connect_readonly_refuses_writes(seed_db: Path) -> None:
+    conn = connect_readonly(seed_db)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        conn.execute("DELETE FROM partnerships")
+
+
+def test_connect_readonly_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="run 'youcheng build'"):
+        connect_readonly(tmp_path / "none.db")
+
+
+def test_connect_readonly_rejects_non_registry(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError, match="not a youcheng registry"):
+        connect_readonly(junk)
+
+
+def test_registry_open_builds_default_from_seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "fresh" / "registry.db"
+    monkeypatch.setenv("YOUCHENG_DB", str(db))
+    with Registry.open() as reg:
+        assert [r.partner_name for r in reg.partners("洛陽市")][:2] == ["岡山市", "圖爾"]
+    assert db.is_file()

@@ -1,0 +1,222 @@
+"""Command line: parse arguments, call the library, print. No logic lives here.
+
+Exit codes: 0 success; 1 a data problem (no such place, missing registry);
+2 a usage problem (bad option, a file that is not a readable page).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from youcheng import __version__
+from youcheng.errors import SourceError, UsageError, YouchengError
+
+if TYPE_CHECKING:
+    from youcheng.build import BuildProgress
+
+app = typer.Typer(
+    name="youcheng",
+    help="友城 youcheng: the PRC's sister-city relationships as a queryable registry.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    Optional[Path],
+    typer.Option("--db", help="Registry file (default: $YOUCHENG_DB or the user data directory).",
+                 show_default=False),
+]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class StatsBy(str, Enum):
+    country = "country"
+    year = "year"
+    province = "province"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"youcheng {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """友城 youcheng: the PRC's sister-city relationships as a queryable registry."""
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn library errors into one line on stderr and the documented exit code."""
+    try:
+        yield
+    except (SourceError, UsageError) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except YouchengError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _open(db: Path | None):  # type: ignore[no-untyped-def]
+    from youcheng.registry import Registry
+
+    return Registry.open(db)
+
+
+@app.command()
+def build(
+    pages: Annotated[Optional[list[Path]], typer.Argument(
+        help="Pages to read (default: the embedded seed page).", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Build the registry from pages, replacing the old one atomically."""
+    from youcheng.registry import Registry
+
+    with _errors(), _progress(pages or []) as progress:
+        report = Registry.build(pages, db, progress)
+    anomalies = sum(report.anomalies.values())
+    typer.echo(f"built {report.db}: {report.partnerships} partnerships, {report.places} places "
+               f"from {len(report.sources)} page(s); {anomalies} anomalies (see 'youcheng check')")
+
+
+_LONG_INPUT_BYTES = 4 * 1024 * 1024
+
+
+@contextmanager
+def _progress(pages: list[Path]) -> Iterator[BuildProgress | None]:
+    total = sum(p.stat().st_size for p in pages if p.is_file())
+    if total < _LONG_INPUT_BYTES:
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), transient=True) as bar:
+        tasks: dict[str, object] = {}
+
+        def update(name: str, done: int, size: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=size)
+            bar.update(tasks[name], completed=done)  # type: ignore[arg-type]
+
+        yield update
+
+
+@app.command()
+def partners(
+    name: Annotated[str, typer.Argument(help="A place name in any script, e.g. 洛陽市 or 洛阳市.")],
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] =
+        OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """List a place's partners: a Chinese place's foreign partners, or a foreign place's Chinese ones."""
+    with _errors():
+        with _open(db) as reg:
+            records = reg.partners(name)
+    if format is OutputFormat.json:
+        from youcheng.export import record_dict
+
+        typer.echo(json.dumps([record_dict(r) for r in records], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{name}: {len(records)} partnership(s)")
+    for column in ("中方 Chinese place", "伙伴 Partner", "国家", "日期 Date", "备注 Note", "行 Line"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(r.cn_name, r.partner_name or "—", r.country or r.country_text or "",
+                      r.date or "", r.note or "", str(r.line))
+    Console().print(table)
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Part of a name, any script; two characters are enough.")],
+    limit: Annotated[int, typer.Option(help="Most results to show.", min=1, max=1000)] = 20,
+    db: DbOption = None,
+) -> None:
+    """Find places whose names contain TEXT."""
+    with _errors():
+        with _open(db) as reg:
+            hits = reg.search(text, limit)
+    if not hits:
+        typer.echo(f"no place name contains {text!r}", err=True)
+        raise typer.Exit(1)
+    for hit in hits:
+        side = "CN" if hit.side == "cn" else (hit.country or "??")
+        typer.echo(f"{hit.name}\t{side}\t{hit.partnerships} partnership(s)\t{hit.id}")
+
+
+@app.command()
+def stats(
+    by: Annotated[StatsBy, typer.Option("--by", help="Group relationships by this.")] = StatsBy.country,
+    db: DbOption = None,
+) -> None:
+    """Count relationships by country, year or province."""
+    with _errors():
+        with _open(db) as reg:
+            rows = reg.stats(by.value)
+    for row in rows:
+        key = row.key if row.key is not None else "(unknown)"
+        label = f" {row.label}" if row.label and row.label != row.key else ""
+        typer.echo(f"{key}{label}\t{row.count}")
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] =
+        ExportFormat.jsonl,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o",
+                                                   help="File to write (default: standard output).")] = None,
+    bom: Annotated[bool, typer.Option("--bom", help="Start CSV with a UTF-8 BOM (for Excel).")] = False,
+    db: DbOption = None,
+) -> None:
+    """Write every relationship as JSON Lines or CSV."""
+    with _errors():
+        with _open(db) as reg:
+            if output is None:
+                sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
+                reg.export(sys.stdout, format.value, bom=bom)
+                return
+            tmp = output.with_name(f".{output.name}.partial")
+            with tmp.open("w", encoding="utf-8", newline="") as out:
+                count = reg.export(out, format.value, bom=bom)
+            tmp.replace(output)
+    typer.echo(f"wrote {count} records to {output}", err=True)
+
+
+@app.command()
+def check(db: DbOption = None) -> None:
+    """Report what the build could not read (or only partly), with source and line."""
+    with _errors():
+        with _open(db) as reg:
+            summary = reg.summary()
+            anomalies = reg.anomalies()
+    typer.echo(f"{summary['partnerships']} partnerships, {summary['places']} places, "
+               f"{summary['countries']} countries, {len(anomalies)} anomalies")
+    for a in anomalies:
+        typer.echo(f"{a.source}:{a.line}\t{a.severity}\t{a.kind}\t{a.message}")

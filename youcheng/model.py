@@ -1,0 +1,194 @@
+"""Records that travel between the stages: parse -> resolve -> store -> query.
+
+They are frozen dataclasses so a stage cannot change what an earlier one saw;
+a later stage makes a new record with ``dataclasses.replace``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+DatePrecision = Literal["day", "month", "year"]
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A wiki link as the page shows it (``text``) and where it points (``target``)."""
+
+    text: str
+    target: str
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date at the precision the source gives: ``1979-03-14``, ``2013-12`` or ``1986``."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> DatePrecision:
+        if self.day is not None:
+            return "day"
+        if self.month is not None:
+            return "month"
+        return "year"
+
+    def iso(self) -> str:
+        """ISO 8601 at the date's own precision, never padded with invented parts."""
+        if self.month is None:
+            return f"{self.year:04d}"
+        if self.day is None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+
+@dataclass(frozen=True)
+class RawPartnership:
+    """One relationship exactly as a source page states it, before resolution.
+
+    ``line`` is 1-based and points at the partner (the partner's ``<td>`` in HTML
+    tables, the row in pipe tables) so a reader can check the record by eye.
+    """
+
+    source: str
+    line: int
+    section: str
+    cn_name: str
+    cn_links: tuple[Link, ...]
+    partner_name: str | None
+    partner_links: tuple[Link, ...]
+    country_text: str | None
+    country_link: str | None
+    date: PartialDate | None
+    date_text: str | None
+    note: str | None
+    cn_line: int
+
+    @property
+    def cn_link(self) -> str | None:
+        """Target of the most specific Chinese-side link (the last one)."""
+        return self.cn_links[-1].target if self.cn_links else None
+
+    @property
+    def partner_link(self) -> str | None:
+        """Target of the most specific partner link (``新宿區`` in 東京都新宿區)."""
+        return self.partner_links[-1].target if self.partner_links else None
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """A row or line that was skipped or only partly understood, with where it is."""
+
+    source: str
+    line: int
+    kind: str
+    severity: Severity
+    message: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Partnership:
+    """A stored relationship: the raw facts plus identity and resolved fields.
+
+    ``extra`` holds fields added by the resolution stage; the export writes them
+    as columns after the core fields.
+    """
+
+    id: str
+    raw: RawPartnership
+    country: str | None
+    cn_place_id: str
+    partner_place_id: str | None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A page that went into a build: its name, checksum and size."""
+
+    name: str
+    sha256: str
+    lines: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place on either side of a relationship, with every name it is known by.
+
+    ``names`` pairs each name with its kind (written, link, simplified, pinyin,
+    en, short); the store indexes them all so a query in any script finds it.
+    """
+
+    id: str
+    side: Literal["cn", "foreign"]
+    name: str
+    link: str | None = None
+    country: str | None = None
+    names: tuple[tuple[str, str], ...] = ()
+    name_simplified: str | None = None
+    name_pinyin: str | None = None
+    name_en: str | None = None
+    kind: str | None = None
+    code: str | None = None
+    province: str | None = None
+    subdivision: str | None = None
+    geonames_id: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    parent_id: str | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One relationship as exported and returned by queries (the export fields).
+
+    Field order is the column order of ``youcheng export --format csv``.
+    """
+
+    id: str
+    source: str
+    line: int
+    section: str
+    cn_name: str
+    partner_name: str | None
+    partner_link: str | None
+    country_text: str | None
+    country: str | None
+    date: str | None
+    date_precision: str | None
+    note: str | None
+    cn_link: str | None
+    cn_place_id: str
+    partner_place_id: str | None
+    partner_links: list[str]
+    country_inferred: bool
+    date_text: str | None
+    province: str | None
+
+
+@dataclass(frozen=True)
+class PlaceHit:
+    """A search result: a place, the name that matched, and how many partnerships it has."""
+
+    id: str
+    side: str
+    name: str
+    matched: str
+    country: str | None
+    partnerships: int
+
+
+@dataclass(frozen=True)
+class StatRow:
+    """One bar of a ``stats`` breakdown: the group key, its label and its count."""
+
+    key: str | None
+    label: str | None
+    count: int

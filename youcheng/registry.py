@@ -1,0 +1,95 @@
+"""``Registry``: the Python API, one object over one registry file.
+
+The CLI and the REST API call these same methods (or the ``query`` functions
+beneath them), so every answer is computed in one place.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TextIO
+
+from youcheng import config, query
+from youcheng.build import BuildProgress, BuildReport, build_registry
+from youcheng.export import write_records
+from youcheng.model import Anomaly, PlaceHit, Record, StatRow
+from youcheng.store import connect_readonly
+
+
+class Registry:
+    """A built registry opened read-only.
+
+    >>> reg = Registry.open()            # the default registry, built from the seed if missing
+    >>> [r.partner_name for r in reg.partners("洛陽市")][:2]
+    ['岡山市', '圖爾']
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, db: Path | str | None = None) -> Registry:
+        """Open the registry at ``db`` (default: ``YOUCHENG_DB`` or the user data dir).
+
+        With no ``db`` and no registry yet, builds one from the embedded seed page
+        first, so the library works offline out of the box. Raises StoreError when
+        an explicitly given ``db`` does not exist.
+        """
+        path = Path(db) if db is not None else config.default_db_path()
+        if db is None and not path.exists():
+            print(f"youcheng: no registry yet; building {path} from the embedded seed",
+                  file=sys.stderr)
+            build_registry(None, path)
+        return cls(connect_readonly(path), path)
+
+    @staticmethod
+    def build(pages: Sequence[Path | str] | None = None, db: Path | str | None = None,
+              progress: BuildProgress | None = None) -> BuildReport:
+        """Build (or atomically rebuild) a registry from pages; default: the embedded seed."""
+        return build_registry([Path(p) for p in pages] if pages else None,
+                              Path(db) if db is not None else None, progress)
+
+    def partners(self, name: str) -> list[Record]:
+        """Relationships of the place ``name``, whether it is the Chinese or the foreign side."""
+        return query.partners_of(self.conn, name)
+
+    def search(self, text: str, limit: int = 20) -> list[PlaceHit]:
+        """Places whose names contain ``text`` (any script; two characters are enough)."""
+        return query.search(self.conn, text, limit)
+
+    def stats(self, by: str) -> list[StatRow]:
+        """Relationship counts by ``country``, ``year`` or ``province``."""
+        return query.stats(self.conn, by)
+
+    def records(self, filters: query.Filters | None = None) -> Iterator[Record]:
+        """Every relationship (optionally filtered), in source order."""
+        return query.iter_records(self.conn, filters)
+
+    def anomalies(self) -> list[Anomaly]:
+        """Rows the build skipped or only partly understood, with source and line."""
+        return query.anomalies(self.conn)
+
+    def summary(self) -> dict[str, object]:
+        """Counts and build metadata."""
+        return query.summary(self.conn)
+
+    def export(self, out: TextIO, fmt: str = "jsonl", *, bom: bool = False,
+               filters: query.Filters | None = None) -> int:
+        """Write every (matching) relationship to ``out`` as ``jsonl`` or ``csv``."""
+        return write_records(self.records(filters), out, fmt, bom=bom)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,106 @@
+-- youcheng registry schema: the single source of the database layout.
+-- store.RegistryWriter runs this file on an empty temporary database, fills it,
+-- creates the indexes at the end (faster for bulk loads) and renames it into place.
+-- After a build the file is only ever opened read-only.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL               -- schema_version, youcheng_version, built_at
+);
+
+-- One row per page that went into the build.
+CREATE TABLE sources (
+    id      INTEGER PRIMARY KEY,
+    name    TEXT NOT NULL UNIQUE,     -- file name, as in partnerships.source
+    format  TEXT NOT NULL,            -- parser module, e.g. 'wikimd'
+    sha256  TEXT NOT NULL,
+    lines   INTEGER NOT NULL,
+    bytes   INTEGER NOT NULL
+);
+
+-- Places on either side of a relationship. Ids are ours and stable across builds.
+CREATE TABLE places (
+    id              TEXT PRIMARY KEY,
+    side            TEXT NOT NULL CHECK (side IN ('cn', 'foreign')),
+    name            TEXT NOT NULL,    -- display name, as first written
+    name_simplified TEXT,
+    name_pinyin     TEXT,
+    name_en         TEXT,
+    link            TEXT,             -- wiki page title the source links to
+    country         TEXT,             -- ISO 3166-1 alpha-2 ('CN' for Chinese places)
+    kind            TEXT,             -- city, region, district, province, prefecture, county...
+    code            TEXT,             -- GB/T 2260 for Chinese places
+    province        TEXT,             -- Chinese province (display name) for Chinese places
+    subdivision     TEXT,             -- ISO 3166-2 for foreign first-level regions
+    geonames_id     INTEGER,
+    lat             REAL,
+    lon             REAL,
+    parent_id       TEXT REFERENCES places(id),
+    resolution      TEXT              -- how the identity was decided (see resolve/)
+);
+
+-- Every name a place is known by, folded for lookup (names.fold_key).
+CREATE TABLE place_names (
+    key      TEXT NOT NULL,           -- fold_key(name): NFKC, Simplified, case-folded
+    place_id TEXT NOT NULL REFERENCES places(id),
+    name     TEXT NOT NULL,
+    kind     TEXT NOT NULL,           -- written, link, simplified, pinyin, en, short
+    PRIMARY KEY (key, place_id, name)
+) WITHOUT ROWID;
+
+-- Substring search without a tokenizer: every 1- and 2-character gram of every
+-- name key. FTS5's default tokenizer does not split Chinese and its trigram
+-- tokenizer cannot match two-character queries such as 武汉.
+CREATE TABLE name_grams (
+    gram     TEXT NOT NULL,
+    place_id TEXT NOT NULL REFERENCES places(id),
+    PRIMARY KEY (gram, place_id)
+) WITHOUT ROWID;
+
+-- One row per relationship as a source states it, with where it states it.
+CREATE TABLE partnerships (
+    id               TEXT PRIMARY KEY,  -- stable: hash of source, both names, country, occurrence
+    source_id        INTEGER NOT NULL REFERENCES sources(id),
+    source           TEXT NOT NULL,
+    line             INTEGER NOT NULL,  -- 1-based line holding the partner
+    section          TEXT NOT NULL,
+    cn_place_id      TEXT NOT NULL REFERENCES places(id),
+    cn_name          TEXT NOT NULL,
+    cn_link          TEXT,
+    cn_line          INTEGER,
+    partner_place_id TEXT REFERENCES places(id),
+    partner_name     TEXT,
+    partner_link     TEXT,
+    partner_links    TEXT NOT NULL,     -- JSON array of every partner link target, outermost first
+    country_text     TEXT,
+    country          TEXT,
+    country_inferred INTEGER NOT NULL DEFAULT 0,
+    date             TEXT,              -- ISO at its precision
+    date_precision   TEXT CHECK (date_precision IN ('day', 'month', 'year')),
+    date_text        TEXT,
+    year             INTEGER,
+    note             TEXT,
+    province         TEXT               -- the Chinese side's province, for filtering
+);
+
+-- What could not be read, or only partly.
+CREATE TABLE anomalies (
+    id        INTEGER PRIMARY KEY,
+    source_id INTEGER REFERENCES sources(id),
+    source    TEXT NOT NULL,
+    line      INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    severity  TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+    message   TEXT NOT NULL,
+    text      TEXT NOT NULL
+);
+
+-- @indexes (created after the bulk load)
+CREATE INDEX partnerships_cn ON partnerships (cn_place_id);
+CREATE INDEX partnerships_partner ON partnerships (partner_place_id);
+CREATE INDEX partnerships_country ON partnerships (country, year);
+CREATE INDEX partnerships_year ON partnerships (year);
+CREATE INDEX partnerships_province ON partnerships (province, year);
+CREATE INDEX partnerships_source_line ON partnerships (source, line);
+CREATE INDEX place_names_place ON place_names (place_id);
+CREATE INDEX anomalies_source_line ON anomalies (source, line);

@@ -1,0 +1,423 @@
+"""Parser for zh-Wikipedia list pages converted to Markdown (the seed's format).
+
+The page is a list of ``## `` sections (one per province in the seed), each
+holding HTML tables or pipe tables:
+
+* HTML tables whose rowspans the converter flattened: a row with three filled
+  cells is ``[Chinese place, partner, date]``; the rows after it,
+  ``[partner, date, (empty)]``, continue that Chinese place. A table with a
+  header row (澳門's 國家/城市/締結日期) is read by its column names instead,
+  and its Chinese place is the section itself.
+* Pipe tables: ``| 〖[洛陽市](…)〗- | | <small>[日本](…)[岡山市](…)（1981年4月6日） |``;
+  a blank first column continues the previous Chinese place, the first link of
+  the partner cell is the country, and empty ``| <small>`` rows are placeholders.
+
+Every row that is skipped or only partly understood is yielded as an
+``Anomaly`` with its line number, so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from youcheng.dates import InvalidDate, looks_like_date, parse_date
+from youcheng.errors import ParseError
+from youcheng.model import Anomaly, Link, PartialDate, RawPartnership, Severity
+from youcheng.sources._markup import (
+    Segment,
+    html_segments,
+    markdown_segments,
+    plain_text,
+    split_parentheticals,
+)
+from youcheng.sources._reader import Line
+
+FORMAT = "wikimd"
+
+Item = RawPartnership | Anomaly
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HTML_TAG = re.compile(r"<(/?)(table|thead|tbody|tr|td|th)\b[^>]*>", re.I)
+_PIPE_SEPARATOR = re.compile(r"^\s*:?-+:?\s*$")
+_CATEGORY = re.compile(r"^\s*\[Category:")
+_CN_BRACKETS = re.compile(r"^\s*〖(.*)〗\s*-?\s*$")
+_SMALL = re.compile(r"</?small>", re.I)
+
+# Column names seen in headed tables, by the role the column plays.
+_HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("country", ("國家", "国家", "國別", "国别")),
+    ("date", ("日期", "時間", "时间")),
+    ("partner", ("城市", "友好城市", "姐妹城市")),
+)
+
+
+@dataclass
+class _Cell:
+    markup: str
+    line: int
+    is_header: bool
+
+    @property
+    def segments(self) -> list[Segment]:
+        return html_segments(self.markup)
+
+    @property
+    def text(self) -> str:
+        return plain_text(self.segments)
+
+
+@dataclass
+class _ChinesePlace:
+    name: str
+    links: tuple[Link, ...]
+    line: int
+
+
+@dataclass
+class _PartnerCell:
+    """What a partner cell says once links, dates and remarks are told apart."""
+
+    name: str | None
+    links: tuple[Link, ...]
+    date: PartialDate | None = None
+    date_text: str | None = None
+    notes: list[str] = field(default_factory=list)
+    problems: list[tuple[str, Severity, str]] = field(default_factory=list)
+
+
+def parse_lines(lines: Iterable[Line], source: str) -> Iterator[Item]:
+    """Yield the relationships and anomalies of one page, in page order.
+
+    Raises ParseError at the end when the page had no table at all: it is then
+    not a page of this format, and saying so beats returning an empty registry.
+    """
+    parser = _PageParser(source)
+    for line in lines:
+        if line.problem:
+            yield parser.anomaly(line.number, "damaged_line", "warning", line.problem, line.text)
+        yield from parser.feed(line.number, line.text)
+    yield from parser.close()
+    if parser.tables_seen == 0:
+        raise ParseError(
+            f"{source}: not a sister-city list page: no HTML or pipe table found "
+            "(expected '## ' sections holding tables of partners)"
+        )
+
+
+class _PageParser:
+    """Line-driven state machine: section, open HTML table, current Chinese place."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.section = ""
+        self.tables_seen = 0
+        self.cn: _ChinesePlace | None = None
+        # HTML table state
+        self.in_html = False
+        self.header: list[str] | None = None
+        self.row: list[_Cell] | None = None
+        self.cell: _Cell | None = None
+        self.row_line = 0
+        # pipe table state
+        self.in_pipe = False
+        self.pipe_roles: dict[int, str] | None = None
+
+    def anomaly(self, line: int, kind: str, severity: Severity, message: str, text: str = "") -> Anomaly:
+        return Anomaly(self.source, line, kind, severity, message, text.strip()[:500])
+
+    # -- dispatch -----------------------------------------------------------------
+
+    def feed(self, number: int, text: str) -> Iterator[Item]:
+        if self.in_html:
+            yield from self._html_line(number, text)
+            return
+        stripped = text.strip()
+        if stripped.startswith("|"):
+            yield from self._pipe_line(number, stripped)
+            return
+        self.in_pipe = False
+        if not stripped or _CATEGORY.match(stripped):
+            return
+        heading = _HEADING.match(stripped)
+        if heading:
+            if len(heading.group(1)) <= 2:
+                self.section = heading.group(2)
+            self.cn = None
+            return
+        opening = _HTML_TAG.match(stripped)
+        if opening and opening.group(2).lower() == "table" and not opening.group(1):
+            self._open_html_table()
+            yield from self._html_line(number, stripped[opening.end():])
+            return
+        if self.section:
+            yield self.anomaly(number, "unread_line", "info",
+                               "line outside any table was not read as a relationship", text)
+
+    def close(self) -> Iterator[Item]:
+        if self.in_html:
+            yield from self._finish_row()
+            yield self.anomaly(self.row_line, "unclosed_table", "warning",
+                               "page ended inside an HTML table")
+            self.in_html = False
+
+    # -- HTML tables ------------------------------------------------------------------
+
+    def _open_html_table(self) -> None:
+        self.in_html = True
+        self.tables_seen += 1
+        self.header = None
+        self.row = None
+        self.cell = None
+        self.cn = None
+
+    def _html_line(self, number: int, text: str) -> Iterator[Item]:
+        pos = 0
+        for tag in _HTML_TAG.finditer(text):
+            if self.cell is not None:
+                self.cell.markup += text[pos:tag.start()]
+            pos = tag.end()
+            closing, name = tag.group(1) == "/", tag.group(2).lower()
+            if name in ("td", "th"):
+                if closing:
+                    self._close_cell()
+                else:
+                    self._close_cell()
+                    if self.row is None:
+                        self.row, self.row_line = [], number
+                    self.cell = _Cell("", number, name == "th")
+            elif name == "tr":
+                yield from self._finish_row()
+                if not closing:
+                    self.row, self.row_line = [], number
+            elif name == "table" and closing:
+                yield from self._finish_row()
+                self.in_html = False
+                self.cn = None
+                rest = text[pos:].strip()
+                if rest:
+                    yield from self.feed(number, rest)
+                return
+            elif name == "table":
+                yield self.anomaly(number, "nested_table", "warning",
+                                   "a table inside a table; its rows are read as the outer table's")
+        if self.cell is not None:
+            self.cell.markup += text[pos:] + "\n"
+        elif text[pos:].strip() and self.row is None:
+            yield self.anomaly(number, "unread_line", "info",
+                               "text inside a table but outside any cell", text)
+
+    def _close_cell(self) -> None:
+        if self.cell is not None and self.row is not None:
+            self.row.append(self.cell)
+        self.cell = None
+
+    def _finish_row(self) -> Iterator[Item]:
+        self._close_cell()
+        row, self.row = self.row, None
+        if not row:
+            return
+        if all(c.is_header for c in row):
+            self.header = [c.text for c in row]
+            return
+        if self.header is not None:
+            yield from self._headed_row(row)
+        else:
+            yield from self._flattened_row(row)
+
+    def _headed_row(self, row: list[_Cell]) -> Iterator[Item]:
+        """A row of a table with a header: columns by name, Chinese place = section."""
+        assert self.header is not None
+        roles = _roles(self.header)
+        cells = {role: row[i] for i, role in roles.items() if i < len(row)}
+        partner = cells.get("partner")
+        if partner is None or not partner.text:
+            yield self._skipped_row(row, "row has no partner in its 城市 column")
+            return
+        country = cells.get("country")
+        date = cells.get("date")
+        cn = _ChinesePlace(self.section, (), partner.line)
+        yield from self._record(
+            cn, partner.line, _read_partner(partner.segments),
+            date_cell=date.text if date else "",
+            country_segments=country.segments if country else [],
+            text=partner.markup,
+        )
+
+    def _flattened_row(self, row: list[_Cell]) -> Iterator[Item]:
+        """A headerless row: [Chinese place, partner, date] or [partner, date, empty]."""
+        texts = [c.text for c in row] + ["", "", ""]
+        has_links = [any(s.link for s in c.segments) for c in row] + [False, False, False]
+        if texts[0] and texts[1] and has_links[1] and not looks_like_date(texts[1]):
+            segments = row[0].segments
+            self.cn = _ChinesePlace(plain_text(segments),
+                                    tuple(s.link for s in segments if s.link), row[0].line)
+            partner_cell, date_text, extra = row[1], texts[2], texts[3:]
+        elif texts[0]:
+            partner_cell, date_text, extra = row[0], texts[1], texts[2:]
+        else:
+            yield self._skipped_row(row, "row has an empty first cell; expected a place")
+            return
+        if any(extra):
+            yield self.anomaly(partner_cell.line, "extra_cells", "warning",
+                               "row has more filled cells than [place, partner, date]; extra ignored",
+                               " | ".join(texts))
+        if self.cn is None:
+            yield self._skipped_row(row, "partner row with no Chinese place before it in the table")
+            return
+        yield from self._record(self.cn, partner_cell.line, _read_partner(partner_cell.segments),
+                                date_cell=date_text, country_segments=[], text=partner_cell.markup)
+
+    def _skipped_row(self, row: list[_Cell], why: str) -> Anomaly:
+        line = row[0].line if row else self.row_line
+        return self.anomaly(line, "skipped_row", "warning", why,
+                            " | ".join(c.text for c in row))
+
+    # -- pipe tables ------------------------------------------------------------------
+
+    def _pipe_line(self, number: int, stripped: str) -> Iterator[Item]:
+        cells = _pipe_cells(stripped)
+        if not self.in_pipe:
+            self.in_pipe = True
+            self.tables_seen += 1
+            self.cn = None
+            self.pipe_roles = None
+            if not any(cells) or not any(_PIPE_SEPARATOR.match(c) for c in cells):
+                header = [plain_text(markdown_segments(c)) for c in cells]
+                if any(header):
+                    self.pipe_roles = _roles(header)
+                    if not self.pipe_roles:
+                        yield self.anomaly(number, "unknown_header", "warning",
+                                           "pipe table header names no known column", stripped)
+                return
+        if cells and all(_PIPE_SEPARATOR.match(c) for c in cells if c):
+            return
+        if self.pipe_roles:
+            yield from self._headed_pipe_row(number, cells, stripped)
+            return
+        cn_cell = cells[0] if cells else ""
+        partner_markup = _SMALL.sub("", " ".join(cells[1:])).strip()
+        if cn_cell:
+            self.cn = _read_chinese_place(cn_cell, number)
+        if not partner_markup:
+            if cn_cell:
+                yield self.anomaly(number, "no_partner", "warning",
+                                   "Chinese place listed with no partner", stripped)
+            else:
+                yield self.anomaly(number, "placeholder", "info",
+                                   "empty placeholder row, not a relationship", stripped)
+            return
+        if self.cn is None:
+            yield self.anomaly(number, "skipped_row", "warning",
+                               "partner row with no Chinese place before it in the table", stripped)
+            return
+        segments = markdown_segments(partner_markup)
+        if not any(seg.link for seg in segments):
+            yield self.anomaly(number, "skipped_row", "warning",
+                               "partner cell has no links; expected [country][place]（date）", stripped)
+            return
+        country: list[Segment] = []
+        if segments and segments[0].link is not None:
+            country, segments = segments[:1], segments[1:]
+        yield from self._record(self.cn, number, _read_partner(segments), date_cell="",
+                                country_segments=country, text=stripped)
+
+    def _headed_pipe_row(self, number: int, cells: list[str], text: str) -> Iterator[Item]:
+        assert self.pipe_roles is not None
+        by_role = {role: cells[i] for i, role in self.pipe_roles.items() if i < len(cells)}
+        partner = markdown_segments(by_role.get("partner", ""))
+        if not plain_text(partner):
+            yield self.anomaly(number, "skipped_row", "warning", "row has no partner", text)
+            return
+        cn = _ChinesePlace(self.section, (), number)
+        yield from self._record(cn, number, _read_partner(partner),
+                                date_cell=plain_text(markdown_segments(by_role.get("date", ""))),
+                                country_segments=markdown_segments(by_role.get("country", "")),
+                                text=text)
+
+    # -- records ----------------------------------------------------------------------
+
+    def _record(self, cn: _ChinesePlace, line: int, partner: _PartnerCell, *, date_cell: str,
+                country_segments: list[Segment], text: str) -> Iterator[Item]:
+        date, date_text = partner.date, partner.date_text
+        if date_cell:
+            date_text = date_cell
+            try:
+                date = parse_date(date_cell)
+            except InvalidDate as exc:
+                date = None
+                yield self.anomaly(line, "invalid_date", "warning", str(exc), text)
+            else:
+                if date is None:
+                    yield self.anomaly(line, "unreadable_date", "warning",
+                                       f"date cell {date_cell!r} is not a date", text)
+        for kind, severity, message in partner.problems:
+            yield self.anomaly(line, kind, severity, message, text)
+        country_text = plain_text(country_segments) or None
+        country_link = next((s.link.target for s in country_segments if s.link), None)
+        if partner.name is None:
+            yield self.anomaly(line, "no_partner_place", "warning",
+                               f"row names a country ({country_text}) but no place", text)
+        yield RawPartnership(
+            source=self.source, line=line, section=self.section,
+            cn_name=cn.name, cn_links=cn.links,
+            partner_name=partner.name, partner_links=partner.links,
+            country_text=country_text, country_link=country_link,
+            date=date, date_text=date_text,
+            note="；".join(partner.notes) or None, cn_line=cn.line,
+        )
+
+
+def _roles(header: list[str]) -> dict[int, str]:
+    roles: dict[int, str] = {}
+    for index, name in enumerate(header):
+        for role, words in _HEADER_ROLES:
+            if any(word in name for word in words) and role not in roles.values():
+                roles[index] = role
+                break
+    return roles
+
+
+def _pipe_cells(row: str) -> list[str]:
+    inner = row.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", inner)]
+
+
+def _read_chinese_place(cell: str, line: int) -> _ChinesePlace:
+    bracketed = _CN_BRACKETS.match(cell)
+    inner = bracketed.group(1) if bracketed else cell.rstrip("- ")
+    segments = markdown_segments(inner)
+    return _ChinesePlace(plain_text(segments), tuple(s.link for s in segments if s.link), line)
+
+
+def _read_partner(segments: list[Segment]) -> _PartnerCell:
+    """Split a partner cell into name (links and the text between), date and notes."""
+    names: list[str] = []
+    links: list[Link] = []
+    cell = _PartnerCell(None, ())
+    for seg in segments:
+        if seg.link is not None:
+            names.append(seg.text)
+            links.append(seg.link)
+            continue
+        rest, remarks = split_parentheticals(seg.text)
+        for remark in remarks:
+            if looks_like_date(remark) and cell.date_text is None:
+                cell.date_text = remark
+                try:
+                    cell.date = parse_date(remark)
+                except InvalidDate as exc:
+                    cell.problems.append(("invalid_date", "warning", str(exc)))
+            else:
+                cell.notes.append(remark)
+        if rest:
+            names.append(rest)
+            if links:
+                cell.problems.append(("unlinked_text", "info",
+                                      f"plain text {rest!r} beside the partner's links kept in its name"))
+    cell.name = "".join(names).strip() or None
+    cell.links = tuple(links)
+    return cell

@@ -1,0 +1,218 @@
+"""The only module that writes SQL: builds a registry file atomically.
+
+A build writes a brand-new database next to the target under a temporary
+name, and ``os.replace`` moves it over the old one only once it is complete
+and checked. A build killed at any moment therefore leaves the previous
+registry intact; readers that have the old file open keep reading it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+
+from youcheng.errors import StoreError
+from youcheng.model import Anomaly, Partnership, Place, SourceInfo
+
+SCHEMA_VERSION = "1"
+_BATCH = 5000
+
+
+def schema_sql() -> tuple[str, str]:
+    """The schema file split into (tables, indexes) at its ``@indexes`` marker."""
+    text = resources.files("youcheng").joinpath("schema.sql").read_text("utf-8")
+    tables, _, indexes = text.partition("-- @indexes")
+    return tables, indexes.partition("\n")[2]
+
+
+def name_grams(key: str) -> set[str]:
+    """Every 1- and 2-character substring of a name key (see schema.sql name_grams)."""
+    return set(key) | {key[i:i + 2] for i in range(len(key) - 1)}
+
+
+class RegistryWriter:
+    """Writes one registry into a temporary file and renames it into place on success.
+
+    Use as a context manager; leaving the block with an exception deletes the
+    temporary file and leaves any existing registry untouched.
+    """
+
+    def __init__(self, path: Path, version: str) -> None:
+        self.path = path
+        self.version = version
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot create a registry in {path.parent}: {exc.strerror or exc}") from exc
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.conn = sqlite3.connect(self.tmp, isolation_level=None)
+        self.conn.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
+            "PRAGMA cache_size=-262144;"
+        )
+        tables, self._indexes = schema_sql()
+        self.conn.executescript(tables)
+        self.conn.execute("BEGIN")
+        self._pending: list[tuple[object, ...]] = []
+        self._source_ids: dict[str, int] = {}
+
+    def __enter__(self) -> RegistryWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def add_source(self, info: SourceInfo, fmt: str) -> None:
+        """Record a page that goes into this build."""
+        cur = self.conn.execute(
+            "INSERT INTO sources (name, format, sha256, lines, bytes) VALUES (?, ?, ?, ?, ?)",
+            (info.name, fmt, info.sha256, info.lines, info.bytes),
+        )
+        assert cur.lastrowid is not None
+        self._source_ids[info.name] = cur.lastrowid
+
+    def source_id(self, name: str) -> int:
+        """Row id of a source, creating a placeholder row until ``finish_source`` fills it."""
+        if name not in self._source_ids:
+            self.add_source(SourceInfo(name, "", 0, 0), "")
+        return self._source_ids[name]
+
+    def finish_source(self, info: SourceInfo, fmt: str) -> None:
+        """Fill in a source's checksum and size once the page has been read."""
+        self.conn.execute(
+            "UPDATE sources SET format = ?, sha256 = ?, lines = ?, bytes = ? WHERE id = ?",
+            (fmt, info.sha256, info.lines, info.bytes, self.source_id(info.name)),
+        )
+
+    def add_partnership(self, item: Partnership) -> None:
+        """Queue one relationship; rows are inserted in batches."""
+        raw = item.raw
+        date = raw.date
+        self._pending.append((
+            item.id, self.source_id(raw.source), raw.source, raw.line, raw.section,
+            item.cn_place_id, raw.cn_name, raw.cn_link, raw.cn_line,
+            item.partner_place_id, raw.partner_name, raw.partner_link,
+            json.dumps([link.target for link in raw.partner_links], ensure_ascii=False),
+            raw.country_text, item.country, int(bool(item.extra.get("country_inferred"))),
+            date.iso() if date else None, date.precision if date else None, raw.date_text,
+            date.year if date else None, raw.note, item.extra.get("province"),
+        ))
+        if len(self._pending) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.conn.executemany(
+            "INSERT INTO partnerships (id, source_id, source, line, section, cn_place_id, cn_name,"
+            " cn_link, cn_line, partner_place_id, partner_name, partner_link, partner_links,"
+            " country_text, country, country_inferred, date, date_precision, date_text, year,"
+            " note, province) VALUES (" + ", ".join("?" * 22) + ")",
+            self._pending,
+        )
+        self._pending.clear()
+
+    def add_anomalies(self, anomalies: Iterable[Anomaly]) -> None:
+        """Store what could not be read, with source and line."""
+        self.conn.executemany(
+            "INSERT INTO anomalies (source_id, source, line, kind, severity, message, text)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(self.source_id(a.source), a.source, a.line, a.kind, a.severity, a.message, a.text)
+             for a in anomalies],
+        )
+
+    def add_places(self, places: Iterable[Place]) -> None:
+        """Store places with all their names and the search grams of those names."""
+        from youcheng.resolve.names import fold_key
+
+        place_rows: list[tuple[object, ...]] = []
+        name_rows: set[tuple[str, str, str, str]] = set()
+        gram_rows: set[tuple[str, str]] = set()
+        for p in places:
+            place_rows.append((p.id, p.side, p.name, p.name_simplified, p.name_pinyin, p.name_en,
+                               p.link, p.country, p.kind, p.code, p.province, p.subdivision,
+                               p.geonames_id, p.lat, p.lon, p.parent_id, p.resolution))
+            for name, kind in p.names:
+                key = fold_key(name)
+                if key:
+                    name_rows.add((key, p.id, name, kind))
+                    gram_rows.update((g, p.id) for g in name_grams(key))
+        self.conn.executemany("INSERT INTO places VALUES (" + ", ".join("?" * 17) + ")", place_rows)
+        self.conn.executemany("INSERT OR IGNORE INTO place_names VALUES (?, ?, ?, ?)", name_rows)
+        self.conn.executemany("INSERT OR IGNORE INTO name_grams VALUES (?, ?)", gram_rows)
+
+    def commit(self) -> None:
+        """Finish the file (indexes, stats, check) and atomically replace the registry."""
+        try:
+            self._flush()
+            meta = {
+                "schema_version": SCHEMA_VERSION,
+                "youcheng_version": self.version,
+                "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            }
+            self.conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            self.conn.execute("COMMIT")
+            self.conn.executescript(self._indexes)
+            self.conn.execute("ANALYZE")
+            check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise StoreError(f"the new registry failed its integrity check: {check}")
+            self.conn.execute("PRAGMA journal_mode=DELETE")
+            self.conn.close()
+            _fsync(self.tmp)
+            os.replace(self.tmp, self.path)
+            _fsync(self.path.parent)
+        except sqlite3.Error as exc:
+            self.abort()
+            raise StoreError(f"could not write the registry {self.path}: {exc}") from exc
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Drop the temporary file; the previous registry stays as it was."""
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+        self.tmp.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """Open a registry read-only; the served database is never written."""
+    if not path.is_file():
+        raise StoreError(f"no registry at {path}: run 'youcheng build' (or pass --db) first")
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True,
+                               check_same_thread=False)
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a youcheng registry: {exc}") from exc
+    if version is None or version[0] != SCHEMA_VERSION:
+        conn.close()
+        raise StoreError(f"{path} was built by another youcheng version: rebuild it with 'youcheng build'")
+    conn.row_factory = sqlite3.Row
+    return conn
