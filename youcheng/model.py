@@ -102,8 +102,8 @@ class Partnership:
     id: str
     raw: RawPartnership
     country: str | None
-    cn_place_id: str
-    partner_place_id: str | None
+    cn_id: str
+    partner_id: str | None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -165,8 +165,8 @@ class Record:
     date_precision: str | None
     note: str | None
     cn_link: str | None
-    cn_place_id: str
-    partner_place_id: str | None
+    cn_id: str
+    partner_id: str | None
     partner_links: list[str]
     country_inferred: bool
     date_text: str | None

@@ -22,7 +22,7 @@ MAX_LIMIT = 10_000
 
 _RECORD_COLUMNS = (
     "id, source, line, section, cn_name, partner_name, partner_link, country_text, country,"
-    " date, date_precision, note, cn_link, cn_place_id, partner_place_id, partner_links,"
+    " date, date_precision, note, cn_link, cn_id, partner_id, partner_links,"
     " country_inferred, date_text, province"
 )
 
@@ -59,8 +59,8 @@ def partners_of(conn: sqlite3.Connection, name: str) -> list[Record]:
         raise NotFound(f"no place is called {name!r}; try 'youcheng search {name}'")
     marks = ", ".join("?" * len(ids))
     rows = conn.execute(
-        f"SELECT {_RECORD_COLUMNS} FROM partnerships WHERE cn_place_id IN ({marks})"
-        f" OR partner_place_id IN ({marks}) ORDER BY cn_name, date IS NULL, date, line",
+        f"SELECT {_RECORD_COLUMNS} FROM partnerships WHERE cn_id IN ({marks})"
+        f" OR partner_id IN ({marks}) ORDER BY cn_name, date IS NULL, date, line",
         ids + ids,
     ).fetchall()
     return [_record(r) for r in rows]
@@ -97,7 +97,7 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
     if f.place:
         ids = place_ids(conn, f.place)
         marks = ", ".join("?" * len(ids)) or "NULL"
-        clauses.append(f"(cn_place_id IN ({marks}) OR partner_place_id IN ({marks}))")
+        clauses.append(f"(cn_id IN ({marks}) OR partner_id IN ({marks}))")
         params += ids + ids
     if f.country:
         clauses.append("country = ?")
@@ -114,7 +114,7 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
     if f.q:
         ids = [hit.id for hit in search(conn, f.q, limit=MAX_LIMIT)]
         marks = ", ".join("?" * len(ids)) or "NULL"
-        clauses.append(f"(cn_place_id IN ({marks}) OR partner_place_id IN ({marks}))")
+        clauses.append(f"(cn_id IN ({marks}) OR partner_id IN ({marks}))")
         params += ids + ids
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -144,8 +144,8 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
             GROUP BY n.place_id
         )
         SELECT p.id, p.side, p.name, m.matched, p.country,
-               (SELECT COUNT(*) FROM partnerships WHERE cn_place_id = p.id)
-             + (SELECT COUNT(*) FROM partnerships WHERE partner_place_id = p.id) AS n
+               (SELECT COUNT(*) FROM partnerships WHERE cn_id = p.id)
+             + (SELECT COUNT(*) FROM partnerships WHERE partner_id = p.id) AS n
         FROM matches m JOIN places p ON p.id = m.place_id
         ORDER BY m.rank, n DESC, p.name
         LIMIT ?

@@ -64,11 +64,11 @@ CREATE TABLE partnerships (
     source           TEXT NOT NULL,
     line             INTEGER NOT NULL,  -- 1-based line holding the partner
     section          TEXT NOT NULL,
-    cn_place_id      TEXT NOT NULL REFERENCES places(id),
+    cn_id      TEXT NOT NULL REFERENCES places(id),
     cn_name          TEXT NOT NULL,
     cn_link          TEXT,
     cn_line          INTEGER,
-    partner_place_id TEXT REFERENCES places(id),
+    partner_id TEXT REFERENCES places(id),
     partner_name     TEXT,
     partner_link     TEXT,
     partner_links    TEXT NOT NULL,     -- JSON array of every partner link target, outermost first
@@ -96,8 +96,8 @@ CREATE TABLE anomalies (
 );
 
 -- @indexes (created after the bulk load)
-CREATE INDEX partnerships_cn ON partnerships (cn_place_id);
-CREATE INDEX partnerships_partner ON partnerships (partner_place_id);
+CREATE INDEX partnerships_cn ON partnerships (cn_id);
+CREATE INDEX partnerships_partner ON partnerships (partner_id);
 CREATE INDEX partnerships_country ON partnerships (country, year);
 CREATE INDEX partnerships_year ON partnerships (year);
 CREATE INDEX partnerships_province ON partnerships (province, year);

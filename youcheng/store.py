@@ -101,8 +101,8 @@ class RegistryWriter:
         date = raw.date
         self._pending.append((
             item.id, self.source_id(raw.source), raw.source, raw.line, raw.section,
-            item.cn_place_id, raw.cn_name, raw.cn_link, raw.cn_line,
-            item.partner_place_id, raw.partner_name, raw.partner_link,
+            item.cn_id, raw.cn_name, raw.cn_link, raw.cn_line,
+            item.partner_id, raw.partner_name, raw.partner_link,
             json.dumps([link.target for link in raw.partner_links], ensure_ascii=False),
             raw.country_text, item.country, int(bool(item.extra.get("country_inferred"))),
             date.iso() if date else None, date.precision if date else None, raw.date_text,
@@ -113,8 +113,8 @@ class RegistryWriter:
 
     def _flush(self) -> None:
         self.conn.executemany(
-            "INSERT INTO partnerships (id, source_id, source, line, section, cn_place_id, cn_name,"
-            " cn_link, cn_line, partner_place_id, partner_name, partner_link, partner_links,"
+            "INSERT INTO partnerships (id, source_id, source, line, section, cn_id, cn_name,"
+            " cn_link, cn_line, partner_id, partner_name, partner_link, partner_links,"
             " country_text, country, country_inferred, date, date_precision, date_text, year,"
             " note, province) VALUES (" + ", ".join("?" * 22) + ")",
             self._pending,
