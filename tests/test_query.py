@@ -44,10 +44,11 @@ def test_search_empty_text_is_usage_error(registry: Registry) -> None:
 
 def test_stats_by_country_year_province(registry: Registry) -> None:
     by_country = {row.key: row.count for row in registry.stats("country")}
-    assert by_country["JP"] == 38 and sum(by_country.values()) == 352
+    assert by_country["JP"] == 47 and sum(by_country.values()) == 352
     years = [row.key for row in registry.stats("year") if row.key]
     assert years == sorted(years) and years[0] == "1973"
-    assert {row.key: row.count for row in registry.stats("province")}["河南"] == 52
+    assert {row.key: row.count for row in registry.stats("province")}["河南省"] == 52
+    assert {row.key: row.count for row in registry.stats("level")}["province"] == 154
 
 
 def test_stats_rejects_unknown_dimension(registry: Registry) -> None:
@@ -58,7 +59,7 @@ def test_stats_rejects_unknown_dimension(registry: Registry) -> None:
 def test_select_records_filters_combine(registry: Registry) -> None:
     total, page = select_records(registry.conn, Filters(country="jp", year_from=1990, year_to=1999),
                                  limit=5)
-    assert total == 16 and len(page) == 5
+    assert total == 18 and len(page) == 5
     assert all(r.country == "JP" and r.date and "1990" <= r.date[:4] <= "1999" for r in page)
 
 

@@ -33,6 +33,7 @@ class BuildReport:
     partnerships: int = 0
     places: int = 0
     anomalies: Counter[str] = field(default_factory=Counter)
+    resolution: Counter[str] = field(default_factory=Counter)
 
 
 def build_registry(pages: Sequence[Path] | None = None, db: Path | None = None,
@@ -56,8 +57,12 @@ def build_registry(pages: Sequence[Path] | None = None, db: Path | None = None,
             info = _build_page(path, writer, resolver, report, progress)
             writer.finish_source(info, wikimd.FORMAT)
             report.sources.append(info)
+        findings = list(resolver.findings())
+        writer.add_anomalies(findings)
+        report.anomalies.update(a.kind for a in findings)
         writer.add_places(resolver.places.values())
         report.places = len(resolver.places)
+        report.resolution = resolver.methods
         writer.commit()
     return report
 

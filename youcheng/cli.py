@@ -51,6 +51,7 @@ class StatsBy(str, Enum):
     country = "country"
     year = "year"
     province = "province"
+    level = "level"
 
 
 def _version(value: bool) -> None:
@@ -176,7 +177,7 @@ def stats(
     by: Annotated[StatsBy, typer.Option("--by", help="Group relationships by this.")] = StatsBy.country,
     db: DbOption = None,
 ) -> None:
-    """Count relationships by country, year or province."""
+    """Count relationships by country, year, province or the Chinese side's level."""
     with _errors():
         with _open(db) as reg:
             rows = reg.stats(by.value)
@@ -216,7 +217,10 @@ def check(db: DbOption = None) -> None:
         with _open(db) as reg:
             summary = reg.summary()
             anomalies = reg.anomalies()
+            resolution = reg.resolution()
     typer.echo(f"{summary['partnerships']} partnerships, {summary['places']} places, "
                f"{summary['countries']} countries, {len(anomalies)} anomalies")
+    for side, counts in resolution.items():
+        typer.echo(f"resolution {side}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for a in anomalies:
         typer.echo(f"{a.source}:{a.line}\t{a.severity}\t{a.kind}\t{a.message}")

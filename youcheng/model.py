@@ -166,11 +166,28 @@ class Record:
     note: str | None
     cn_link: str | None
     cn_id: str
-    partner_id: str | None
     partner_links: list[str]
-    country_inferred: bool
     date_text: str | None
-    province: str | None
+    cn_code: str | None
+    cn_name_simplified: str
+    cn_pinyin: str | None
+    cn_name_en: str | None
+    cn_level: str | None
+    cn_province: str | None
+    cn_lat: float | None
+    cn_lon: float | None
+    partner_id: str | None
+    partner_name_simplified: str | None
+    partner_name_en: str | None
+    partner_kind: str | None
+    partner_geonames_id: int | None
+    partner_subdivision: str | None
+    partner_lat: float | None
+    partner_lon: float | None
+    partner_parent_id: str | None
+    country_inferred: bool
+    country_method: str | None
+    resolution: str | None
 
 
 @dataclass(frozen=True)

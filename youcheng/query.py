@@ -7,6 +7,7 @@ the resolution stage indexes (scripts, pinyin, English) work in every query.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -17,14 +18,30 @@ from youcheng.model import Anomaly, PlaceHit, Record, StatRow
 from youcheng.resolve.names import fold_key
 from youcheng.store import name_grams
 
-STAT_DIMENSIONS = ("country", "year", "province")
+STAT_DIMENSIONS = ("country", "year", "province", "level")
+LEVELS = ("province", "prefecture", "county", "district")
 MAX_LIMIT = 10_000
 
-_RECORD_COLUMNS = (
-    "id, source, line, section, cn_name, partner_name, partner_link, country_text, country,"
-    " date, date_precision, note, cn_link, cn_id, partner_id, partner_links,"
-    " country_inferred, date_text, province"
-)
+# Record field -> SQL expression; p = partnerships, c = Chinese place, f = foreign place.
+_RECORD_SQL: dict[str, str] = {
+    "id": "p.id", "source": "p.source", "line": "p.line", "section": "p.section",
+    "cn_name": "p.cn_name", "partner_name": "p.partner_name", "partner_link": "p.partner_link",
+    "country_text": "p.country_text", "country": "p.country", "date": "p.date",
+    "date_precision": "p.date_precision", "note": "p.note", "cn_link": "p.cn_link",
+    "cn_id": "p.cn_id", "partner_links": "p.partner_links", "date_text": "p.date_text",
+    "cn_code": "c.code", "cn_name_simplified": "p.cn_name_simplified", "cn_pinyin": "c.name_pinyin",
+    "cn_name_en": "c.name_en", "cn_level": "p.cn_level", "cn_province": "p.province",
+    "cn_lat": "c.lat", "cn_lon": "c.lon", "partner_id": "p.partner_id",
+    "partner_name_simplified": "p.partner_name_simplified", "partner_name_en": "f.name_en",
+    "partner_kind": "f.kind", "partner_geonames_id": "f.geonames_id",
+    "partner_subdivision": "f.subdivision", "partner_lat": "f.lat", "partner_lon": "f.lon",
+    "partner_parent_id": "f.parent_id", "country_inferred": "p.country_inferred",
+    "country_method": "p.country_method", "resolution": "f.resolution",
+}
+_FIELDS = tuple(f.name for f in dataclasses.fields(Record))
+assert set(_RECORD_SQL) == set(_FIELDS), "every Record field needs an SQL expression"
+_SELECT = ("SELECT " + ", ".join(_RECORD_SQL[f] for f in _FIELDS) +
+           " FROM partnerships p JOIN places c ON c.id = p.cn_id LEFT JOIN places f ON f.id = p.partner_id")
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,7 @@ class Filters:
     place: str | None = None
     country: str | None = None
     province: str | None = None
+    level: str | None = None
     year_from: int | None = None
     year_to: int | None = None
     q: str | None = None
@@ -59,8 +77,8 @@ def partners_of(conn: sqlite3.Connection, name: str) -> list[Record]:
         raise NotFound(f"no place is called {name!r}; try 'youcheng search {name}'")
     marks = ", ".join("?" * len(ids))
     rows = conn.execute(
-        f"SELECT {_RECORD_COLUMNS} FROM partnerships WHERE cn_id IN ({marks})"
-        f" OR partner_id IN ({marks}) ORDER BY cn_name, date IS NULL, date, line",
+        f"{_SELECT} WHERE p.cn_id IN ({marks}) OR p.partner_id IN ({marks})"
+        " ORDER BY p.cn_name, p.date IS NULL, p.date, p.line",
         ids + ids,
     ).fetchall()
     return [_record(r) for r in rows]
@@ -74,8 +92,8 @@ def select_records(conn: sqlite3.Connection, filters: Filters, limit: int | None
     if offset < 0:
         raise UsageError(f"offset must not be negative, got {offset}")
     where, params = _where(conn, filters)
-    total = conn.execute(f"SELECT COUNT(*) FROM partnerships {where}", params).fetchone()[0]
-    sql = f"SELECT {_RECORD_COLUMNS} FROM partnerships {where} ORDER BY source, line"
+    total = conn.execute(f"SELECT COUNT(*) FROM partnerships p {where}", params).fetchone()[0]
+    sql = f"{_SELECT} {where} ORDER BY p.source, p.line"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params = [*params, limit, offset]
@@ -85,8 +103,7 @@ def select_records(conn: sqlite3.Connection, filters: Filters, limit: int | None
 def iter_records(conn: sqlite3.Connection, filters: Filters | None = None) -> Iterator[Record]:
     """Every matching relationship in source order, streamed (for exports)."""
     where, params = _where(conn, filters or Filters())
-    cursor = conn.execute(
-        f"SELECT {_RECORD_COLUMNS} FROM partnerships {where} ORDER BY source, line", params)
+    cursor = conn.execute(f"{_SELECT} {where} ORDER BY p.source, p.line", params)
     for row in cursor:
         yield _record(row)
 
@@ -97,24 +114,30 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
     if f.place:
         ids = place_ids(conn, f.place)
         marks = ", ".join("?" * len(ids)) or "NULL"
-        clauses.append(f"(cn_id IN ({marks}) OR partner_id IN ({marks}))")
+        clauses.append(f"(p.cn_id IN ({marks}) OR p.partner_id IN ({marks}))")
         params += ids + ids
     if f.country:
-        clauses.append("country = ?")
+        clauses.append("p.country = ?")
         params.append(f.country.upper())
     if f.province:
-        clauses.append("province = ?")
-        params.append(f.province)
+        names = province_names(conn, f.province)
+        clauses.append(f"p.province IN ({', '.join('?' * len(names)) or 'NULL'})")
+        params += names
+    if f.level:
+        if f.level not in LEVELS:
+            raise UsageError(f"unknown level {f.level!r}; choose one of {', '.join(LEVELS)}")
+        clauses.append("p.cn_level = ?")
+        params.append(f.level)
     if f.year_from is not None:
-        clauses.append("year >= ?")
+        clauses.append("p.year >= ?")
         params.append(f.year_from)
     if f.year_to is not None:
-        clauses.append("year <= ?")
+        clauses.append("p.year <= ?")
         params.append(f.year_to)
     if f.q:
         ids = [hit.id for hit in search(conn, f.q, limit=MAX_LIMIT)]
         marks = ", ".join("?" * len(ids)) or "NULL"
-        clauses.append(f"(cn_id IN ({marks}) OR partner_id IN ({marks}))")
+        clauses.append(f"(p.cn_id IN ({marks}) OR p.partner_id IN ({marks}))")
         params += ids + ids
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -160,10 +183,10 @@ def _like_prefix(key: str) -> str:
 
 
 def stats(conn: sqlite3.Connection, by: str) -> list[StatRow]:
-    """Counts of relationships grouped by ``country``, ``year`` or ``province``."""
+    """Counts of relationships grouped by ``country``, ``year``, ``province`` or ``level``."""
     if by not in STAT_DIMENSIONS:
         raise UsageError(f"cannot group by {by!r}; choose one of {', '.join(STAT_DIMENSIONS)}")
-    column = {"country": "country", "year": "year", "province": "province"}[by]
+    column = {"country": "country", "year": "year", "province": "province", "level": "cn_level"}[by]
     rows = conn.execute(
         f"SELECT {column}, COUNT(*) FROM partnerships GROUP BY {column}"
         f" ORDER BY {column} IS NULL, {'year' if by == 'year' else 'COUNT(*) DESC'}, {column}"
@@ -189,6 +212,24 @@ def anomalies(conn: sqlite3.Connection) -> list[Anomaly]:
     return [Anomaly(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
+def resolution_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """How each side of the relationships was resolved: method -> number of records."""
+    partner = conn.execute(
+        "SELECT COALESCE(f.resolution, 'no place named'), COUNT(*) FROM partnerships p"
+        " LEFT JOIN places f ON f.id = p.partner_id GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    chinese = conn.execute(
+        "SELECT c.resolution, COUNT(*) FROM partnerships p JOIN places c ON c.id = p.cn_id"
+        " GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    country = conn.execute(
+        "SELECT COALESCE(country_method, 'none'), COUNT(*) FROM partnerships GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall()
+    coordinates = conn.execute(
+        "SELECT CASE WHEN f.lat IS NULL THEN 'without' ELSE 'with' END, COUNT(*) FROM partnerships p"
+        " JOIN places f ON f.id = p.partner_id GROUP BY 1").fetchall()
+    return {"partner": dict(partner), "chinese": dict(chinese), "country": dict(country),
+            "partner_coordinates": dict(coordinates)}
+
+
 def summary(conn: sqlite3.Connection) -> dict[str, object]:
     """Counts and build metadata, for ``check`` and the API's front page."""
     def one(sql: str) -> object:
@@ -205,8 +246,20 @@ def summary(conn: sqlite3.Connection) -> dict[str, object]:
     }
 
 
+def province_names(conn: sqlite3.Connection, text: str) -> list[str]:
+    """Stored province names that ``text`` means: 河南, 河南省 and 河南省 all give 河南省."""
+    key = fold_key(text)
+    stored = [r[0] for r in conn.execute("SELECT DISTINCT province FROM partnerships WHERE province IS NOT NULL")]
+    exact = [p for p in stored if fold_key(p) == key]
+    return exact or ([p for p in stored if fold_key(p).startswith(key)] if len(key) >= 2 else [])
+
+
+_LINKS = _FIELDS.index("partner_links")
+_INFERRED = _FIELDS.index("country_inferred")
+
+
 def _record(row: sqlite3.Row | tuple[object, ...]) -> Record:
     values = list(row)
-    values[15] = json.loads(str(values[15]))
-    values[16] = bool(values[16])
+    values[_LINKS] = json.loads(str(values[_LINKS]))
+    values[_INFERRED] = bool(values[_INFERRED])
     return Record(*values)

@@ -13,11 +13,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
+from typing import TYPE_CHECKING
+
 from youcheng import config, query
-from youcheng.build import BuildProgress, BuildReport, build_registry
 from youcheng.export import write_records
 from youcheng.model import Anomaly, PlaceHit, Record, StatRow
 from youcheng.store import connect_readonly
+
+if TYPE_CHECKING:
+    from youcheng.build import BuildProgress, BuildReport
 
 
 class Registry:
@@ -42,6 +46,8 @@ class Registry:
         """
         path = Path(db) if db is not None else config.default_db_path()
         if db is None and not path.exists():
+            from youcheng.build import build_registry
+
             print(f"youcheng: no registry yet; building {path} from the embedded seed",
                   file=sys.stderr)
             build_registry(None, path)
@@ -50,7 +56,13 @@ class Registry:
     @staticmethod
     def build(pages: Sequence[Path | str] | None = None, db: Path | str | None = None,
               progress: BuildProgress | None = None) -> BuildReport:
-        """Build (or atomically rebuild) a registry from pages; default: the embedded seed."""
+        """Build (or atomically rebuild) a registry from pages; default: the embedded seed.
+
+        Imported here so that opening a registry for queries never loads the
+        resolution tables.
+        """
+        from youcheng.build import build_registry
+
         return build_registry([Path(p) for p in pages] if pages else None,
                               Path(db) if db is not None else None, progress)
 
@@ -73,6 +85,10 @@ class Registry:
     def anomalies(self) -> list[Anomaly]:
         """Rows the build skipped or only partly understood, with source and line."""
         return query.anomalies(self.conn)
+
+    def resolution(self) -> dict[str, dict[str, int]]:
+        """How partners, Chinese places and countries were resolved: method -> records."""
+        return query.resolution_counts(self.conn)
 
     def summary(self) -> dict[str, object]:
         """Counts and build metadata."""

@@ -74,13 +74,17 @@ CREATE TABLE partnerships (
     partner_links    TEXT NOT NULL,     -- JSON array of every partner link target, outermost first
     country_text     TEXT,
     country          TEXT,
-    country_inferred INTEGER NOT NULL DEFAULT 0,
+    country_inferred INTEGER NOT NULL DEFAULT 0,  -- 1 when the page gives no country
+    country_method   TEXT,              -- 'page' or 'inferred:<how the partner was resolved>'
     date             TEXT,              -- ISO at its precision
     date_precision   TEXT CHECK (date_precision IN ('day', 'month', 'year')),
     date_text        TEXT,
     year             INTEGER,
     note             TEXT,
-    province         TEXT               -- the Chinese side's province, for filtering
+    cn_name_simplified      TEXT NOT NULL,
+    partner_name_simplified TEXT,
+    cn_level         TEXT,              -- province, prefecture, county, district (from GB/T 2260)
+    province         TEXT               -- the Chinese side's province (official name), for filtering
 );
 
 -- What could not be read, or only partly.
@@ -101,6 +105,7 @@ CREATE INDEX partnerships_partner ON partnerships (partner_id);
 CREATE INDEX partnerships_country ON partnerships (country, year);
 CREATE INDEX partnerships_year ON partnerships (year);
 CREATE INDEX partnerships_province ON partnerships (province, year);
+CREATE INDEX partnerships_level ON partnerships (cn_level, year);
 CREATE INDEX partnerships_source_line ON partnerships (source, line);
 CREATE INDEX place_names_place ON place_names (place_id);
 CREATE INDEX anomalies_source_line ON anomalies (source, line);

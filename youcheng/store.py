@@ -105,8 +105,11 @@ class RegistryWriter:
             item.partner_id, raw.partner_name, raw.partner_link,
             json.dumps([link.target for link in raw.partner_links], ensure_ascii=False),
             raw.country_text, item.country, int(bool(item.extra.get("country_inferred"))),
+            item.extra.get("country_method"),
             date.iso() if date else None, date.precision if date else None, raw.date_text,
-            date.year if date else None, raw.note, item.extra.get("province"),
+            date.year if date else None, raw.note,
+            item.extra.get("cn_name_simplified") or raw.cn_name, item.extra.get("partner_name_simplified"),
+            item.extra.get("cn_level"), item.extra.get("province"),
         ))
         if len(self._pending) >= _BATCH:
             self._flush()
@@ -115,8 +118,9 @@ class RegistryWriter:
         self.conn.executemany(
             "INSERT INTO partnerships (id, source_id, source, line, section, cn_id, cn_name,"
             " cn_link, cn_line, partner_id, partner_name, partner_link, partner_links,"
-            " country_text, country, country_inferred, date, date_precision, date_text, year,"
-            " note, province) VALUES (" + ", ".join("?" * 22) + ")",
+            " country_text, country, country_inferred, country_method, date, date_precision,"
+            " date_text, year, note, cn_name_simplified, partner_name_simplified, cn_level, province)"
+            " VALUES (" + ", ".join("?" * 26) + ")",
             self._pending,
         )
         self._pending.clear()

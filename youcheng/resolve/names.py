@@ -31,3 +31,47 @@ def fold_key(text: str) -> str:
     normal = unicodedata.normalize("NFKC", text).strip()
     normal = to_simplified(normal).casefold()
     return "".join(ch for ch in normal if not ch.isspace() and ch not in "·・.'’-‐")
+
+
+@lru_cache(maxsize=1)
+def _pinyin_overrides() -> dict[str, list[str]]:
+    import csv
+    from importlib import resources
+
+    text = resources.files("youcheng.data").joinpath("pinyin_overrides.csv").read_text("utf-8")
+    return {row["name"]: row["pinyin"].split() for row in csv.DictReader(text.splitlines())}
+
+
+def pinyin_syllables(simplified: str, *, tones: bool) -> list[str]:
+    """Pinyin syllables of a Simplified Chinese name, one per character.
+
+    pypinyin reads Simplified only, so callers pass ``to_simplified`` output.
+    Curated readings of polyphonic place names (``data/pinyin_overrides.csv``,
+    e.g. 单县 shàn) win over pypinyin's guess: the longest matching prefix is
+    replaced syllable for syllable.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    syllables = list(lazy_pinyin(simplified, style=Style.TONE if tones else Style.NORMAL,
+                                 errors="default"))
+    overrides = _pinyin_overrides()
+    for length in range(min(len(simplified), 6), 1, -1):
+        reading = overrides.get(simplified[:length])
+        if reading and len(syllables) >= length:
+            if not tones:
+                reading = [strip_tones(s) for s in reading]
+            syllables[:length] = reading
+            break
+    return syllables
+
+
+def strip_tones(syllable: str) -> str:
+    """Pinyin without tone marks: wǔ -> wu."""
+    decomposed = unicodedata.normalize("NFD", syllable)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def romanize(simplified: str) -> str:
+    """Capitalised toneless pinyin as used for English names: 洛阳 -> Luoyang."""
+    joined = "".join(pinyin_syllables(simplified, tones=False))
+    return joined[:1].upper() + joined[1:]

@@ -1,17 +1,22 @@
-"""Turn raw rows into stored partnerships: stable ids, places, country codes.
+"""Turn raw rows into stored partnerships: stable ids, resolved places, countries.
 
-Identity rules live here so that a better resolver (GeoNames, GB/T 2260) can
-change *which* place a row means without touching the parser or the store.
+Identity rules live here so that better resolvers can change *which* place a
+row means without touching the parser or the store. Findings about the data
+(unresolved names, spelling variants, contradicting countries, listed-twice
+pairs) come out as anomalies with the row's line, like parser anomalies.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from dataclasses import replace
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
-from youcheng.model import Partnership, Place, RawPartnership
+from youcheng.model import Anomaly, Link, Partnership, Place, RawPartnership
+from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.countries import country_code
+from youcheng.resolve.gazetteer import ForeignPlace, cities_elsewhere, resolve_foreign, variants
 from youcheng.resolve.names import fold_key, to_simplified
 
 
@@ -28,55 +33,204 @@ def partnership_id(raw: RawPartnership, occurrence: int) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-class RecordResolver:
-    """Assigns ids and places to raw rows, one page after another.
+@dataclass
+class _Seen:
+    """Where a place was written how, for the spelling-variant report."""
 
-    Keeps one ``Place`` per identity so that 烏蘭巴托 and 烏蘭巴托市 linking the
-    same page become one place; counts occurrences for the ids.
+    spellings: dict[str, tuple[str, int]]
+
+
+class RecordResolver:
+    """Assigns ids, places and countries to raw rows, one page after another.
+
+    Keeps one ``Place`` per identity so that 烏蘭巴托 and 烏蘭巴托市 (the same
+    GeoNames city) become one place while 南方省 in Cameroon and in Sri Lanka
+    stay two.
     """
 
     def __init__(self) -> None:
         self.places: dict[str, Place] = {}
+        self.methods: Counter[str] = Counter()
         self._occurrences: Counter[bytes] = Counter()
+        self._pairs: dict[tuple[str, str | None, str | None], tuple[str, int]] = {}
+        self._spellings: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
+        self._findings: list[Anomaly] = []
 
     def resolve(self, raw: RawPartnership) -> Partnership:
         """Return the stored form of ``raw`` and register the places it names."""
-        key = hashlib.blake2b(
-            "\x1f".join((raw.source, raw.cn_name, raw.partner_name or "", raw.partner_link or "",
-                         raw.country_text or "")).encode("utf-8"), digest_size=8).digest()
+        key = hashlib.blake2b("\x1f".join((
+            raw.source, raw.cn_name, raw.partner_name or "", raw.partner_link or "",
+            raw.country_text or "")).encode("utf-8"), digest_size=8).digest()
         occurrence = self._occurrences[key]
         self._occurrences[key] += 1
-        country = country_code(raw.country_text)
-        cn_id = self._chinese_place(raw)
-        partner_id = self._partner_place(raw, country) if raw.partner_name else None
-        return Partnership(partnership_id(raw, occurrence), raw, country, cn_id, partner_id,
-                           {"province": raw.section})
+        stated = country_code(raw.country_text)
+        cn = self._chinese_place(raw)
+        partner, country, method = None, stated, "page" if stated else None
+        if raw.partner_name:
+            partner = self._partner_place(raw, stated)
+            if stated is None and partner.country:
+                country, method = partner.country, f"inferred:{partner.resolution}"
+        if raw.country_text and stated is None:
+            self._finding(raw, "unknown_country", "warning",
+                          f"country {raw.country_text!r} is not an ISO 3166 country name")
+        self._check_pair(raw, cn.id, partner.id if partner else None, country)
+        extra: dict[str, object] = {
+            "province": cn.province, "cn_level": cn.kind,
+            "country_inferred": method is not None and method.startswith("inferred"),
+            "country_method": method,
+            "cn_name_simplified": to_simplified(raw.cn_name),
+            "partner_name_simplified": to_simplified(raw.partner_name) if raw.partner_name else None,
+        }
+        return Partnership(partnership_id(raw, occurrence), raw, country, cn.id,
+                           partner.id if partner else None, extra)
 
-    def _chinese_place(self, raw: RawPartnership) -> str:
-        ident = fold_key(raw.cn_link or raw.cn_name)
-        place_id = f"cn:{ident}"
-        self._add(Place(place_id, "cn", raw.cn_name, raw.cn_link, "CN",
-                        province=raw.section, resolution="link"),
-                  [raw.cn_name, raw.cn_link])
-        return place_id
+    def findings(self) -> Iterator[Anomaly]:
+        """Data-quality findings gathered so far (call once, after the last row)."""
+        yield from self._findings
+        for place_id, spellings in self._spellings.items():
+            if len(spellings) > 1:
+                place = self.places[place_id]
+                written = "、".join(sorted(spellings))
+                source, line = min(spellings.values(), key=lambda v: (v[0], v[1]))
+                yield Anomaly(source, line, "spelling_variants", "info",
+                              f"{place.name_en or place.name} ({place_id}) is written {len(spellings)} "
+                              f"ways: {written}", written)
 
-    def _partner_place(self, raw: RawPartnership, country: str | None) -> str:
+    # -- Chinese side --------------------------------------------------------------------
+
+    def _chinese_place(self, raw: RawPartnership) -> Place:
+        names = _cn_names(raw)
+        division, method = divisions().resolve(names, raw.section)
+        self.methods[f"cn:{method}"] += 1
+        if division is None:
+            self._finding(raw, "unresolved_cn_place", "warning",
+                          f"Chinese place {raw.cn_name!r} matches no GB/T 2260 division",
+                          line=raw.cn_line)
+            place = Place(f"cn:?{fold_key(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
+                          name_simplified=to_simplified(raw.cn_name), resolution="unresolved")
+            return self._add(place, raw, [raw.cn_name, raw.cn_link])
+        province = divisions().by_code[division.province_code]
+        place = Place(
+            f"cn:{division.code}", "cn", raw.cn_name, raw.cn_link, "CN",
+            name_simplified=division.name, name_pinyin=division.pinyin, name_en=division.name_en,
+            kind=division.level, code=division.code, province=province.name,
+            lat=division.lat, lon=division.lon,
+            parent_id=f"cn:{division.parent_code}" if division.parent_code else None,
+            resolution=method,
+        )
+        return self._add(place, raw, [raw.cn_name, raw.cn_link, *_division_names(division)],
+                         spelled=False)
+
+    # -- foreign side ----------------------------------------------------------------------
+
+    def _partner_place(self, raw: RawPartnership, country: str | None) -> Place:
         assert raw.partner_name is not None
-        ident = fold_key(raw.partner_link or raw.partner_name)
-        place_id = f"{(country or 'xx').lower()}:{ident}"
-        self._add(Place(place_id, "foreign", raw.partner_name, raw.partner_link, country,
-                        resolution="link"),
-                  [raw.partner_name, raw.partner_link])
-        return place_id
+        own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
+        names = list(dict.fromkeys([*own, raw.partner_name]))
+        found = resolve_foreign(names, country)
+        parent: Place | None = None
+        if len(raw.partner_links) > 1:
+            parent = self._parent_place(raw, country)
+            if found is None and parent is not None:
+                found = ForeignPlace(
+                    f"{parent.id}/{fold_key(raw.partner_links[-1].text)}", None,
+                    parent.country or "", "district", "parent", None, None, parent.lat, parent.lon)
+        if found is None:
+            self.methods["foreign:unresolved"] += 1
+            self._report_unresolved(raw, names, country)
+            ident = fold_key(raw.partner_link or raw.partner_name)
+            place = Place(f"x:{(country or 'xx').lower()}:{ident}", "foreign", raw.partner_name,
+                          raw.partner_link, country, name_simplified=to_simplified(raw.partner_name),
+                          resolution="unresolved")
+            return self._add(place, raw, [raw.partner_name, raw.partner_link])
+        self.methods[f"foreign:{found.method}"] += 1
+        kind = "district" if len(raw.partner_links) > 1 and found.kind == "city" and parent and (
+            found.id != parent.id) else found.kind
+        place = Place(
+            found.id, "foreign", raw.partner_name, raw.partner_link, found.country,
+            name_simplified=to_simplified(raw.partner_name), name_en=found.name_en, kind=kind,
+            subdivision=found.subdivision, geonames_id=found.geonames_id, lat=found.lat, lon=found.lon,
+            parent_id=parent.id if parent and parent.id != found.id else None, resolution=found.method,
+        )
+        return self._add(place, raw, [raw.partner_name, raw.partner_link, *own, found.name_en])
 
-    def _add(self, place: Place, names: list[str | None]) -> None:
+    def _parent_place(self, raw: RawPartnership, country: str | None) -> Place | None:
+        first = raw.partner_links[0]
+        names = _own_names(first)
+        found = resolve_foreign(names, country)
+        if found is None:
+            return None
+        place = Place(found.id, "foreign", first.text, first.target, found.country,
+                      name_simplified=to_simplified(first.text), name_en=found.name_en,
+                      kind=found.kind, subdivision=found.subdivision, geonames_id=found.geonames_id,
+                      lat=found.lat, lon=found.lon, resolution=found.method)
+        return self._add(place, raw, [first.text, first.target, found.name_en], written=first.text)
+
+    def _report_unresolved(self, raw: RawPartnership, names: list[str], country: str | None) -> None:
+        elsewhere = cities_elsewhere(names, country) if country else []
+        if elsewhere:
+            self._finding(raw, "country_conflict", "warning",
+                          f"{raw.partner_name} is listed under {raw.country_text} ({country}) but the "
+                          f"gazetteer knows it only in {', '.join(elsewhere)}")
+        else:
+            self._finding(raw, "unresolved_partner", "warning",
+                          f"partner {raw.partner_name!r} ({country or 'country unknown'}) matches no "
+                          "gazetteer city, subdivision or curated place")
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def _add(self, place: Place, raw: RawPartnership | None, names: list[str | None],
+             spelled: bool = True, written: str | None = None) -> Place:
         existing = self.places.get(place.id)
         known = dict(existing.names) if existing else {}
         for name in names:
-            if name and name not in known:
-                known[name] = "written"
-            if name:
-                simple = to_simplified(name)
-                known.setdefault(simple, "simplified")
-        merged = existing or place
-        self.places[place.id] = replace(merged, names=tuple(known.items()))
+            if not name:
+                continue
+            known.setdefault(name, "written")
+            known.setdefault(to_simplified(name), "simplified")
+        if place.side == "cn" and place.name_simplified:
+            known.setdefault(place.name_simplified, "official")
+        if place.name_en:
+            known.setdefault(place.name_en, "en")
+        merged = replace(existing or place, names=tuple(known.items()))
+        self.places[place.id] = merged
+        written = written or (raw.partner_name if raw else None)
+        if raw is not None and spelled and place.side == "foreign" and written:
+            self._spellings[place.id].setdefault(written, (raw.source, raw.line))
+        return merged
+
+    def _check_pair(self, raw: RawPartnership, cn_id: str, partner_id: str | None,
+                    country: str | None) -> None:
+        if partner_id is None:
+            return
+        key = (cn_id, partner_id, raw.source)
+        if key in self._pairs:
+            source, line = self._pairs[key]
+            self._finding(raw, "duplicate_pair", "warning",
+                          f"{raw.cn_name} – {raw.partner_name} is listed again (first at {source}:{line})")
+        else:
+            self._pairs[key] = (raw.source, raw.line)
+
+    def _finding(self, raw: RawPartnership, kind: str, severity: str, message: str,
+                 line: int | None = None) -> None:
+        self._findings.append(Anomaly(raw.source, line or raw.line, kind, severity,  # type: ignore[arg-type]
+                                      message, raw.partner_name or raw.cn_name))
+
+
+def _own_names(link: Link) -> list[str]:
+    return list(dict.fromkeys(n for n in (link.target, link.text) if n))
+
+
+def _cn_names(raw: RawPartnership) -> list[str]:
+    """Names to try for the Chinese side, most specific first (the last link's target)."""
+    names = [link.target.split(" (")[0] for link in reversed(raw.cn_links[-1:])]
+    names += [raw.cn_links[-1].text] if raw.cn_links else []
+    names.append(raw.cn_name)
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _division_names(d: Division) -> list[str]:
+    return [d.name, d.stem, d.stem_romanized(), d.name_en]
+
+
+__all__ = ["RecordResolver", "partnership_id", "variants"]
