@@ -224,3 +224,7 @@ def check(db: DbOption = None) -> None:
         typer.echo(f"resolution {side}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for a in anomalies:
         typer.echo(f"{a.source}:{a.line}\t{a.severity}\t{a.kind}\t{a.message}")
+
+
+if __name__ == "__main__":
+    app()
