@@ -15,7 +15,6 @@ import argparse
 import csv
 import math
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,19 +89,14 @@ def evaluate(records: list[object], reference: dict[int, dict[str, str]]) -> Rep
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
-    from youcheng import Registry
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from _seed import seed_records
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="registry to evaluate (default: build the seed afresh)")
     parser.add_argument("--verbose", action="store_true", help="list every wrongly placed partner")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or Path(tmp) / "seed.db"
-        if args.db is None:
-            Registry.build(None, db)
-        with Registry.open(db) as reg:
-            records = list(reg.records())
+    records = seed_records(args.db)
     report = evaluate(records, reference_by_line())
     print("\n".join(report.lines()))
     for line in report.wrong if args.verbose else report.wrong[:20]:

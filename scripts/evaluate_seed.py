@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,18 +48,13 @@ def evaluate(mine: list[tuple[str, ...]], gold: list[tuple[str, ...]]) -> tuple[
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
-    from youcheng import Registry
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from _seed import seed_records
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="registry to evaluate (default: build the seed afresh)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or Path(tmp) / "seed.db"
-        if args.db is None:
-            Registry.build(None, db)
-        with Registry.open(db) as reg:
-            mine = record_rows(list(reg.records()))
+    mine = record_rows(seed_records(args.db))
     precision, recall, diffs = evaluate(mine, gold_rows())
     print(f"records: {len(mine)} exported, {len(gold_rows())} in gold")
     print(f"precision: {precision:.4f}  recall: {recall:.4f}")

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 from youcheng import Registry
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "evaluate_seed.py"
+from .conftest import load_script
 
 
 def _evaluator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("evaluate_seed", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("evaluate_seed")
 
 
 def test_export_matches_gold_precision_and_recall(registry: Registry) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -15,7 +14,7 @@ from youcheng.cli import app
 from youcheng.model import Record
 from youcheng.resolve.gazetteer import resolve_foreign
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "evaluate_resolution.py"
+from .conftest import load_script
 
 
 def _by_partner(registry: Registry, name: str) -> list[Record]:
@@ -23,12 +22,7 @@ def _by_partner(registry: Registry, name: str) -> list[Record]:
 
 
 def _evaluator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("evaluate_resolution", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("evaluate_resolution")
 
 
 @pytest.mark.parametrize("query", ["武汉", "武漢", "wuhan", "Wuhan", "武漢市", "WUHAN"])
