@@ -45,6 +45,9 @@ class OutputFormat(str, Enum):
 class ExportFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
+    geojson = "geojson"
+    graphml = "graphml"
+    datapackage = "datapackage"
 
 
 class StatsBy(str, Enum):
@@ -196,7 +199,10 @@ def export(
     bom: Annotated[bool, typer.Option("--bom", help="Start CSV with a UTF-8 BOM (for Excel).")] = False,
     db: DbOption = None,
 ) -> None:
-    """Write every relationship as JSON Lines or CSV."""
+    """Write every relationship as JSON Lines, CSV, GeoJSON, GraphML or a zipped Data Package."""
+    if format is ExportFormat.datapackage:
+        _export_datapackage(output, db)
+        return
     with _errors():
         with _open(db) as reg:
             if output is None:
@@ -206,6 +212,22 @@ def export(
             tmp = output.with_name(f".{output.name}.partial")
             with tmp.open("w", encoding="utf-8", newline="") as out:
                 count = reg.export(out, format.value, bom=bom)
+            tmp.replace(output)
+    typer.echo(f"wrote {count} records to {output}", err=True)
+
+
+def _export_datapackage(output: Path | None, db: Path | None) -> None:
+    """The data package is a zip (datapackage.json + CSV), so it is written as bytes."""
+    from youcheng.export import write_datapackage
+
+    with _errors():
+        with _open(db) as reg:
+            if output is None:
+                count = write_datapackage(reg.records(), sys.stdout.buffer)
+                return
+            tmp = output.with_name(f".{output.name}.partial")
+            with tmp.open("wb") as out:
+                count = write_datapackage(reg.records(), out)
             tmp.replace(output)
     typer.echo(f"wrote {count} records to {output}", err=True)
 
@@ -228,3 +250,29 @@ def check(db: DbOption = None) -> None:
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] =
+        "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+    get: Annotated[Optional[str], typer.Option(
+        "--get", metavar="PATH", help="Send one GET request to PATH in-process, print the body, exit "
+        "0 if it succeeded, 1 if not; starts no server.")] = None,
+) -> None:
+    """Serve the web page at / and the REST API at /api (documented at /openapi.json)."""
+    from youcheng import api
+
+    with _errors():
+        application = api.create_app(db)
+    if get is not None:
+        status, body = api.get(application, get)
+        sys.stdout.buffer.write(body + (b"" if body.endswith(b"\n") else b"\n"))
+        sys.stdout.flush()
+        raise typer.Exit(0 if status < 400 else 1)
+    import uvicorn
+
+    typer.echo(f"youcheng: serving {application.state.database.path} at http://{host}:{port}/", err=True)
+    uvicorn.run(application, host=host, port=port, log_level="info")

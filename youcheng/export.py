@@ -1,21 +1,27 @@
-"""Open-data exports: JSON Lines and CSV, one record per relationship.
+"""Open-data exports: JSON Lines, CSV, GeoJSON, GraphML and a Frictionless Data Package.
 
 Columns are the fields of ``model.Record`` in order, so every format carries
-the same facts, including provenance (source, line).
+the same facts, including provenance (source, line). All but the data package
+are text; the data package is a zip, written by ``write_datapackage``.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
+import re
+import zipfile
 from collections.abc import Iterable
-from typing import TextIO
+from typing import BinaryIO, TextIO
+from xml.sax.saxutils import escape, quoteattr
 
 from youcheng.errors import UsageError
 from youcheng.model import Record
 
-FORMATS = ("jsonl", "csv")
+TEXT_FORMATS = ("jsonl", "csv", "geojson", "graphml")
+FORMATS = (*TEXT_FORMATS, "datapackage")
 FIELDS = tuple(f.name for f in dataclasses.fields(Record))
 
 
@@ -25,7 +31,7 @@ def record_dict(record: Record) -> dict[str, object]:
 
 
 def write_records(records: Iterable[Record], out: TextIO, fmt: str, *, bom: bool = False) -> int:
-    """Write ``records`` to ``out`` in ``fmt``; returns how many were written.
+    """Write ``records`` to ``out`` in a text ``fmt``; returns how many were written.
 
     ``bom`` puts a UTF-8 byte-order mark before CSV so Excel opens Chinese text
     correctly.
@@ -34,6 +40,12 @@ def write_records(records: Iterable[Record], out: TextIO, fmt: str, *, bom: bool
         return _write_jsonl(records, out)
     if fmt == "csv":
         return _write_csv(records, out, bom)
+    if fmt == "geojson":
+        return write_geojson(records, out)
+    if fmt == "graphml":
+        return write_graphml(records, out)
+    if fmt == "datapackage":
+        raise UsageError("the datapackage format is a zip file: write it to a file with --output")
     raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
@@ -57,4 +69,258 @@ def _write_csv(records: Iterable[Record], out: TextIO, bom: bool) -> int:
         row["country_inferred"] = "true" if record.country_inferred else "false"
         writer.writerow("" if row[f] is None else row[f] for f in FIELDS)
         count += 1
+    return count
+
+
+# --- GeoJSON, GraphML and Frictionless Data Package (issue #4) --------------------------
+#
+# These read records through ``record_dict`` and ``.get`` so that they work with
+# whatever resolution fields (coordinates, codes, English names) a build has;
+# a field a build lacks is simply null in the output.
+
+MEDIA_TYPES: dict[str, str] = {
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+    "graphml": "application/graphml+xml; charset=utf-8",
+    "datapackage": "application/zip",
+}
+FILE_NAMES: dict[str, str] = {
+    "jsonl": "youcheng.jsonl", "csv": "youcheng.csv", "geojson": "youcheng.geojson",
+    "graphml": "youcheng.graphml", "datapackage": "youcheng-datapackage.zip",
+}
+DATAPACKAGE_CSV = "partnerships.csv"
+
+_CN_PLACE = {"name": "cn_name", "name_simplified": "cn_name_simplified", "name_pinyin": "cn_pinyin",
+             "name_en": "cn_name_en", "code": "cn_code", "level": "cn_level",
+             "province": "cn_province"}
+_PARTNER_PLACE = {"name": "partner_name", "name_simplified": "partner_name_simplified",
+                  "name_en": "partner_name_en", "country": "country", "kind": "partner_kind",
+                  "geonames_id": "partner_geonames_id", "subdivision": "partner_subdivision"}
+
+
+def _point(row: dict[str, object], side: str) -> list[float] | None:
+    """``[lon, lat]`` of one side of a record (RFC 7946 order), or None when unknown."""
+    lat, lon = row.get(f"{side}_lat"), row.get(f"{side}_lon")
+    if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
+        return [float(lon), float(lat)]
+    return None
+
+
+def _places(row: dict[str, object]) -> list[tuple[str, dict[str, object], list[float] | None]]:
+    """The one or two places a record joins: (id, properties, [lon, lat] or None)."""
+    out: list[tuple[str, dict[str, object], list[float] | None]] = []
+    cn_props: dict[str, object] = {"side": "cn", "country": "CN",
+                                   **{k: row.get(v) for k, v in _CN_PLACE.items()}}
+    if cn_props["province"] is None:
+        cn_props["province"] = row.get("province")
+    out.append((str(row["cn_id"]), cn_props, _point(row, "cn")))
+    if row.get("partner_id"):
+        props: dict[str, object] = {"side": "foreign", **{k: row.get(v) for k, v in _PARTNER_PLACE.items()}}
+        out.append((str(row["partner_id"]), props, _point(row, "partner")))
+    return out
+
+
+def write_geojson(records: Iterable[Record], out: TextIO) -> int:
+    """Write an RFC 7946 FeatureCollection; returns how many relationships were written.
+
+    Each relationship is a Feature with a LineString from the Chinese place to
+    the partner, and each place a Feature with a Point, both ``[lon, lat]``.
+    A relationship or place whose coordinates are unknown keeps ``"geometry":
+    null`` (RFC 7946 section 3.2) so the file still holds every record; its
+    ``feature`` property says which kind of feature it is.
+    """
+    places: dict[str, tuple[dict[str, object], list[float] | None, int]] = {}
+    separator = ""
+    out.write('{"type": "FeatureCollection", "features": [\n')
+
+    def feature(fid: str, geometry: dict[str, object] | None, props: dict[str, object]) -> None:
+        nonlocal separator
+        out.write(separator + json.dumps({"type": "Feature", "id": fid, "geometry": geometry,
+                                          "properties": props}, ensure_ascii=False))
+        separator = ",\n"
+
+    count = 0
+    for record in records:
+        row = record_dict(record)
+        a, b = _point(row, "cn"), _point(row, "partner")
+        feature(str(row["id"]), {"type": "LineString", "coordinates": [a, b]} if a and b else None,
+                {"feature": "partnership", **row})
+        count += 1
+        for place_id, props, point in _places(row):
+            seen = places.get(place_id)
+            places[place_id] = (seen[0] if seen else props, point or (seen[1] if seen else None),
+                                (seen[2] if seen else 0) + 1)
+    for place_id, (props, point, n) in places.items():
+        feature(place_id, {"type": "Point", "coordinates": point} if point else None,
+                {"feature": "place", "id": place_id, **props, "partnerships": n})
+    out.write("\n]}\n")
+    return count
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NODE_KEYS: tuple[tuple[str, str], ...] = (
+    ("label", "string"), ("side", "string"), ("country", "string"), ("name_simplified", "string"),
+    ("name_pinyin", "string"), ("name_en", "string"), ("code", "string"), ("level", "string"),
+    ("province", "string"), ("kind", "string"), ("subdivision", "string"),
+    ("geonames_id", "long"), ("latitude", "double"), ("longitude", "double"),
+    ("partnerships", "int"),
+)
+_EDGE_KEYS: tuple[tuple[str, str], ...] = (
+    ("date", "string"), ("year", "int"), ("country", "string"), ("note", "string"),
+    ("source", "string"), ("line", "int"),
+)
+
+
+def _xml(value: object) -> str:
+    return escape(_XML_INVALID.sub("", str(value)))
+
+
+def write_graphml(records: Iterable[Record], out: TextIO) -> int:
+    """Write a GraphML graph (opens in Gephi, yEd, networkx); returns how many edges.
+
+    Nodes are places (``label`` is the name as written; ``latitude`` and
+    ``longitude`` when known, for Gephi's Geo Layout), edges are relationships
+    with their date and source line. A relationship whose partner is only a
+    country has no partner node, so it has no edge; the CSV still holds it.
+    """
+    nodes: dict[str, dict[str, object]] = {}
+    edges: list[dict[str, object]] = []
+    for record in records:
+        row = record_dict(record)
+        for place_id, props, point in _places(row):
+            node = nodes.setdefault(place_id, {"partnerships": 0})
+            node.update({("label" if k == "name" else k): v for k, v in props.items()
+                         if v is not None and k not in node})
+            if point and "latitude" not in node:
+                node["longitude"], node["latitude"] = point
+            node["partnerships"] = int(str(node["partnerships"])) + 1
+        if row.get("partner_id"):
+            date = row.get("date")
+            edges.append({"id": row["id"], "source_node": row["cn_id"], "target_node": row["partner_id"],
+                          "date": date, "year": int(str(date)[:4]) if date else None,
+                          "country": row.get("country"), "note": row.get("note"),
+                          "source": row["source"], "line": row["line"]})
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+              '<graphml xmlns="http://graphml.graphdrawing.org/xmlns"'
+              ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+              ' xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns'
+              ' http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+    for domain, keys in (("node", _NODE_KEYS), ("edge", _EDGE_KEYS)):
+        for name, kind in keys:
+            out.write(f'  <key id="{domain[0]}_{name}" for="{domain}" attr.name="{name}"'
+                      f' attr.type="{kind}"/>\n')
+    out.write('  <graph id="youcheng" edgedefault="undirected">\n')
+    for place_id, node in nodes.items():
+        out.write(f"    <node id={quoteattr(_XML_INVALID.sub('', place_id))}>")
+        out.write("".join(f'<data key="n_{name}">{_xml(node[name])}</data>'
+                          for name, _ in _NODE_KEYS if node.get(name) is not None))
+        out.write("</node>\n")
+    for edge in edges:
+        out.write(f"    <edge id={quoteattr(_XML_INVALID.sub('', str(edge['id'])))}"
+                  f" source={quoteattr(str(edge['source_node']))}"
+                  f" target={quoteattr(str(edge['target_node']))}>")
+        out.write("".join(f'<data key="e_{name}">{_xml(edge[name])}</data>'
+                          for name, _ in _EDGE_KEYS if edge.get(name) is not None))
+        out.write("</edge>\n")
+    out.write("  </graph>\n</graphml>\n")
+    return len(edges)
+
+
+_DESCRIPTIONS: dict[str, str] = {
+    "id": "Stable id: the same relationship gets the same id on every rebuild.",
+    "source": "File name of the page the record was read from.",
+    "line": "1-based line of the page holding the partner.",
+    "section": "Section of the page (a province in the seed page).",
+    "cn_name": "The Chinese place as written.",
+    "partner_name": "The partner as written; empty when the row names only a country.",
+    "partner_link": "Wiki page title the most specific partner link points to.",
+    "country_text": "The partner's country as written.",
+    "country": "The partner's country, ISO 3166-1 alpha-2.",
+    "date": "Date the relationship was established, ISO 8601 at its own precision (YYYY, YYYY-MM or YYYY-MM-DD).",
+    "date_precision": "day, month or year.",
+    "note": "Remarks from the page.",
+    "cn_link": "Wiki page title of the Chinese place's link.",
+    "cn_id": "Id of the Chinese place.",
+    "partner_id": "Id of the partner place.",
+    "partner_links": "Every partner link target, outermost first, joined with |.",
+    "country_inferred": "true when the page gives no country and it was inferred.",
+    "date_text": "The date as written.",
+    "province": "The Chinese place's province.",
+    "cn_province": "The Chinese place's province.",
+    "cn_code": "GB/T 2260 code of the Chinese place.",
+    "cn_level": "province, prefecture, county or district.",
+    "cn_lat": "Latitude of the Chinese place (WGS 84).",
+    "cn_lon": "Longitude of the Chinese place (WGS 84).",
+    "partner_lat": "Latitude of the partner (WGS 84).",
+    "partner_lon": "Longitude of the partner (WGS 84).",
+    "partner_geonames_id": "GeoNames id of the partner.",
+    "partner_subdivision": "ISO 3166-2 code of the partner region.",
+}
+
+
+def _table_type(annotation: object) -> str:
+    """Table Schema type of a Record field from its annotation (``str | None`` -> string)."""
+    text = str(annotation)
+    if "list" in text:
+        return "string"
+    for python, frictionless in (("bool", "boolean"), ("int", "integer"), ("float", "number")):
+        if re.search(rf"\b{python}\b", text):
+            return frictionless
+    return "string"
+
+
+def table_schema() -> dict[str, object]:
+    """Frictionless Table Schema of the CSV export, derived from ``model.Record``."""
+    fields: list[dict[str, object]] = []
+    for f in dataclasses.fields(Record):
+        field: dict[str, object] = {"name": f.name, "type": _table_type(f.type)}
+        if f.name in _DESCRIPTIONS:
+            field["description"] = _DESCRIPTIONS[f.name]
+        if field["type"] == "boolean":
+            field["trueValues"], field["falseValues"] = ["true"], ["false"]
+        if f.name in ("id", "source", "line", "cn_name", "cn_id"):
+            field["constraints"] = {"required": True, **({"unique": True} if f.name == "id" else {})}
+        fields.append(field)
+    return {"fields": fields, "primaryKey": ["id"], "missingValues": [""]}
+
+
+def datapackage_descriptor() -> dict[str, object]:
+    """``datapackage.json``: the package's licence, origin and the CSV's schema."""
+    from youcheng import __version__
+
+    return {
+        "profile": "tabular-data-package",
+        "name": "youcheng",
+        "title": "友城 youcheng: the PRC's sister-city relationships",
+        "version": __version__,
+        "licenses": [{"name": "CC-BY-SA-3.0", "title": "Creative Commons Attribution-ShareAlike 3.0",
+                      "path": "https://creativecommons.org/licenses/by-sa/3.0/"}],
+        "sources": [{"title": "zh.wikipedia.org contributors, 中华人民共和国友好城市列表",
+                     "path": "https://zh.wikipedia.org/wiki/中华人民共和国友好城市列表"}],
+        "resources": [{
+            "name": "partnerships", "path": DATAPACKAGE_CSV, "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True},
+            "schema": table_schema(),
+        }],
+    }
+
+
+def write_datapackage(records: Iterable[Record], out: BinaryIO) -> int:
+    """Write a zipped Frictionless Data Package: ``datapackage.json`` + ``partnerships.csv``.
+
+    A zip because a data package is two files and a download is one; Frictionless
+    tools open the zip as it is. Entries carry a fixed timestamp so the same
+    records give the same bytes. Returns how many records were written.
+    """
+    text = io.StringIO()
+    count = _write_csv(records, text, bom=False)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in (("datapackage.json",
+                            json.dumps(datapackage_descriptor(), ensure_ascii=False, indent=2) + "\n"),
+                           (DATAPACKAGE_CSV, text.getvalue())):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data.encode("utf-8"))
     return count

@@ -209,3 +209,19 @@ class StatRow:
     key: str | None
     label: str | None
     count: int
+
+
+@dataclass(frozen=True)
+class UnplacedPlace:
+    """A place the map cannot draw (no coordinates), with how far resolution got.
+
+    The web page's data-quality view lists these beside the anomalies, so a
+    reader sees which names still need a gazetteer entry.
+    """
+
+    id: str
+    side: str
+    name: str
+    country: str | None
+    resolution: str | None
+    partnerships: int

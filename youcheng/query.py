@@ -263,3 +263,65 @@ def _record(row: sqlite3.Row | tuple[object, ...]) -> Record:
     values[_LINKS] = json.loads(str(values[_LINKS]))
     values[_INFERRED] = bool(values[_INFERRED])
     return Record(*values)
+
+
+# --- Read functions for the REST API and the web page (issue #4) ------------------------
+
+
+def place(conn: sqlite3.Connection, place_id: str) -> Place:
+    """The place with id ``place_id`` and every name it is known by (``/api/places/{id}``).
+
+    Reads whichever ``places`` columns the build filled, so places from a build
+    without resolution fields still come back, with those fields null.
+    Raises NotFound when no place has that id.
+    """
+    cursor = conn.execute("SELECT * FROM places WHERE id = ?", (place_id,))
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"no place has the id {place_id!r}; find ids with 'youcheng search' or /api/search")
+    known = {f.name for f in _dataclass_fields(Place)}
+    values = {d[0]: v for d, v in zip(cursor.description, row) if d[0] in known}
+    names = tuple((str(r[0]), str(r[1])) for r in conn.execute(
+        "SELECT name, kind FROM place_names WHERE place_id = ? ORDER BY kind, name", (place_id,)))
+    return Place(**{**values, "names": names})
+
+
+def breakdown(conn: sqlite3.Connection, by: str, filters: Filters | None = None) -> list[StatRow]:
+    """Counts by ``country``, ``year``, ``province`` or ``level`` over the matching relationships.
+
+    Like ``stats`` but filtered, so the web page's charts follow its filters.
+    A dimension the build has no column for gives no rows rather than an error.
+    """
+    if by not in ("country", "year", "province", "level"):
+        raise UsageError(f"cannot group by {by!r}; choose one of country, year, province, level")
+    column = {"level": "cn_level"}.get(by, by)
+    if column not in {r[1] for r in conn.execute("PRAGMA table_info(partnerships)")}:
+        return []
+    where, params = _where(conn, filters or Filters())
+    order = "p.year" if by == "year" else "COUNT(*) DESC"
+    rows = conn.execute(
+        f"SELECT p.{column}, COUNT(*) FROM partnerships p {where} GROUP BY p.{column}"
+        f" ORDER BY p.{column} IS NULL, {order}, p.{column}", params).fetchall()
+    out = []
+    for key, count in rows:
+        label = _country_label(key) if by == "country" and key else (None if key is None else str(key))
+        out.append(StatRow(None if key is None else str(key), label, count))
+    return out
+
+
+def unplaced(conn: sqlite3.Connection, limit: int = MAX_LIMIT) -> list[UnplacedPlace]:
+    """Places without coordinates, most relationships first: what the map cannot draw."""
+    rows = conn.execute(
+        """
+        SELECT pl.id, pl.side, pl.name, pl.country, pl.resolution,
+               (SELECT COUNT(*) FROM partnerships WHERE cn_id = pl.id)
+             + (SELECT COUNT(*) FROM partnerships WHERE partner_id = pl.id) AS n
+        FROM places pl WHERE pl.lat IS NULL OR pl.lon IS NULL
+        ORDER BY n DESC, pl.side, pl.name LIMIT ?
+        """, (limit,)).fetchall()
+    return [UnplacedPlace(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+from dataclasses import fields as _dataclass_fields  # noqa: E402
+
+from youcheng.model import Place, UnplacedPlace  # noqa: E402
