@@ -21,9 +21,18 @@ _MD_LINK = re.compile(
     r"\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
     r"\((?P<target>(?:\\.|[^()\\\s]|\((?:\\.|[^()\\])*\))*)(?:\s+\"(?P<title>[^\"]*)\")?\s*\)"
 )
-_HTML_LINK = re.compile(r"<a\s[^>]*?href=\"(?P<target>[^\"]*)\"[^>]*>(?P<text>.*?)</a>", re.S)
-_TAG = re.compile(r"<[^>]+>")
+# Every pattern here runs in time linear in the cell: no quantified run can cross
+# a '<', so a hostile million-character line of '<a href="' or '<' cannot make
+# the regex engine backtrack quadratically (tests/test_limits.py pins that).
+_HTML_LINK_OPEN = re.compile(r"<a\s[^<>]*>")
+_HTML_HREF = re.compile(r"href=\"(?P<target>[^\"]*)\"")
+_HTML_LINK_CLOSE = "</a>"
+_TAG = re.compile(r"<[^<>]+>")
 _BACKSLASH_ESCAPE = re.compile(r"\\(.)")
+# A decimal character reference of 8+ digits is past U+10FFFF, which
+# html.unescape turns into U+FFFD anyway; with 4,300+ digits it would instead
+# raise ValueError (Python's limit on int() of long digit strings).
+_HUGE_CHARREF = re.compile(r"&#0*+[0-9]{8,};?")
 
 
 @dataclass(frozen=True)
@@ -53,34 +62,58 @@ def page_title(target: str) -> str:
 
 def markdown_segments(text: str) -> list[Segment]:
     """Split Markdown inline text into plain and link segments, in order."""
-    return _segments(text, _MD_LINK, lambda m: _BACKSLASH_ESCAPE.sub(r"\1", m["text"]))
-
-
-def html_segments(fragment: str) -> list[Segment]:
-    """Split an HTML cell's inner markup into plain and link segments, in order."""
-    return _segments(fragment, _HTML_LINK, lambda m: _plain_html(m["text"]))
-
-
-def _segments(text: str, pattern: re.Pattern[str], link_text: object) -> list[Segment]:
     out: list[Segment] = []
     pos = 0
-    for match in pattern.finditer(text):
-        _add_plain(out, text[pos:match.start()], pattern is _HTML_LINK)
-        shown = link_text(match)  # type: ignore[operator]
-        out.append(Segment(shown, Link(shown, page_title(html.unescape(match["target"])))))
+    for match in _MD_LINK.finditer(text):
+        _add_plain(out, text[pos:match.start()], False)
+        shown = _BACKSLASH_ESCAPE.sub(r"\1", match["text"])
+        out.append(Segment(shown, Link(shown, page_title(_unescape(match["target"])))))
         pos = match.end()
-    _add_plain(out, text[pos:], pattern is _HTML_LINK)
+    _add_plain(out, text[pos:], False)
     return out
 
 
+def html_segments(fragment: str) -> list[Segment]:
+    """Split an HTML cell's inner markup into plain and link segments, in order.
+
+    A link is ``<a ... href="target" ...>text</a>``, text running to the first
+    ``</a>``. Scanned by hand rather than with one regex because a lazy
+    ``<a ...>(.*?)</a>`` rescans the rest of the cell from every unclosed ``<a``.
+    """
+    out: list[Segment] = []
+    pos = 0
+    search_from = 0
+    close = -1
+    while (opening := _HTML_LINK_OPEN.search(fragment, search_from)) is not None:
+        if close < opening.end():
+            close = fragment.find(_HTML_LINK_CLOSE, opening.end())
+            if close < 0:
+                break
+        href = _HTML_HREF.search(opening.group())
+        if href is None:
+            search_from = opening.end()
+            continue
+        _add_plain(out, fragment[pos:opening.start()], True)
+        shown = _plain_html(fragment[opening.end():close])
+        out.append(Segment(shown, Link(shown, page_title(_unescape(href["target"])))))
+        pos = search_from = close + len(_HTML_LINK_CLOSE)
+    _add_plain(out, fragment[pos:], True)
+    return out
+
+
+def _unescape(text: str) -> str:
+    """``html.unescape`` that cannot raise on a hostile character reference."""
+    return html.unescape(_HUGE_CHARREF.sub("\ufffd", text))
+
+
 def _add_plain(out: list[Segment], raw: str, is_html: bool) -> None:
-    plain = _plain_html(raw) if is_html else html.unescape(_TAG.sub("", raw))
+    plain = _plain_html(raw) if is_html else _unescape(_TAG.sub("", raw))
     if plain.strip():
         out.append(Segment(plain))
 
 
 def _plain_html(fragment: str) -> str:
-    return html.unescape(_TAG.sub("", fragment)).strip()
+    return _unescape(_TAG.sub("", fragment)).strip()
 
 
 def plain_text(segments: list[Segment]) -> str:

@@ -19,7 +19,7 @@ Every row that is skipped or only partly understood is yielded as an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from youcheng.dates import InvalidDate, looks_like_date, parse_date
@@ -38,11 +38,12 @@ FORMAT = "wikimd"
 
 Item = RawPartnership | Anomaly
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_HTML_TAG = re.compile(r"<(/?)(table|thead|tbody|tr|td|th)\b[^>]*>", re.I)
+_HEADING_MARK = re.compile(r"(#{1,6})\s")
+# [^<>]* rather than [^>]*: a run of unclosed "<td <td ..." must not be rescanned
+# from every "<" (linear time on hostile lines; see tests/test_limits.py).
+_HTML_TAG = re.compile(r"<(/?)(table|thead|tbody|tr|td|th)\b[^<>]*>", re.I)
 _PIPE_SEPARATOR = re.compile(r"^\s*:?-+:?\s*$")
 _CATEGORY = re.compile(r"^\s*\[Category:")
-_CN_BRACKETS = re.compile(r"^\s*〖(.*)〗\s*-?\s*$")
 _SMALL = re.compile(r"</?small>", re.I)
 
 # Column names seen in headed tables, by the role the column plays.
@@ -55,9 +56,17 @@ _HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 @dataclass
 class _Cell:
-    markup: str
     line: int
     is_header: bool
+    # Pieces of the cell's markup, joined once: a cell left open over many lines
+    # would otherwise be copied again for every line appended (quadratic time).
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def markup(self) -> str:
+        if len(self.parts) > 1:
+            self.parts[:] = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
 
     @property
     def segments(self) -> list[Segment]:
@@ -120,6 +129,7 @@ class _PageParser:
         self.row: list[_Cell] | None = None
         self.cell: _Cell | None = None
         self.row_line = 0
+        self.table_line = 0
         # pipe table state
         self.in_pipe = False
         self.pipe_roles: dict[int, str] | None = None
@@ -130,53 +140,71 @@ class _PageParser:
     # -- dispatch -----------------------------------------------------------------
 
     def feed(self, number: int, text: str) -> Iterator[Item]:
-        if self.in_html:
-            yield from self._html_line(number, text)
-            return
+        """Read one line. A loop, not recursion: one line may close a table and open
+        the next many times over (``</table><table>`` repeated), and recursing once
+        per table would overflow the stack on a hostile line."""
+        rest: str | None = text
+        while rest is not None:
+            rest = yield from self._feed_once(number, rest)
+
+    def _feed_once(self, number: int, text: str) -> Generator[Item, None, str | None]:
+        """Read ``text``; return what is left of the line after a closing ``</table>``."""
         stripped = text.strip()
+        if self.in_html and (stripped.startswith("|") or _heading(stripped)):
+            # Markdown never sits inside an HTML table: its </table> is missing.
+            # Close it here so one lost tag does not swallow the rest of the page.
+            yield from self._finish_row()
+            yield self.anomaly(self.table_line, "unclosed_table", "warning",
+                               f"HTML table not closed before line {number}; closed there")
+            self.in_html = False
+        if self.in_html:
+            return (yield from self._html_line(number, text))
         if stripped.startswith("|"):
             yield from self._pipe_line(number, stripped)
-            return
+            return None
         self.in_pipe = False
         if not stripped or _CATEGORY.match(stripped):
-            return
-        heading = _HEADING.match(stripped)
+            return None
+        heading = _heading(stripped)
         if heading:
-            if len(heading.group(1)) <= 2:
-                self.section = heading.group(2)
+            level, title = heading
+            if level <= 2:
+                self.section = title
             self.cn = None
-            return
+            return None
         opening = _HTML_TAG.match(stripped)
         if opening and opening.group(2).lower() == "table" and not opening.group(1):
-            self._open_html_table()
-            yield from self._html_line(number, stripped[opening.end():])
-            return
+            self._open_html_table(number)
+            return (yield from self._html_line(number, stripped[opening.end():]))
         if self.section:
             yield self.anomaly(number, "unread_line", "info",
                                "line outside any table was not read as a relationship", text)
+        return None
 
     def close(self) -> Iterator[Item]:
         if self.in_html:
             yield from self._finish_row()
-            yield self.anomaly(self.row_line, "unclosed_table", "warning",
-                               "page ended inside an HTML table")
+            yield self.anomaly(self.table_line, "unclosed_table", "warning",
+                               "HTML table not closed by the end of the page")
             self.in_html = False
 
     # -- HTML tables ------------------------------------------------------------------
 
-    def _open_html_table(self) -> None:
+    def _open_html_table(self, number: int) -> None:
         self.in_html = True
+        self.table_line = number
         self.tables_seen += 1
         self.header = None
         self.row = None
         self.cell = None
         self.cn = None
 
-    def _html_line(self, number: int, text: str) -> Iterator[Item]:
+    def _html_line(self, number: int, text: str) -> Generator[Item, None, str | None]:
+        """Read a line inside an HTML table; return the text after ``</table>``, if any."""
         pos = 0
+        outside: list[str] = []
         for tag in _HTML_TAG.finditer(text):
-            if self.cell is not None:
-                self.cell.markup += text[pos:tag.start()]
+            (self.cell.parts if self.cell is not None else outside).append(text[pos:tag.start()])
             pos = tag.end()
             closing, name = tag.group(1) == "/", tag.group(2).lower()
             if name in ("td", "th"):
@@ -186,7 +214,7 @@ class _PageParser:
                     self._close_cell()
                     if self.row is None:
                         self.row, self.row_line = [], number
-                    self.cell = _Cell("", number, name == "th")
+                    self.cell = _Cell(number, name == "th")
             elif name == "tr":
                 yield from self._finish_row()
                 if not closing:
@@ -195,16 +223,21 @@ class _PageParser:
                 yield from self._finish_row()
                 self.in_html = False
                 self.cn = None
+                yield from self._outside_cells(number, outside, text)
                 rest = text[pos:].strip()
-                if rest:
-                    yield from self.feed(number, rest)
-                return
+                return rest or None
             elif name == "table":
                 yield self.anomaly(number, "nested_table", "warning",
                                    "a table inside a table; its rows are read as the outer table's")
         if self.cell is not None:
-            self.cell.markup += text[pos:] + "\n"
-        elif text[pos:].strip() and self.row is None:
+            self.cell.parts.append(text[pos:] + "\n")
+        else:
+            outside.append(text[pos:])
+        yield from self._outside_cells(number, outside, text)
+        return None
+
+    def _outside_cells(self, number: int, outside: list[str], text: str) -> Iterator[Item]:
+        if any(piece.strip() for piece in outside):
             yield self.anomaly(number, "unread_line", "info",
                                "text inside a table but outside any cell", text)
 
@@ -369,6 +402,19 @@ class _PageParser:
         )
 
 
+def _heading(stripped: str) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading line such as ``## 北京 ##``, else None.
+
+    String operations rather than the regex ``^(#{1,6})\\s+(.*?)\\s*#*\\s*$``,
+    which backtracks cubically over a long run of spaces inside the title.
+    """
+    mark = _HEADING_MARK.match(stripped)
+    if mark is None:
+        return None
+    level = len(mark.group(1))
+    return level, stripped[level:].strip().rstrip("#").rstrip()
+
+
 def _roles(header: list[str]) -> dict[int, str]:
     roles: dict[int, str] = {}
     for index, name in enumerate(header):
@@ -387,10 +433,25 @@ def _pipe_cells(row: str) -> list[str]:
 
 
 def _read_chinese_place(cell: str, line: int) -> _ChinesePlace:
-    bracketed = _CN_BRACKETS.match(cell)
-    inner = bracketed.group(1) if bracketed else cell.rstrip("- ")
+    inner = _cn_brackets(cell)
+    if inner is None:
+        inner = cell.rstrip("- ")
     segments = markdown_segments(inner)
     return _ChinesePlace(plain_text(segments), tuple(s.link for s in segments if s.link), line)
+
+
+def _cn_brackets(cell: str) -> str | None:
+    """The text inside ``〖...〗-`` (an optional dash after), or None when not bracketed.
+
+    String operations, not the regex ``^\\s*〖(.*)〗\\s*-?\\s*$``, whose two
+    ``\\s*`` around the dash backtrack quadratically over a long run of spaces.
+    """
+    text = cell.strip()
+    if text.endswith("-"):
+        text = text[:-1].rstrip()
+    if len(text) >= 2 and text.startswith("〖") and text.endswith("〗"):
+        return text[1:-1]
+    return None
 
 
 def _read_partner(segments: list[Segment]) -> _PartnerCell:
