@@ -3,15 +3,19 @@
 A build writes a brand-new database next to the target under a temporary
 name, and ``os.replace`` moves it over the old one only once it is complete
 and checked. A build killed at any moment therefore leaves the previous
-registry intact; readers that have the old file open keep reading it.
+registry intact; readers that have the old file open keep reading it. A killed
+build cannot delete its temporary file, so the next build does (each build
+holds a lock on its own, which the system drops when the process dies).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import json
 import os
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Iterable
 from importlib import resources
@@ -20,6 +24,9 @@ from types import TracebackType
 
 from youcheng.errors import StoreError
 from youcheng.model import Anomaly, Partnership, Place, SourceInfo
+
+if sys.platform != "win32":
+    import fcntl
 
 SCHEMA_VERSION = "1"
 _BATCH = 5000
@@ -49,11 +56,10 @@ class RegistryWriter:
         self.version = version
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
+            _remove_dead_builds(path)
+            self.tmp, self._lock_fd = _claim_temporary(path)
         except OSError as exc:
             raise StoreError(f"cannot create a registry in {path.parent}: {exc.strerror or exc}") from exc
-        os.close(fd)
-        self.tmp = Path(tmp)
         self.conn = sqlite3.connect(self.tmp, isolation_level=None)
         self.conn.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
@@ -174,6 +180,7 @@ class RegistryWriter:
             self.conn.close()
             _fsync(self.tmp)
             os.replace(self.tmp, self.path)
+            self._unlock()
             _fsync(self.path.parent)
         except sqlite3.Error as exc:
             self.abort()
@@ -189,6 +196,58 @@ class RegistryWriter:
         except sqlite3.Error:
             pass
         self.tmp.unlink(missing_ok=True)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+
+
+def _claim_temporary(path: Path) -> tuple[Path, int]:
+    """Create this build's temporary file next to ``path``, locked while the build runs.
+
+    Returns the file and the descriptor holding the lock. Retries when another
+    build's clean-up removed the file between its creation and its locking.
+    """
+    while True:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
+        if sys.platform == "win32":
+            return Path(tmp), fd
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if _same_file(tmp, fd):
+            return Path(tmp), fd
+        os.close(fd)
+
+
+def _remove_dead_builds(path: Path) -> None:
+    """Delete the temporary files of builds of ``path`` that were killed.
+
+    A file whose lock can be taken belongs to no running build: the system
+    drops a build's lock when its process dies, even by kill -9.
+    """
+    if sys.platform == "win32":
+        return
+    for stale in path.parent.glob(glob.escape(f".{path.name}.") + "*.building"):
+        try:
+            fd = os.open(stale, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if _same_file(stale, fd):
+                stale.unlink()
+        except OSError:
+            pass  # locked by a running build, or already gone
+        finally:
+            os.close(fd)
+
+
+def _same_file(path: Path | str, fd: int) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except OSError:
+        return False
 
 
 def _fsync(path: Path) -> None:
