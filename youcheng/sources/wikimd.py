@@ -316,8 +316,12 @@ class _PageParser:
             self.tables_seen += 1
             self.cn = None
             self.pipe_roles = None
-            if not any(cells) or not any(_PIPE_SEPARATOR.match(c) for c in cells):
-                header = [plain_text(markdown_segments(c)) for c in cells]
+            cell_segments = [markdown_segments(c) for c in cells]
+            # A first line holding links is a row whose header line went missing:
+            # read it as a row rather than lose it as a header.
+            is_row = any(seg.link for cell in cell_segments for seg in cell)
+            if not is_row and (not any(cells) or not any(_PIPE_SEPARATOR.match(c) for c in cells)):
+                header = [plain_text(cell) for cell in cell_segments]
                 if any(header):
                     self.pipe_roles = _roles(header)
                     if not self.pipe_roles:
