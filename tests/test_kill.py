@@ -9,6 +9,7 @@ an open connection keeps reading the file it opened, a new one sees the new.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import random
 import signal
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from youcheng import Registry, config
+from youcheng.api import create_app, get
 from youcheng.store import RegistryWriter
 
 BUILD = [sys.executable, "-c", "from youcheng.cli import app; app()", "build"]
@@ -182,36 +184,48 @@ def _answer(reg: Registry) -> Answer:
     return summary["partnerships"], source["sha256"], len(reg.partners("洛陽市"))  # type: ignore[return-value]
 
 
-def read_until(db: str, stop_file: str, long_lived: bool) -> tuple[list[Answer], list[str]]:
+def read_until(db: str, stop_file: str, kind: str, ready_file: str) -> tuple[list[Answer], list[str]]:
     """Query the registry again and again until ``stop_file`` exists (or ten minutes).
 
-    A long-lived reader keeps one connection; the others open the registry anew
-    for each answer. Returns the answers and the errors met.
+    ``kind`` is ``kept`` (one connection opened at the start and kept), ``reopen``
+    (``Registry.open`` anew for every answer) or ``api`` (``GET /api/summary``
+    through the app ``youcheng serve`` runs). Creates ``ready_file`` after its
+    first answer. Returns the answers and the errors met.
     """
     answers: list[Answer] = []
     errors: list[str] = []
-    kept = Registry.open(db) if long_lived else None
+    kept = Registry.open(db) if kind == "kept" else None
+    app = create_app(db) if kind == "api" else None
     give_up = time.monotonic() + 600
     while not Path(stop_file).exists() and time.monotonic() < give_up:
         try:
             if kept is not None:
                 answers.append(_answer(kept))
+            elif app is not None:
+                status, body = get(app, "/api/summary")
+                assert status == 200, body[:200]
+                summary = json.loads(body)
+                answers.append((summary["partnerships"], summary["sources"][0]["sha256"], -1))
             else:
                 with Registry.open(db) as reg:
                     answers.append(_answer(reg))
         except Exception as exc:  # noqa: BLE001 - every failure is a finding
-            errors.append(f"{type(exc).__name__}: {exc}")
+            errors.append(f"{kind}: {type(exc).__name__}: {exc}")
+        Path(ready_file).touch()
     if kept is not None:
         kept.close()
     return answers, errors
 
 
+READERS = ("kept", "reopen", "reopen", "api")
+
+
 def _rebuild_under_readers(tmp_path: Path, pages: Pages, rebuilds: int,
                            processes: bool) -> None:
-    """Rebuild the registry from alternate pages while three readers query it.
+    """Rebuild the registry from alternate pages while four readers query it.
 
-    Reader 0 keeps the connection it opened before the first rebuild; readers 1
-    and 2 open the registry anew for every answer.
+    One reader keeps the connection it opened before the first rebuild, two open
+    the registry anew for every answer, one asks the REST API (see ``read_until``).
     """
     db = tmp_path / "registry.db"
     Registry.build([pages["small"][0]], db)
@@ -221,14 +235,18 @@ def _rebuild_under_readers(tmp_path: Path, pages: Pages, rebuilds: int,
     order = ["big", "small"] * rebuilds
     results: list[tuple[list[Answer], list[str]]] = []
     if processes:
-        pool = multiprocessing.get_context("spawn").Pool(3)
-        pending = [pool.apply_async(read_until, (str(db), str(stop), i == 0)) for i in range(3)]
+        pool = multiprocessing.get_context("spawn").Pool(len(READERS))
+        pending = [pool.apply_async(read_until, (str(db), str(stop), kind, str(tmp_path / f"ready{i}")))
+                   for i, kind in enumerate(READERS)]
     else:
-        threads = [threading.Thread(target=lambda i=i: results.append(read_until(str(db), str(stop), i == 0)))
-                   for i in range(3)]
+        threads = [threading.Thread(target=lambda i=i, k=kind: results.append(
+                       read_until(str(db), str(stop), k, str(tmp_path / f"ready{i}"))))
+                   for i, kind in enumerate(READERS)]
         for thread in threads:
             thread.start()
-    time.sleep(1.0 if processes else 0.2)
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready*"))) < len(READERS) and time.monotonic() < deadline:
+        time.sleep(0.05)
     for name in order:
         Registry.build([pages[name][0]], db)
         with Registry.open(db) as reg:  # a reader that opens after the rename sees the new data
@@ -243,14 +261,17 @@ def _rebuild_under_readers(tmp_path: Path, pages: Pages, rebuilds: int,
         for thread in threads:
             thread.join()
     versions = {(b.partnerships, b.sha256) for _, b in pages.values()}
-    assert len(results) == 3
+    assert len(results) == len(READERS)
     for answers, errors in results:
         assert errors == []
         assert answers and {a[:2] for a in answers} <= versions  # old or new, never a mix
     # The long-lived reader kept the registry it opened, whole, through every rebuild.
     assert any(set(answers) == {first} for answers, _ in results)
-    # Readers that reopen saw both versions.
-    assert any({a[:2] for a in answers} == versions for answers, _ in results)
+    # Readers that reopen, and the API, saw both versions.
+    assert sum({a[:2] for a in answers} == versions for answers, _ in results) == 3
+    status, body = get(create_app(db), "/api/summary")
+    assert status == 200
+    assert json.loads(body)["partnerships"] == pages[order[-1]][1].partnerships
 
 
 def test_readers_keep_answering_during_rebuilds(tmp_path: Path,
