@@ -206,3 +206,11 @@ def test_read_page_unclosed_cell_over_many_lines_in_linear_time(tmp_path: Path) 
     assert time.perf_counter() - started < 10
     assert records == [] and [(a.line, a.kind) for a in anomalies] == [(5, "skipped_row"),
                                                                         (5, "unclosed_table")]
+
+
+def test_build_file_name_not_utf8_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    page = tmp_path / os.fsdecode(b"page\xff.md")
+    page.write_bytes(config.seed_path().read_bytes())
+    result = runner.invoke(app, ["build", str(page), "--db", str(tmp_path / "r.db")])
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: 'page\\udcff.md': the file name is not valid UTF-8; rename the file\n")

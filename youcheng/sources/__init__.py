@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from youcheng import config
+from youcheng.errors import SourceError
 from youcheng.model import Anomaly, RawPartnership
 from youcheng.sources import wikimd
 from youcheng.sources._reader import ProgressCallback, read_lines
@@ -25,10 +26,16 @@ def read_page(
     Raises SourceError (or ParseError, TooLarge) when the file cannot be read as
     a page at all; damage within a page comes out as anomalies instead.
     """
+    source = name or path.name
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # Records cite their page by name, so the name must be text.
+        raise SourceError(f"{source!r}: the file name is not valid UTF-8; rename the file") from exc
     lines = read_lines(
         path,
         max_page_bytes=config.get_int("max_page_bytes"),
         max_line_chars=config.get_int("max_line_chars"),
         progress=progress,
     )
-    return wikimd.parse_lines(lines, name or path.name)
+    return wikimd.parse_lines(lines, source)
