@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from youcheng import Registry, config
 from youcheng.api import create_app, get
+from youcheng.cli import app
 from youcheng.store import RegistryWriter
 
 BUILD = [sys.executable, "-c", "from youcheng.cli import app; app()", "build"]
@@ -195,14 +197,14 @@ def read_until(db: str, stop_file: str, kind: str, ready_file: str) -> tuple[lis
     answers: list[Answer] = []
     errors: list[str] = []
     kept = Registry.open(db) if kind == "kept" else None
-    app = create_app(db) if kind == "api" else None
+    server = create_app(db) if kind == "api" else None
     give_up = time.monotonic() + 600
     while not Path(stop_file).exists() and time.monotonic() < give_up:
         try:
             if kept is not None:
                 answers.append(_answer(kept))
-            elif app is not None:
-                status, body = get(app, "/api/summary")
+            elif server is not None:
+                status, body = get(server, "/api/summary")
                 assert status == 200, body[:200]
                 summary = json.loads(body)
                 answers.append((summary["partnerships"], summary["sources"][0]["sha256"], -1))
@@ -283,3 +285,11 @@ def test_readers_keep_answering_during_rebuilds(tmp_path: Path,
 def test_reader_processes_keep_answering_during_rebuilds_soak(
         tmp_path: Path, pages: Pages) -> None:
     _rebuild_under_readers(tmp_path, pages, rebuilds=10, processes=True)
+
+
+def test_build_that_cannot_rename_fails_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "registry.db").mkdir()
+    result = CliRunner().invoke(app, ["build", "--db", str(tmp_path / "registry.db")])
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: could not write the registry {tmp_path / 'registry.db'}: Is a directory\n")
+    assert _temporaries(tmp_path) == []

@@ -185,6 +185,9 @@ class RegistryWriter:
         except sqlite3.Error as exc:
             self.abort()
             raise StoreError(f"could not write the registry {self.path}: {exc}") from exc
+        except OSError as exc:  # e.g. the target is a directory, or the disk is full
+            self.abort()
+            raise StoreError(f"could not write the registry {self.path}: {exc.strerror or exc}") from exc
         except BaseException:
             self.abort()
             raise
