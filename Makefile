@@ -23,9 +23,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## make run: create .venv, install, build the registry from the embedded seed, demo it.
-run: install
+## make run: create .venv, install, build the registry from the embedded seed and serve it
+## (web page and REST API at http://$(HOST):$(PORT)/; stop with Ctrl-C).
+run: build
+	exec $(BIN)/youcheng serve --db $(DB) --host $(HOST) --port $(PORT)
+
+build: install
 	$(BIN)/youcheng build --db $(DB)
+
+serve: install
+	exec $(BIN)/youcheng serve --db $(DB) --host $(HOST) --port $(PORT)
+
+## make demo: a few CLI queries on the built registry.
+demo: build
 	$(BIN)/youcheng check --db $(DB) | head -n 1
 	$(BIN)/youcheng partners 洛陽市 --db $(DB)
 	$(BIN)/youcheng stats --by country --db $(DB) | head -n 10
@@ -38,9 +48,10 @@ test: install-test
 typecheck: install-test
 	$(BIN)/python -m mypy
 
-## make soak: the slow property-based and kill tests.
+## make soak: the slow tests of issue #6: 10,000 fuzz examples per property, 40 builds
+## killed at random moments, reader processes through 20 rebuilds, hostile lines at the limit.
 soak: install-test
-	$(BIN)/python -m pytest -q -m slow --run-slow
+	$(BIN)/python -m pytest -q -m slow --run-slow --durations=10 -s
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -362,6 +362,10 @@ def test_openapi_documents_parameters_models_and_errors(client: TestClient) -> N
     assert list(record) == list(FIELDS)
 
 
+def test_docs_pages_needing_a_cdn_are_off(client: TestClient) -> None:
+    assert client.get("/docs").status_code == client.get("/redoc").status_code == 404
+
+
 def test_page_and_static_files_are_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "static/app.js" in page.text

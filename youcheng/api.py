@@ -228,6 +228,8 @@ def create_app(db: Path | str | None = None) -> FastAPI:
     app = FastAPI(
         title="youcheng 友城 API",
         version=__version__,
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN; the page must work offline
+        redoc_url=None,
         description=(
             "The PRC's sister-city relationships, read-only. Every list takes the same filters; "
             "errors are JSON `{\"error\": message}` with a 4xx status. Responses carry an `ETag` "

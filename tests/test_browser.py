@@ -1,0 +1,215 @@
+"""The web page in a real browser: Playwright driving Debian's headless Chromium.
+
+Only ``/usr/bin/chromium`` is used (``apt-get install chromium fonts-wqy-zenhei``,
+done by ``.ci/run``); Playwright's own browser download is never run. Without
+Chromium these tests skip on a developer machine and fail in CI (``CI`` set).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-wqy-zenhei)",
+                allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+from youcheng.api import create_app  # noqa: E402
+from youcheng.export import FIELDS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(seed_db: Path) -> Iterator[str]:
+    """The app on a free loopback port, in a thread, for the whole module."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(seed_db), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
+                                  locale="zh-CN")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield pg
+    context.close()
+    assert errors == [], errors
+
+
+def _open(page: Page, server: str, query: str = "") -> None:
+    page.goto(server + query)
+    expect(page.locator("#app")).to_have_attribute("data-ready", "1", timeout=20_000)
+
+
+def _total(page: Page) -> int:
+    return int(page.locator("#count").get_attribute("data-total") or "-1")
+
+
+def _map(page: Page) -> dict[str, Any]:
+    data: dict[str, Any] = page.eval_on_selector("#map", "e => Object.assign({}, e.dataset)")
+    return data
+
+
+def test_page_loads_with_list_map_and_charts(page: Page, server: str) -> None:
+    _open(page, server, "?lang=zh")
+    expect(page.locator("#count")).to_have_text("352 对友城关系")
+    assert _total(page) == 352
+    state = _map(page)
+    assert int(state["lines"]) + int(state["unplaced"]) == 352
+    expect(page.locator("#map-status")).not_to_be_empty()
+    expect(page.locator("#list tbody tr")).to_have_count(50)
+    for chart in ("#chart-years", "#chart-countries", "#chart-provinces"):
+        expect(page.locator(f"{chart} canvas")).to_have_count(1)
+    assert page.locator("#f-country option").count() > 50
+
+
+def test_search_wuhan_shows_its_partners(page: Page, server: str) -> None:
+    _open(page, server)
+    page.locator("#search").fill("武汉")
+    option = page.locator("#suggestions li[data-id]").first
+    expect(option).to_contain_text("武漢市")
+    option.click()
+    panel = page.locator("#place")
+    expect(panel).to_be_visible()
+    expect(page.locator("#place-name")).to_contain_text("武漢市")
+    partners = page.locator("#place-partners tbody tr")
+    expect(partners).to_have_count(11)
+    expect(page.locator("#place-partners")).to_contain_text("匹茲堡")
+    expect(partners.first.locator("td.src")).to_contain_text("中华人民共和国友好城市列表.md:")
+    expect(page.locator("#place-names")).to_contain_text("武汉市")
+    assert "place=" in page.url
+
+
+def test_search_enter_filters_by_text(page: Page, server: str) -> None:
+    _open(page, server)
+    page.locator("#search").fill("武汉")
+    expect(page.locator("#suggestions li[data-id]").first).to_be_visible()
+    page.locator("#search").press("Enter")
+    expect(page.locator("#count")).to_have_attribute("data-total", "11")
+    assert "q=%E6%AD%A6%E6%B1%89" in page.url
+
+
+def test_click_place_in_list_highlights_it_on_the_map(page: Page, server: str) -> None:
+    _open(page, server)
+    first = page.locator("#list tbody tr").first.locator("button.place-link").first
+    name = first.inner_text()
+    first.click()
+    expect(page.locator("#place-name")).to_contain_text(name.split(" (")[0])
+    expect(page.locator("#map")).not_to_have_attribute("data-selected", "")
+    state = _map(page)
+    place_id = state["selected"]
+    assert int(state["highlighted"]) > 0 and int(state["highlightedLines"]) <= int(state["highlighted"])
+    highlighted_rows = page.locator("#list tbody tr.hl")
+    assert highlighted_rows.count() > 0
+    expect(page.locator("#map-status")).to_contain_text(state["highlighted"])
+    assert f"place={place_id.replace(':', '%3A')}" in page.url
+
+
+def test_filter_changes_counts_list_and_charts(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en")
+    expect(page.locator("#count")).to_have_text("352 partnerships")
+    page.locator("#f-country").select_option("JP")
+    expect(page.locator("#count")).to_have_text("47 partnerships (of 352)")
+    expect(page.locator("#list tbody tr")).to_have_count(47)
+    countries = page.locator("#list tbody tr td:nth-child(3)").all_inner_texts()
+    assert set(countries) == {"Japan"}
+    state = _map(page)
+    assert int(state["lines"]) + int(state["unplaced"]) == 47
+    assert "country=JP" in page.url
+    page.locator("#f-from").fill("1990")
+    page.locator("#f-from").press("Enter")
+    page.locator("#f-to").fill("1999")
+    page.locator("#f-to").press("Tab")
+    expect(page.locator("#count")).not_to_have_attribute("data-total", "47")
+    assert 0 < _total(page) < 47 and "from=1990" in page.url and "to=1999" in page.url
+
+
+def test_shared_url_restores_the_view(page: Page, server: str) -> None:
+    _open(page, server, "?country=JP&level=prefecture&lang=en")
+    expect(page.locator("#f-country")).to_have_value("JP")
+    expect(page.locator("#f-level")).to_have_value("prefecture")
+    assert 0 < _total(page) < 47
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_download_csv_for_the_current_filter(page: Page, server: str) -> None:
+    _open(page, server, "?country=JP")
+    link = page.locator('#downloads a[data-format="csv"]')
+    expect(link).to_have_attribute("href", "api/export/csv?country=JP")
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == "youcheng.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text("utf-8"))))
+    assert rows[0] == list(FIELDS) and len(rows) == 48
+    formats = page.locator("#downloads a").evaluate_all("els => els.map(e => e.dataset.format)")
+    assert formats == ["csv", "jsonl", "geojson", "graphml", "datapackage"]
+
+
+def test_language_toggle(page: Page, server: str) -> None:
+    _open(page, server, "?lang=zh")
+    expect(page.locator(".tagline")).to_have_text("中华人民共和国友好城市关系登记册")
+    page.locator("#lang").click()
+    expect(page.locator(".tagline")).to_have_text("A registry of the PRC's sister-city relationships")
+    expect(page.locator("#count")).to_have_text("352 partnerships")
+    assert "lang=en" in page.url
+
+
+def test_data_quality_page_lists_anomalies_and_unplaced_names(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en")
+    page.locator('.nav a[data-view="quality"]').click()
+    expect(page.locator("#view-quality")).to_be_visible()
+    expect(page.locator("#anomalies tbody tr").first).to_be_visible()
+    total = page.evaluate("fetch('api/anomalies').then(r => r.json()).then(b => [b.total, b.unplaced.length])")
+    expect(page.locator("#anomalies tbody tr")).to_have_count(total[0])
+    expect(page.locator("#unplaced tbody tr")).to_have_count(total[1])
+    assert "view=quality" in page.url
+
+
+def test_page_fits_a_phone_screen(browser: Browser, server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    _open(pg, server)
+    overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert overflow <= 0

@@ -1,0 +1,659 @@
+/* youcheng web page: explore the registry through /api (no build step, works offline).
+ *
+ * State lives in the URL (?q=&country=&province=&level=&from=&to=&place=&view=&lang=&page=)
+ * so any view can be shared. One change of a filter reloads the records (map + list)
+ * and the stats (charts) together. The map is drawn from the shipped world-atlas
+ * shapes, Pacific-centred; it draws whatever has coordinates and counts the rest.
+ */
+"use strict";
+(function () {
+  const I18N = {
+    zh: {
+      tagline: "中华人民共和国友好城市关系登记册", search_label: "搜索地名", search_ph: "搜索地名：武汉、Wuhan、東京…",
+      nav_explore: "浏览", nav_quality: "数据质量", nav_api: "API", lang_button: "English",
+      f_country: "外方国家", f_province: "中方省份", f_level: "中方级别", f_from: "起始年份", f_to: "截止年份",
+      f_reset: "清除筛选", f_any: "全部", f_text: "文字：{0}",
+      count: "{0} 对友城关系", count_of: "{0} 对友城关系（共 {1}）",
+      level_province: "省级", level_prefecture: "地级", level_county: "县级", level_district: "市辖区",
+      legend_cn: "中方", legend_partner: "外方", legend_selected: "选中",
+      map_status: "地图上画出 {0} 条连线；{1} 条因缺少坐标无法定位。",
+      map_none: "暂无坐标：{0} 条关系均无法在地图上定位（列表、搜索和图表照常可用）。",
+      map_capped: "（只载入了前 {0} 条）",
+      map_selected: "已选中 {0}：{1} 条关系，其中 {2} 条画在地图上。",
+      chart_years: "每年缔结数量", chart_countries: "主要外方国家", chart_provinces: "各省份数量",
+      unknown_year: "日期不详：{0}",
+      list_title: "友城关系列表", download: "下载：", page: "第 {0}/{1} 页",
+      col_cn: "中方城市", col_partner: "外方城市", col_country: "国家", col_province: "省份", col_date: "日期",
+      col_note: "备注", col_source: "来源（文件:行）", col_name: "名称", col_side: "所属", col_resolution: "解析方式",
+      col_count: "关系数", col_severity: "级别", col_kind: "类型", col_message: "说明",
+      place_partners: "友城", place_id: "编号", place_code: "行政区划代码", place_level: "级别",
+      place_province: "省份", place_country: "国家", place_coords: "坐标", place_geonames: "GeoNames",
+      place_subdivision: "ISO 3166-2", place_resolution: "解析方式", place_link: "维基条目",
+      place_cn: "中国地方", place_foreign: "外国地方", place_count: "{0} 对友城关系", no_coords: "无坐标，无法在小地图上显示。",
+      side_cn: "中国", side_foreign: "外国", only_country: "（只给出国家）",
+      q_title: "数据质量", q_summary: "{0} 对关系，{1} 个地方，{2} 个国家；{3} 条异常；{4} 个地方缺少坐标。",
+      q_unplaced: "未能定位的地名", q_unplaced_help: "这些地方没有坐标，地图无法画出；解析方式一栏说明名称解析到了哪一步。",
+      q_anomalies: "构建时的异常（无法读取或只部分读取的行）",
+      footer: "数据：维基百科“中华人民共和国友好城市列表”，CC BY-SA 3.0。", footer_vendor: "第三方组件及许可",
+      error: "出错了：{0}", no_suggestions: "没有匹配的地名",
+    },
+    en: {
+      tagline: "A registry of the PRC's sister-city relationships", search_label: "Search places",
+      search_ph: "Search places: 武汉, Wuhan, Tokyo…",
+      nav_explore: "Explore", nav_quality: "Data quality", nav_api: "API", lang_button: "中文",
+      f_country: "Partner country", f_province: "Chinese province", f_level: "Chinese level", f_from: "From year",
+      f_to: "To year", f_reset: "Clear filters", f_any: "All", f_text: "Text: {0}",
+      count: "{0} partnerships", count_of: "{0} partnerships (of {1})",
+      level_province: "Province", level_prefecture: "Prefecture", level_county: "County", level_district: "District",
+      legend_cn: "Chinese side", legend_partner: "partner", legend_selected: "selected",
+      map_status: "{0} lines drawn; {1} partnerships could not be placed (no coordinates).",
+      map_none: "No coordinates yet: none of the {0} partnerships can be placed on the map (list, search and charts work).",
+      map_capped: " (only the first {0} loaded)",
+      map_selected: "Selected {0}: {1} partnerships, {2} drawn on the map.",
+      chart_years: "Partnerships signed per year", chart_countries: "Top partner countries",
+      chart_provinces: "Partnerships per province", unknown_year: "date unknown: {0}",
+      list_title: "Partnerships", download: "Download:", page: "page {0}/{1}",
+      col_cn: "Chinese place", col_partner: "Partner", col_country: "Country", col_province: "Province",
+      col_date: "Date", col_note: "Note", col_source: "Source (file:line)", col_name: "Name", col_side: "Side",
+      col_resolution: "Resolution", col_count: "Partnerships", col_severity: "Severity", col_kind: "Kind",
+      col_message: "Message",
+      place_partners: "Partners", place_id: "Id", place_code: "GB/T 2260 code", place_level: "Level",
+      place_province: "Province", place_country: "Country", place_coords: "Coordinates", place_geonames: "GeoNames",
+      place_subdivision: "ISO 3166-2", place_resolution: "Resolution", place_link: "Wiki page",
+      place_cn: "Chinese place", place_foreign: "Foreign place", place_count: "{0} partnerships",
+      no_coords: "No coordinates: cannot be shown on the mini map.",
+      side_cn: "China", side_foreign: "Foreign", only_country: "(country only)",
+      q_title: "Data quality", q_summary: "{0} partnerships, {1} places, {2} countries; {3} anomalies; {4} places without coordinates.",
+      q_unplaced: "Names that could not be placed",
+      q_unplaced_help: "These places have no coordinates, so the map cannot draw them; the resolution column tells how far name resolution got.",
+      q_anomalies: "Build anomalies (rows that could not be read, or only partly)",
+      footer: "Data: zh-Wikipedia, 中华人民共和国友好城市列表, CC BY-SA 3.0.", footer_vendor: "Third-party components and licences",
+      error: "Something went wrong: {0}", no_suggestions: "No place matches",
+    },
+  };
+  const FILTERS = ["q", "country", "province", "level", "from", "to"];
+  const LEVELS = ["province", "prefecture", "county", "district"];
+  const FORMATS = [["csv", "CSV"], ["jsonl", "JSONL"], ["geojson", "GeoJSON"], ["graphml", "GraphML"],
+                   ["datapackage", "Data Package"]];
+  const PAGE_SIZE = 50, API_PAGE = 1000, MAX_RECORDS = 20000, CUT = -25;
+  const FONT = getComputedStyle(document.documentElement).getPropertyValue("--font").trim() || "sans-serif";
+  const $ = (sel) => document.querySelector(sel);
+
+  const state = { view: "map", place: "", page: 0, lang: "zh", q: "", country: "", province: "", level: "", from: "", to: "" };
+  let records = [], total = 0, overall = null, selected = null, quality = null, worldReady = false;
+  let loadSeq = 0, suggestSeq = 0, activeSuggestion = -1, suggestions = [];
+  const charts = {};
+
+  // ---------- helpers ----------
+  function t(key, ...args) {
+    const s = (I18N[state.lang] && I18N[state.lang][key]) || I18N.en[key] || key;
+    return args.reduce((acc, a, i) => acc.split(`{${i}}`).join(String(a)), s);
+  }
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") node.className = v; else if (k.startsWith("data-") || k === "type" || k === "href" ||
+          k === "title" || k === "download" || k === "role") node.setAttribute(k, v); else node[k] = v;
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
+    return node;
+  }
+  const num = (n) => Number(n).toLocaleString(state.lang === "zh" ? "zh-CN" : "en-US");
+  let regionNames = {};
+  function countryName(code, fallback) {
+    if (!code) return fallback || "";
+    try {
+      regionNames[state.lang] = regionNames[state.lang] ||
+        new Intl.DisplayNames([state.lang === "zh" ? "zh-Hans" : "en"], { type: "region" });
+      return regionNames[state.lang].of(code) || fallback || code;
+    } catch (e) { return fallback || code; }
+  }
+  function cnLabel(r) {
+    const en = r.cn_name_en || "";
+    return state.lang === "en" && en ? `${en} (${r.cn_name})` : r.cn_name;
+  }
+  function partnerLabel(r) {
+    if (!r.partner_name) return t("only_country");
+    const en = r.partner_name_en || "";
+    return state.lang === "en" && en ? `${en} (${r.partner_name})` : r.partner_name;
+  }
+  const provinceOf = (r) => r.cn_province || r.province || r.section || "";
+  function levelLabel(level) { return level ? t("level_" + level) : ""; }
+  function showError(err) {
+    const box = $("#error");
+    box.textContent = t("error", err && err.message ? err.message : err);
+    box.hidden = false;
+    clearTimeout(showError.timer);
+    showError.timer = setTimeout(() => { box.hidden = true; }, 6000);
+  }
+  async function getJSON(url) {
+    const response = await fetch(url);
+    let body = null;
+    try { body = await response.json(); } catch (e) { /* not JSON */ }
+    if (!response.ok) throw new Error((body && body.error) || `${response.status} ${response.statusText}`);
+    return body;
+  }
+  function apiParams() {
+    const p = new URLSearchParams();
+    if (state.q) p.set("q", state.q);
+    if (state.country) p.set("country", state.country);
+    if (state.province) p.set("province", state.province);
+    if (state.level) p.set("level", state.level);
+    if (state.from) p.set("year_from", state.from);
+    if (state.to) p.set("year_to", state.to);
+    return p;
+  }
+
+  // ---------- URL state ----------
+  function readUrl() {
+    const p = new URLSearchParams(location.search);
+    for (const k of [...FILTERS, "place"]) state[k] = p.get(k) || "";
+    state.view = p.get("view") === "quality" ? "quality" : "map";
+    state.page = Math.max(0, (parseInt(p.get("page") || "1", 10) || 1) - 1);
+    const lang = p.get("lang") || localStorage.getItem("youcheng.lang") ||
+      ((navigator.language || "zh").toLowerCase().startsWith("zh") ? "zh" : "en");
+    state.lang = lang === "en" ? "en" : "zh";
+  }
+  function writeUrl(push) {
+    const p = new URLSearchParams();
+    for (const k of FILTERS) if (state[k]) p.set(k, state[k]);
+    if (state.place) p.set("place", state.place);
+    if (state.view !== "map") p.set("view", state.view);
+    if (state.page) p.set("page", String(state.page + 1));
+    p.set("lang", state.lang);
+    const url = "?" + p.toString();
+    if (url !== location.search) history[push ? "pushState" : "replaceState"](null, "", url);
+  }
+
+  // ---------- i18n ----------
+  function applyLanguage() {
+    document.documentElement.lang = state.lang === "zh" ? "zh-Hans" : "en";
+    document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
+    $("#search").placeholder = t("search_ph");
+    $("#lang").textContent = t("lang_button");
+    localStorage.setItem("youcheng.lang", state.lang);
+  }
+
+  // ---------- filters ----------
+  function fillFilterOptions() {
+    const fill = (select, options) => {
+      const keep = select.value;
+      select.replaceChildren(el("option", { value: "" }, t("f_any")),
+        ...options.map(([value, label]) => el("option", { value }, label)));
+      select.value = keep;
+    };
+    const countries = overall.country.filter((s) => s.key)
+      .map((s) => [s.key, `${countryName(s.key, s.label)} (${s.count})`])
+      .sort((a, b) => a[1].localeCompare(b[1], state.lang === "zh" ? "zh-Hans-u-co-pinyin" : "en"));
+    fill($("#f-country"), countries);
+    fill($("#f-province"), overall.province.filter((s) => s.key).map((s) => [s.key, `${s.key} (${s.count})`]));
+    const levels = new Set(overall.level.map((s) => s.key));
+    fill($("#f-level"), LEVELS.filter((l) => levels.has(l) || !overall.level.length).map((l) => [l, levelLabel(l)]));
+    const years = overall.year.filter((s) => s.key).map((s) => Number(s.key));
+    if (years.length) {
+      for (const id of ["#f-from", "#f-to"]) {
+        $(id).min = Math.min(...years); $(id).max = Math.max(...years);
+      }
+      $("#f-from").placeholder = Math.min(...years); $("#f-to").placeholder = Math.max(...years);
+    }
+  }
+  function showFilters() {
+    $("#f-country").value = state.country.toUpperCase();
+    $("#f-province").value = state.province;
+    $("#f-level").value = state.level;
+    $("#f-from").value = state.from;
+    $("#f-to").value = state.to;
+    const chip = $("#f-text");
+    chip.hidden = !state.q;
+    chip.firstElementChild.textContent = t("f_text", state.q);
+  }
+  function setFilter(changes) {
+    Object.assign(state, changes, { page: 0 });
+    if (state.view !== "map") state.view = "map";
+    writeUrl(false);
+    render();
+    loadData();
+  }
+
+  // ---------- data ----------
+  async function loadData() {
+    const seq = ++loadSeq;
+    $("#app").dataset.ready = "0";
+    const params = apiParams();
+    try {
+      const statsP = getJSON("api/stats?" + params);
+      params.set("limit", String(API_PAGE));
+      const first = await getJSON("api/partnerships?" + params);
+      let items = first.items;
+      const wanted = Math.min(first.total, MAX_RECORDS);
+      const rest = [];
+      for (let offset = API_PAGE; offset < wanted; offset += API_PAGE) {
+        const p = new URLSearchParams(params); p.set("offset", String(offset));
+        rest.push(getJSON("api/partnerships?" + p));
+      }
+      for (const page of await Promise.all(rest)) items = items.concat(page.items);
+      const stats = await statsP;
+      if (seq !== loadSeq) return;
+      records = items; total = first.total;
+      renderCount(); renderMap(); renderList(); renderCharts(stats); renderDownloads();
+      $("#app").dataset.ready = "1";
+    } catch (err) {
+      if (seq === loadSeq) { showError(err); $("#app").dataset.ready = "1"; }
+    }
+  }
+
+  // ---------- count ----------
+  function renderCount() {
+    const all = overall ? overall.total : total;
+    $("#count").textContent = total === all ? t("count", num(total)) : t("count_of", num(total), num(all));
+    $("#count").dataset.total = String(total);
+  }
+
+  // ---------- map ----------
+  const shift = (lon) => (lon < CUT ? lon + 360 : lon);
+  function pacific(geojson) {
+    // A ring cut at the antimeridian has points at both -180 and 180: unwrap it east of 180 first.
+    const unwrap = (ring) => {
+      const xs = ring.map((c) => c[0]);
+      return Math.max(...xs) - Math.min(...xs) > 180 ? ring.map(([x, y]) => [x < 0 ? x + 360 : x, y]) : ring;
+    };
+    const ringMean = (ring) => ring.reduce((s, c) => s + c[0], 0) / ring.length;
+    const polygon = (rings) => {
+      rings = rings.map(unwrap);
+      return ringMean(rings[0]) < CUT ? rings.map((r) => r.map(([x, y]) => [x + 360, y])) : rings;
+    };
+    geojson.features = geojson.features.filter((f) => f.id !== "010" && f.properties.name !== "Antarctica");
+    for (const f of geojson.features) {
+      const g = f.geometry;
+      if (!g) continue;
+      if (g.type === "Polygon") g.coordinates = polygon(g.coordinates);
+      if (g.type === "MultiPolygon") g.coordinates = g.coordinates.map(polygon);
+    }
+    return geojson;
+  }
+  async function loadWorld() {
+    const topo = await getJSON("static/vendor/countries-110m.json");
+    echarts.registerMap("world", pacific(topojson.feature(topo, topo.objects.countries)));
+    worldReady = true;
+  }
+  const hasPoint = (r, side) => typeof r[side + "_lat"] === "number" && typeof r[side + "_lon"] === "number";
+  function geoBase(extra) {
+    return Object.assign({
+      map: "world", roam: true, silent: true, zoom: 1.15, center: [150, 22],
+      itemStyle: { areaColor: "#e4ebf1", borderColor: "#b7c3cf", borderWidth: 0.5 },
+      emphasis: { disabled: true }, select: { disabled: true },
+    }, extra || {});
+  }
+  function mapOption() {
+    const sel = state.place;
+    const lines = [], hot = [], places = new Map();
+    let unplaced = 0, highlighted = 0;
+    for (const r of records) {
+      const mine = sel && (r.cn_id === sel || r.partner_id === sel);
+      if (mine) highlighted++;
+      const a = hasPoint(r, "cn"), b = hasPoint(r, "partner");
+      if (a) addPlace(places, r.cn_id, cnLabel(r), "cn", r.cn_lon, r.cn_lat);
+      if (b) addPlace(places, r.partner_id, partnerLabel(r), "foreign", r.partner_lon, r.partner_lat);
+      if (!(a && b)) { unplaced++; continue; }
+      const item = { coords: [[shift(r.cn_lon), r.cn_lat], [shift(r.partner_lon), r.partner_lat]], rec: r };
+      (mine ? hot : lines).push(item);
+    }
+    const points = [...places.values()].map((p) => ({
+      name: p.name, id: p.id, side: p.side, count: p.count,
+      value: [shift(p.lon), p.lat, p.count],
+      itemStyle: { color: p.id === sel ? "#f59f00" : p.side === "cn" ? "#c0392b" : "#1f6feb",
+                   opacity: sel && p.id !== sel && !hot.some((h) => h.rec.cn_id === p.id || h.rec.partner_id === p.id) ? 0.35 : 0.9 },
+    }));
+    const mapEl = $("#map");
+    Object.assign(mapEl.dataset, { lines: String(lines.length + hot.length), unplaced: String(unplaced),
+      selected: sel, highlighted: String(sel ? highlighted : 0), highlightedLines: String(hot.length) });
+    let status;
+    if (!records.length) status = t("map_status", 0, 0);
+    else if (unplaced === records.length) status = t("map_none", num(records.length));
+    else status = t("map_status", num(lines.length + hot.length), num(unplaced));
+    if (total > records.length) status += t("map_capped", num(records.length));
+    if (sel && selected) status += " " + t("map_selected", selected.name, num(highlighted), num(hot.length));
+    $("#map-status").textContent = status;
+    mapEl.setAttribute("aria-label", status);
+    return {
+      textStyle: { fontFamily: FONT },
+      tooltip: { trigger: "item", confine: true, formatter: mapTooltip },
+      geo: geoBase(),
+      series: [
+        { id: "lines", type: "lines", coordinateSystem: "geo", data: lines, silent: false, zlevel: 1,
+          lineStyle: { color: "#c0392b", width: 0.8, opacity: sel ? 0.07 : 0.35, curveness: 0.2 },
+          emphasis: { lineStyle: { width: 2, opacity: 0.9 } } },
+        { id: "hot", type: "lines", coordinateSystem: "geo", data: hot, zlevel: 2,
+          lineStyle: { color: "#f59f00", width: 2.2, opacity: 0.95, curveness: 0.2 },
+          effect: { show: hot.length > 0 && hot.length < 200, period: 5, trailLength: 0.1, symbolSize: 4, color: "#f59f00" } },
+        { id: "places", type: "scatter", coordinateSystem: "geo", data: points, zlevel: 3,
+          symbolSize: (v) => Math.min(16, 4 + Math.sqrt(v[2]) * 2),
+          emphasis: { scale: 1.6, label: { show: true, formatter: "{b}", position: "right" } } },
+      ],
+    };
+  }
+  function addPlace(places, id, name, side, lon, lat) {
+    if (!id) return;
+    const p = places.get(id) || { id, name, side, lon, lat, count: 0 };
+    p.count++;
+    places.set(id, p);
+  }
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+  function mapTooltip(p) {
+    if (p.seriesType === "lines") {
+      const r = p.data.rec;
+      return `${esc(cnLabel(r))} — ${esc(partnerLabel(r))}<br>${esc(countryName(r.country, r.country_text))}` +
+        `${r.date ? " · " + esc(r.date) : ""}`;
+    }
+    if (p.seriesType === "scatter") return `${esc(p.data.name)}<br>${esc(t("place_count", p.data.count))}`;
+    return "";
+  }
+  function renderMap() {
+    if (!worldReady || state.view !== "map") return;
+    charts.map = charts.map || echarts.init($("#map"));
+    charts.map.setOption(mapOption(), { replaceMerge: ["series"] });
+  }
+
+  // ---------- place page ----------
+  async function selectPlace(id, push) {
+    state.place = id || "";
+    writeUrl(push !== false);
+    if (state.view !== "map") { state.view = "map"; render(); }
+    await loadPlace();
+  }
+  async function loadPlace() {
+    const panel = $("#place");
+    if (!state.place) {
+      selected = null; panel.hidden = true; $(".grid").classList.remove("with-place");
+      renderMap(); renderList(); resizeCharts();
+      return;
+    }
+    try {
+      selected = await getJSON("api/places/" + encodeURIComponent(state.place));
+    } catch (err) {
+      showError(err); state.place = ""; writeUrl(false); selected = null; panel.hidden = true;
+      return;
+    }
+    renderPlace();
+    renderMap(); renderList(); resizeCharts();
+  }
+  function renderPlace() {
+    const p = selected, panel = $("#place");
+    if (!p) return;
+    panel.hidden = false;
+    $(".grid").classList.add("with-place");
+    panel.dataset.id = p.id;
+    $("#place-name").textContent = p.name + (p.name_en && p.name_en !== p.name ? ` · ${p.name_en}` : "");
+    $("#place-sub").textContent = [p.side === "cn" ? t("place_cn") : t("place_foreign"),
+      countryName(p.country, p.country), t("place_count", p.partnerships.length)].filter(Boolean).join(" · ");
+    const facts = [
+      ["place_id", p.id], ["place_code", p.code], ["place_level", p.side === "cn" && LEVELS.includes(p.kind) ? levelLabel(p.kind) : p.kind],
+      ["place_province", p.province], ["place_country", p.country ? `${countryName(p.country)} (${p.country})` : ""],
+      ["place_subdivision", p.subdivision], ["place_geonames", p.geonames_id],
+      ["place_coords", p.lat != null && p.lon != null ? `${p.lat.toFixed(4)}, ${p.lon.toFixed(4)}` : ""],
+      ["place_link", p.link], ["place_resolution", p.resolution],
+    ].filter(([, v]) => v !== null && v !== undefined && v !== "");
+    $("#place-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", {}, String(v))]));
+    const names = new Map();
+    for (const n of p.names) names.set(n.name, (names.get(n.name) || []).concat(n.kind));
+    for (const [kind, value] of [["simplified", p.name_simplified], ["pinyin", p.name_pinyin], ["en", p.name_en]]) {
+      if (value && !names.has(value)) names.set(value, [kind]);
+    }
+    $("#place-names").replaceChildren(...[...names].map(([name, kinds]) =>
+      el("span", { lang: /[\u3400-\u9fff]/.test(name) ? "zh" : "" }, name, el("small", {}, kinds.join(", ")))));
+    const rows = p.partnerships.map((r) => {
+      const other = r.cn_id === p.id ? { id: r.partner_id, label: partnerLabel(r) } : { id: r.cn_id, label: cnLabel(r) };
+      return el("tr", {},
+        el("td", {}, other.id ? el("button", { class: "place-link", type: "button", "data-id": other.id }, other.label) : other.label),
+        el("td", {}, countryName(r.country, r.country_text)),
+        el("td", {}, r.date || ""),
+        el("td", {}, r.note || ""),
+        el("td", { class: "src", title: r.section }, `${r.source}:${r.line}`));
+    });
+    $("#place-partners tbody").replaceChildren(...rows);
+    renderMiniMap();
+  }
+  function renderMiniMap() {
+    const p = selected, box = $("#minimap");
+    if (!p || !worldReady) return;
+    const pts = [];
+    let lines = [];
+    const here = p.lat != null && p.lon != null ? [shift(p.lon), p.lat] : null;
+    for (const r of p.partnerships) {
+      const side = r.cn_id === p.id ? "partner" : "cn";
+      if (!hasPoint(r, side)) continue;
+      const there = [shift(r[side + "_lon"]), r[side + "_lat"]];
+      pts.push({ name: side === "cn" ? cnLabel(r) : partnerLabel(r), value: there });
+      if (here) lines.push({ coords: [here, there] });
+    }
+    const all = pts.map((x) => x.value).concat(here ? [here] : []);
+    $("#minimap-status").textContent = all.length ? "" : t("no_coords");
+    box.hidden = !all.length;
+    if (!all.length) return;
+    const xs = all.map((c) => c[0]), ys = all.map((c) => c[1]);
+    const cx = (Math.min(...xs) + Math.max(...xs)) / 2, cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+    const span = Math.max(Math.max(...xs) - Math.min(...xs), (Math.max(...ys) - Math.min(...ys)) * 2, 20);
+    charts.mini = charts.mini || echarts.init(box);
+    charts.mini.resize();
+    charts.mini.setOption({
+      textStyle: { fontFamily: FONT },
+      tooltip: { trigger: "item", formatter: (x) => esc(x.name || "") },
+      geo: geoBase({ roam: false, center: [cx, cy], zoom: Math.max(1, Math.min(12, 300 / span)) }),
+      series: [
+        { id: "l", type: "lines", coordinateSystem: "geo", data: lines, lineStyle: { color: "#f59f00", width: 1.5, opacity: 0.9, curveness: 0.2 } },
+        { id: "p", type: "scatter", coordinateSystem: "geo", symbolSize: 7, itemStyle: { color: "#1f6feb" },
+          data: pts.concat(here ? [{ name: p.name, value: here, itemStyle: { color: "#c0392b" }, symbolSize: 11 }] : []) },
+      ],
+    }, { notMerge: true });
+  }
+
+  // ---------- list ----------
+  function renderList() {
+    const pages = Math.max(1, Math.ceil(records.length / PAGE_SIZE));
+    state.page = Math.min(state.page, pages - 1);
+    const slice = records.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
+    const link = (id, label, sub) => el("td", {}, id ? el("button", { class: "place-link", type: "button", "data-id": id }, label) : label,
+      sub ? el("span", { class: "sub" }, sub) : null);
+    const rows = slice.map((r) => el("tr", {
+      class: state.place && (r.cn_id === state.place || r.partner_id === state.place) ? "hl" : "", "data-id": r.id },
+      link(r.cn_id, cnLabel(r), r.cn_level ? levelLabel(r.cn_level) : ""),
+      link(r.partner_id, partnerLabel(r), r.partner_name_en && state.lang === "zh" ? r.partner_name_en : ""),
+      el("td", {}, countryName(r.country, r.country_text)),
+      el("td", {}, provinceOf(r)),
+      el("td", {}, r.date || ""),
+      el("td", { class: "src", title: r.section }, `${r.source}:${r.line}`)));
+    $("#list tbody").replaceChildren(...rows);
+    $("#pageinfo").textContent = t("page", state.page + 1, pages);
+    $("#prev").disabled = state.page === 0;
+    $("#next").disabled = state.page >= pages - 1;
+  }
+
+  // ---------- charts ----------
+  function renderCharts(stats) {
+    if (state.view !== "map") return;
+    const base = { textStyle: { fontFamily: FONT }, tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+                   grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true } };
+    const years = stats.year.filter((s) => s.key).map((s) => [Number(s.key), s.count]);
+    const unknown = stats.year.filter((s) => !s.key).reduce((a, s) => a + s.count, 0);
+    const axis = [], counts = [];
+    if (years.length) {
+      const byYear = new Map(years);
+      for (let y = years[0][0]; y <= years[years.length - 1][0]; y++) { axis.push(String(y)); counts.push(byYear.get(y) || 0); }
+    }
+    chart("years").setOption(Object.assign({}, base, {
+      title: { text: unknown ? t("unknown_year", unknown) : "", right: 0, top: 0, textStyle: { fontSize: 11, fontWeight: "normal", color: "#616e7c" } },
+      xAxis: { type: "category", data: axis }, yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: counts, itemStyle: { color: "#c0392b" } }],
+    }), { notMerge: true });
+    const top = stats.country.filter((s) => s.key).slice(0, 15).reverse();
+    chart("countries").setOption(Object.assign({}, base, {
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: top.map((s) => countryName(s.key, s.label)), axisLabel: { interval: 0 } },
+      series: [{ type: "bar", data: top.map((s) => ({ value: s.count, key: s.key })), itemStyle: { color: "#1f6feb" } }],
+    }), { notMerge: true });
+    const provinces = stats.province.filter((s) => s.key).slice(0, 34).reverse();
+    chart("provinces").setOption(Object.assign({}, base, {
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: provinces.map((s) => s.key), axisLabel: { interval: 0, fontSize: 11 } },
+      series: [{ type: "bar", data: provinces.map((s) => ({ value: s.count, key: s.key })), itemStyle: { color: "#2f9e44" } }],
+    }), { notMerge: true });
+    $("#chart-provinces").style.height = Math.max(300, provinces.length * 16 + 40) + "px";
+    charts.provinces.resize();
+  }
+  function chart(name) {
+    if (!charts[name]) {
+      charts[name] = echarts.init($("#chart-" + name));
+      charts[name].on("click", (p) => {
+        if (name === "years" && p.name) setFilter({ from: p.name, to: p.name });
+        if (name === "countries" && p.data && p.data.key) setFilter({ country: p.data.key });
+        if (name === "provinces" && p.data && p.data.key) setFilter({ province: p.data.key });
+      });
+    }
+    return charts[name];
+  }
+  function resizeCharts() { for (const c of Object.values(charts)) c.resize(); }
+
+  // ---------- downloads ----------
+  function renderDownloads() {
+    const params = apiParams().toString();
+    const box = $("#downloads");
+    box.replaceChildren(el("span", { "data-i18n": "download" }, t("download")),
+      ...FORMATS.map(([fmt, label]) => el("a", { href: `api/export/${fmt}${params ? "?" + params : ""}`,
+        download: "", "data-format": fmt }, label)));
+  }
+
+  // ---------- data quality ----------
+  async function renderQuality() {
+    try {
+      const [report, summary] = await Promise.all([quality || getJSON("api/anomalies"), getJSON("api/summary")]);
+      quality = report;
+      $("#q-summary").textContent = t("q_summary", num(summary.partnerships), num(summary.places),
+        num(summary.countries), num(report.total), num(report.unplaced.length));
+      $("#unplaced tbody").replaceChildren(...report.unplaced.map((u) => el("tr", {},
+        el("td", {}, el("button", { class: "place-link", type: "button", "data-id": u.id }, u.name)),
+        el("td", {}, u.side === "cn" ? t("side_cn") : t("side_foreign")),
+        el("td", {}, countryName(u.country, u.country)), el("td", {}, u.resolution || "—"), el("td", {}, String(u.partnerships)))));
+      $("#anomalies tbody").replaceChildren(...report.items.map((a) => el("tr", {},
+        el("td", { class: "src" }, `${a.source}:${a.line}`), el("td", { class: "sev-" + a.severity }, a.severity),
+        el("td", {}, a.kind), el("td", {}, a.message, a.text ? el("span", { class: "sub" }, a.text) : null))));
+      $("#app").dataset.ready = "1";
+    } catch (err) { showError(err); }
+  }
+
+  // ---------- search box ----------
+  function closeSuggestions() {
+    $("#suggestions").hidden = true; $("#search").setAttribute("aria-expanded", "false");
+    activeSuggestion = -1;
+  }
+  async function suggest() {
+    const text = $("#search").value.trim();
+    const seq = ++suggestSeq;
+    if (!text) { closeSuggestions(); return; }
+    let result;
+    try { result = await getJSON("api/search?" + new URLSearchParams({ q: text, limit: "10" })); }
+    catch (err) { if (seq === suggestSeq) closeSuggestions(); return; }
+    if (seq !== suggestSeq) return;
+    suggestions = result.items; activeSuggestion = -1;
+    const list = $("#suggestions");
+    list.replaceChildren(...(suggestions.length ? suggestions.map((s, i) => el("li", { role: "option", "data-id": s.id, "data-index": String(i) },
+      el("span", {}, s.name, s.matched && s.matched !== s.name ? el("span", { class: "sub" }, s.matched) : null),
+      el("span", { class: "meta" }, `${s.side === "cn" ? t("side_cn") : countryName(s.country, s.country || "?")} · ${t("place_count", s.partnerships)}`)))
+      : [el("li", { class: "muted" }, t("no_suggestions"))]));
+    list.hidden = false; $("#search").setAttribute("aria-expanded", "true");
+  }
+  function moveSuggestion(delta) {
+    const items = [...document.querySelectorAll("#suggestions li[data-id]")];
+    if (!items.length) return;
+    activeSuggestion = (activeSuggestion + delta + items.length) % items.length;
+    items.forEach((li, i) => li.setAttribute("aria-selected", String(i === activeSuggestion)));
+  }
+  function chooseSuggestion(index) {
+    const s = suggestions[index];
+    if (!s) return;
+    $("#search").value = s.name;
+    closeSuggestions();
+    selectPlace(s.id);
+  }
+
+  // ---------- views ----------
+  function render() {
+    applyLanguage(); showFilters();
+    $("#view-map").hidden = state.view !== "map";
+    $("#view-quality").hidden = state.view !== "quality";
+    document.querySelectorAll(".nav a[data-view]").forEach((a) => a.classList.toggle("active", a.dataset.view === state.view));
+    if (state.view === "quality") renderQuality();
+  }
+  function rerenderTexts() {
+    render(); fillFilterOptions(); showFilters(); renderCount(); renderMap(); renderList(); renderDownloads();
+    if (selected) renderPlace();
+    if (state.view === "map") getJSON("api/stats?" + apiParams()).then(renderCharts).catch(showError);
+  }
+
+  // ---------- events ----------
+  function bind() {
+    $("#lang").addEventListener("click", () => { state.lang = state.lang === "zh" ? "en" : "zh"; writeUrl(false); rerenderTexts(); });
+    $("#f-country").addEventListener("change", (e) => setFilter({ country: e.target.value }));
+    $("#f-province").addEventListener("change", (e) => setFilter({ province: e.target.value }));
+    $("#f-level").addEventListener("change", (e) => setFilter({ level: e.target.value }));
+    for (const [id, key] of [["#f-from", "from"], ["#f-to", "to"]]) {
+      $(id).addEventListener("change", (e) => {
+        const v = e.target.value.trim();
+        setFilter({ [key]: /^\d{1,4}$/.test(v) ? v : "" });
+      });
+    }
+    $("#f-text button").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "" }); });
+    $("#f-reset").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "", country: "", province: "", level: "", from: "", to: "" }); });
+    $("#prev").addEventListener("click", () => { state.page--; writeUrl(false); renderList(); });
+    $("#next").addEventListener("click", () => { state.page++; writeUrl(false); renderList(); });
+    $("#place-close").addEventListener("click", () => selectPlace(""));
+    document.addEventListener("click", (e) => {
+      const button = e.target.closest(".place-link");
+      if (button) { e.preventDefault(); selectPlace(button.dataset.id); window.scrollTo({ top: 0, behavior: "smooth" }); return; }
+      const option = e.target.closest("#suggestions li[data-id]");
+      if (option) { chooseSuggestion(Number(option.dataset.index)); return; }
+      if (!e.target.closest(".search")) closeSuggestions();
+      const nav = e.target.closest(".nav a[data-view]");
+      if (nav) {
+        e.preventDefault(); state.view = nav.dataset.view; writeUrl(true); render();
+        if (state.view === "map") { renderMap(); resizeCharts(); loadData(); }
+      }
+    });
+    let timer = 0;
+    $("#search").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 120); });
+    $("#search").addEventListener("keydown", (e) => {
+      if (e.key === "ArrowDown") { e.preventDefault(); moveSuggestion(1); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); moveSuggestion(-1); }
+      else if (e.key === "Escape") closeSuggestions();
+      else if (e.key === "Enter") {
+        e.preventDefault();
+        if (activeSuggestion >= 0) chooseSuggestion(activeSuggestion);
+        else { closeSuggestions(); setFilter({ q: $("#search").value.trim() }); }
+      }
+    });
+    window.addEventListener("resize", resizeCharts);
+    window.addEventListener("popstate", () => { readUrl(); render(); loadData(); loadPlace(); });
+  }
+
+  // ---------- start ----------
+  async function start() {
+    readUrl(); bind(); render();
+    $("#search").value = state.q;
+    try {
+      const [all] = await Promise.all([getJSON("api/stats"), loadWorld().catch((err) => { showError(err); })]);
+      overall = all;
+      fillFilterOptions(); showFilters();
+      if (worldReady) {
+        charts.map = echarts.init($("#map"));
+        charts.map.on("click", (p) => {
+          if (p.seriesType === "scatter" && p.data && p.data.id) selectPlace(p.data.id);
+          if (p.seriesType === "lines" && p.data && p.data.rec) selectPlace(p.data.rec.cn_id);
+        });
+      }
+      await Promise.all([loadData(), loadPlace()]);
+    } catch (err) { showError(err); $("#app").dataset.ready = "1"; }
+  }
+  start();
+})();
