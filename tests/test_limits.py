@@ -170,6 +170,8 @@ HOSTILE: dict[str, tuple[str, str, str, int]] = {
     "md_link_no_close": ("| 〖x〗- | | ", "[x](", "", 50_000),
     "heading_spaces": ("# x", " ", "y", 200_000),
     "tables_on_one_line": ("<table>", "</table><table>", "", 20_000),
+    "tables_and_text_on_one_line": ("<table>", "</table>x<table>", "", 20_000),
+    "rows_on_one_line": ("<table>", "<tr><td>x</td><td>y</td></tr>", "", 5_000),
     "huge_charref": ("| 〖x〗- | | [a](../Page/a.md)&#", "1", "", 100_000),
 }
 
@@ -214,3 +216,15 @@ def test_build_file_name_not_utf8_exits_2(runner: CliRunner, tmp_path: Path) -> 
     result = runner.invoke(app, ["build", str(page), "--db", str(tmp_path / "r.db")])
     assert (result.exit_code, result.stderr) == (
         2, "Error: 'page\\udcff.md': the file name is not valid UTF-8; rename the file\n")
+
+
+@pytest.mark.slow
+def test_build_twenty_megabyte_line_under_a_raised_limit(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YOUCHENG_MAX_LINE_CHARS", str(25_000_000))
+    note = "（友好協約書）" * (20_000_000 // 7)
+    page = write_page(tmp_path, HEAD + ROW.replace("（1981年4月6日）", "（1981年4月6日）" + note) + ROW)
+    started = time.perf_counter()
+    report = Registry.build([page], tmp_path / "r.db")
+    assert time.perf_counter() - started < 300
+    assert report.partnerships == 2

@@ -43,7 +43,7 @@ _HEADING_MARK = re.compile(r"(#{1,6})\s")
 # from every "<" (linear time on hostile lines; see tests/test_limits.py).
 _HTML_TAG = re.compile(r"<(/?)(table|thead|tbody|tr|td|th)\b[^<>]*>", re.I)
 _PIPE_SEPARATOR = re.compile(r"^\s*:?-+:?\s*$")
-_CATEGORY = re.compile(r"^\s*\[Category:")
+_SPACE = re.compile(r"\s*")
 _SMALL = re.compile(r"</?small>", re.I)
 
 # Column names seen in headed tables, by the role the column plays.
@@ -140,17 +140,20 @@ class _PageParser:
     # -- dispatch -----------------------------------------------------------------
 
     def feed(self, number: int, text: str) -> Iterator[Item]:
-        """Read one line. A loop, not recursion: one line may close a table and open
-        the next many times over (``</table><table>`` repeated), and recursing once
-        per table would overflow the stack on a hostile line."""
-        rest: str | None = text
-        while rest is not None:
-            rest = yield from self._feed_once(number, rest)
+        """Read one line. A loop over positions, not recursion or slicing: one line
+        may close a table and open the next many times over (``</table><table>``
+        repeated), and recursing or copying the rest of the line once per table
+        would overflow the stack or take quadratic time on a hostile line."""
+        start: int | None = 0
+        while start is not None:
+            start = yield from self._feed_once(number, text, start)
 
-    def _feed_once(self, number: int, text: str) -> Generator[Item, None, str | None]:
-        """Read ``text``; return what is left of the line after a closing ``</table>``."""
-        stripped = text.strip()
-        if self.in_html and (stripped.startswith("|") or _heading(stripped)):
+    def _feed_once(self, number: int, text: str, start: int) -> Generator[Item, None, int | None]:
+        """Read ``text`` from ``start``; return where to go on after a closing ``</table>``."""
+        at = _skip_space(text, start)
+        first = text[at:at + 1]
+        heading = _heading(text[at:].rstrip()) if first == "#" else None
+        if self.in_html and (first == "|" or heading):
             # Markdown never sits inside an HTML table: its </table> is missing.
             # Close it here so one lost tag does not swallow the rest of the page.
             yield from self._finish_row()
@@ -158,27 +161,26 @@ class _PageParser:
                                f"HTML table not closed before line {number}; closed there")
             self.in_html = False
         if self.in_html:
-            return (yield from self._html_line(number, text))
-        if stripped.startswith("|"):
-            yield from self._pipe_line(number, stripped)
+            return (yield from self._html_line(number, text, start))
+        if first == "|":
+            yield from self._pipe_line(number, text[at:].rstrip())
             return None
         self.in_pipe = False
-        if not stripped or _CATEGORY.match(stripped):
+        if not first or text.startswith("[Category:", at):
             return None
-        heading = _heading(stripped)
         if heading:
             level, title = heading
             if level <= 2:
                 self.section = title
             self.cn = None
             return None
-        opening = _HTML_TAG.match(stripped)
+        opening = _HTML_TAG.match(text, at)
         if opening and opening.group(2).lower() == "table" and not opening.group(1):
             self._open_html_table(number)
-            return (yield from self._html_line(number, stripped[opening.end():]))
+            return (yield from self._html_line(number, text, opening.end()))
         if self.section:
             yield self.anomaly(number, "unread_line", "info",
-                               "line outside any table was not read as a relationship", text)
+                               "line outside any table was not read as a relationship", text[at:])
         return None
 
     def close(self) -> Iterator[Item]:
@@ -199,11 +201,12 @@ class _PageParser:
         self.cell = None
         self.cn = None
 
-    def _html_line(self, number: int, text: str) -> Generator[Item, None, str | None]:
-        """Read a line inside an HTML table; return the text after ``</table>``, if any."""
-        pos = 0
+    def _html_line(self, number: int, text: str, start: int) -> Generator[Item, None, int | None]:
+        """Read a line inside an HTML table from ``start``; return where the text after
+        its ``</table>`` begins, if there is any."""
+        pos = start
         outside: list[str] = []
-        for tag in _HTML_TAG.finditer(text):
+        for tag in _HTML_TAG.finditer(text, start):
             (self.cell.parts if self.cell is not None else outside).append(text[pos:tag.start()])
             pos = tag.end()
             closing, name = tag.group(1) == "/", tag.group(2).lower()
@@ -223,9 +226,8 @@ class _PageParser:
                 yield from self._finish_row()
                 self.in_html = False
                 self.cn = None
-                yield from self._outside_cells(number, outside, text)
-                rest = text[pos:].strip()
-                return rest or None
+                yield from self._outside_cells(number, outside)
+                return pos if _skip_space(text, pos) < len(text) else None
             elif name == "table":
                 yield self.anomaly(number, "nested_table", "warning",
                                    "a table inside a table; its rows are read as the outer table's")
@@ -233,13 +235,14 @@ class _PageParser:
             self.cell.parts.append(text[pos:] + "\n")
         else:
             outside.append(text[pos:])
-        yield from self._outside_cells(number, outside, text)
+        yield from self._outside_cells(number, outside)
         return None
 
-    def _outside_cells(self, number: int, outside: list[str], text: str) -> Iterator[Item]:
-        if any(piece.strip() for piece in outside):
+    def _outside_cells(self, number: int, outside: list[str]) -> Iterator[Item]:
+        pieces = [piece.strip() for piece in outside if piece.strip()]
+        if pieces:
             yield self.anomaly(number, "unread_line", "info",
-                               "text inside a table but outside any cell", text)
+                               "text inside a table but outside any cell", " ".join(pieces))
 
     def _close_cell(self) -> None:
         if self.cell is not None and self.row is not None:
@@ -404,6 +407,12 @@ class _PageParser:
             date=date, date_text=date_text,
             note="；".join(partner.notes) or None, cn_line=cn.line,
         )
+
+
+def _skip_space(text: str, pos: int) -> int:
+    """The position of the first non-space character of ``text`` from ``pos`` on."""
+    match = _SPACE.match(text, pos)
+    return match.end() if match else pos
 
 
 def _heading(stripped: str) -> tuple[int, str] | None:
