@@ -66,16 +66,26 @@ def _temporaries(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.endswith(".building"))
 
 
+def _writing(directory: Path, left: set[str]) -> bool:
+    """Whether a build has written to a temporary file not in ``left``."""
+    for name in set(_temporaries(directory)) - left:
+        try:
+            if (directory / name).stat().st_size > 0:
+                return True
+        except FileNotFoundError:
+            pass
+    return False
+
+
 def _kill_build(page: Path, db: Path, delay: float | None) -> bool:
     """Start ``youcheng build page`` and kill -9 it after ``delay`` seconds, or (None)
     as soon as it has started writing its temporary file. True if it was killed."""
+    left = set(_temporaries(db.parent))  # by builds killed before: not this one's
     proc = subprocess.Popen([*BUILD, str(page), "--db", str(db)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if delay is None:
         deadline = time.monotonic() + 120
-        while proc.poll() is None and time.monotonic() < deadline:
-            if any(p.stat().st_size > 0 for p in db.parent.glob(f".{db.name}.*.building")):
-                break
+        while proc.poll() is None and time.monotonic() < deadline and not _writing(db.parent, left):
             time.sleep(0.01)
     else:
         time.sleep(delay)
