@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from functools import lru_cache
 
 from youcheng.model import PartialDate
 
@@ -24,8 +25,21 @@ class InvalidDate(ValueError):
     """Raised when text looks like a date but names no real day (9999年99月99日)."""
 
 
+# A long page repeats the same few thousand date texts: short ones are remembered.
+_CACHED_CHARS = 64
+
+
 def looks_like_date(text: str) -> bool:
     """Whether ``text`` is shaped like a date, valid or not (decides what a cell is)."""
+    return _looks_like_date_cached(text) if len(text) <= _CACHED_CHARS else _looks_like_date(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _looks_like_date_cached(text: str) -> bool:
+    return _looks_like_date(text)
+
+
+def _looks_like_date(text: str) -> bool:
     return bool(_CJK_DATE.search(text) or _ISO_DATE.search(text) or _YEAR_ONLY.match(text))
 
 
@@ -35,6 +49,15 @@ def parse_date(text: str) -> PartialDate | None:
     Raises InvalidDate when the text is date-shaped but impossible, so the caller
     can report the row instead of silently dropping the date.
     """
+    return _parse_date_cached(text) if len(text) <= _CACHED_CHARS else _parse_date(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_date_cached(text: str) -> PartialDate | None:
+    return _parse_date(text)
+
+
+def _parse_date(text: str) -> PartialDate | None:
     match = _CJK_DATE.search(text) or _ISO_DATE.search(text) or _YEAR_ONLY.match(text)
     if match is None:
         return None

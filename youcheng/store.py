@@ -39,6 +39,23 @@ def schema_sql() -> tuple[str, str]:
     return tables, indexes.partition("\n")[2]
 
 
+# name_grams() in SQL: every 1- and 2-character substring of every place_names key.
+_GRAMS_SQL = """
+WITH RECURSIVE pos(key, place_id, i) AS (
+    SELECT DISTINCT key, place_id, 1 FROM place_names
+    UNION ALL
+    SELECT key, place_id, i + 1 FROM pos WHERE i < length(key)
+)
+INSERT OR IGNORE INTO name_grams (gram, place_id)
+SELECT gram, place_id FROM (
+    SELECT substr(key, i, 1) AS gram, place_id FROM pos
+    UNION ALL
+    SELECT substr(key, i, 2), place_id FROM pos WHERE i < length(key)
+)
+ORDER BY gram, place_id
+"""
+
+
 def name_grams(key: str) -> set[str]:
     """Every 1- and 2-character substring of a name key (see schema.sql name_grams)."""
     return set(key) | {key[i:i + 2] for i in range(len(key) - 1)}
@@ -144,9 +161,10 @@ class RegistryWriter:
         """Store places with all their names and the search grams of those names."""
         from youcheng.resolve.names import fold_key
 
+        # In batches: a million-partnership build has hundreds of thousands of places.
         place_rows: list[tuple[object, ...]] = []
-        name_rows: set[tuple[str, str, str, str]] = set()
-        gram_rows: set[tuple[str, str]] = set()
+        name_rows: list[tuple[str, str, str, str]] = []
+        nul_grams: list[tuple[str, str]] = []
         for p in places:
             place_rows.append((p.id, p.side, p.name, p.name_simplified, p.name_pinyin, p.name_en,
                                p.link, p.country, p.kind, p.code, p.province, p.subdivision,
@@ -154,11 +172,23 @@ class RegistryWriter:
             for name, kind in p.names:
                 key = fold_key(name)
                 if key:
-                    name_rows.add((key, p.id, name, kind))
-                    gram_rows.update((g, p.id) for g in name_grams(key))
+                    name_rows.append((key, p.id, name, kind))
+                    if "\x00" in key:  # SQLite's length() and substr() stop at a NUL
+                        nul_grams.extend((g, p.id) for g in name_grams(key))
+            if len(name_rows) >= _BATCH:
+                self._insert_places(place_rows, name_rows)
+        self._insert_places(place_rows, name_rows)
+        # The grams of every name key, made by SQLite in one sorted pass: millions
+        # of rows appended in key order instead of inserted one by one from Python.
+        self.conn.execute(_GRAMS_SQL)
+        self.conn.executemany("INSERT OR IGNORE INTO name_grams VALUES (?, ?)", nul_grams)
+
+    def _insert_places(self, place_rows: list[tuple[object, ...]],
+                       name_rows: list[tuple[str, str, str, str]]) -> None:
         self.conn.executemany("INSERT INTO places VALUES (" + ", ".join("?" * 17) + ")", place_rows)
         self.conn.executemany("INSERT OR IGNORE INTO place_names VALUES (?, ?, ?, ?)", name_rows)
-        self.conn.executemany("INSERT OR IGNORE INTO name_grams VALUES (?, ?)", gram_rows)
+        place_rows.clear()
+        name_rows.clear()
 
     def commit(self) -> None:
         """Finish the file (indexes, stats, check) and atomically replace the registry."""

@@ -18,6 +18,7 @@ from importlib import resources
 
 from youcheng.resolve.names import fold_key, strip_tones, to_simplified
 
+_CACHE_SIZE = 1 << 16
 _SUFFIX = re.compile(r"(特别行政区|自治区|自治州|自治县|自治旗|地区|省|市|县|区|盟|旗|州)$")
 
 
@@ -126,10 +127,15 @@ class Divisions:
         for alias, code in aliases.items():
             self.by_key.setdefault(fold_key(alias), []).insert(0, self.by_code[code])
         self.provinces = [d for d in rows if d.level == "province"]
+        # Answers are cached: a page repeats its sections and places on row after row.
+        self._sections: dict[str, Division | None] = {}
+        self._resolved: dict[tuple[tuple[str, ...], str], tuple[Division | None, str]] = {}
 
     def province_of_section(self, section: str) -> Division | None:
         """The province a page section names (北京 -> 北京市, 內蒙古自治区 -> 内蒙古自治区)."""
-        return self._province_named(section)
+        if section not in self._sections:
+            self._sections[section] = self._province_named(section)
+        return self._sections[section]
 
     def _province_named(self, text: str) -> Division | None:
         key = fold_key(text)
@@ -145,6 +151,15 @@ class Divisions:
         ``names`` go from most to least specific (a link target, the displayed
         name); the section's province disambiguates 東城區 or 通州區.
         """
+        key = (tuple(names), section)
+        found = self._resolved.get(key)
+        if found is None:
+            if len(self._resolved) >= _CACHE_SIZE:
+                self._resolved.clear()
+            found = self._resolved[key] = self._resolve(names, section)
+        return found
+
+    def _resolve(self, names: list[str], section: str) -> tuple[Division | None, str]:
         province = self.province_of_section(section)
         for name in names:
             found = self._lookup(name, province)

@@ -212,10 +212,15 @@ def find_subdivision(names: list[str], country: str | None) -> ForeignPlace | No
 
 def cities_elsewhere(names: list[str], country: str) -> list[str]:
     """Countries other than ``country`` that have a city called one of ``names``."""
+    return list(_cities_elsewhere(tuple(names), country))
+
+
+@lru_cache(maxsize=1 << 16)
+def _cities_elsewhere(names: tuple[str, ...], country: str) -> tuple[str, ...]:
     found = {c.country for name in names if not is_region_name(name)
              for key in variants(name)[:2] for c in _cities_named(key)}
     # A partner is foreign by definition; a Chinese city of the same name is no contradiction.
-    return sorted(found - {country, "CN"})
+    return tuple(sorted(found - {country, "CN"}))
 
 
 def resolve_foreign(names: list[str], country: str | None, *, curated: bool = True) -> ForeignPlace | None:
@@ -224,7 +229,14 @@ def resolve_foreign(names: list[str], country: str | None, *, curated: bool = Tr
     Curated entries win (they exist to correct the others); then, for names
     shaped like regions, subdivisions before cities, otherwise cities first.
     ``curated=False`` shows what the libraries alone say (used to curate).
+    Cached: a large page names the same partners on many rows.
     """
+    return _resolve_foreign(tuple(names), country, curated)
+
+
+@lru_cache(maxsize=1 << 16)
+def _resolve_foreign(names_seen: tuple[str, ...], country: str | None, curated: bool) -> ForeignPlace | None:
+    names = list(names_seen)
     found = find_curated(names, country) if curated else None
     if found:
         return found

@@ -26,8 +26,12 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text))  # type: ignore[attr-defined]
 
 
+@lru_cache(maxsize=1 << 18)
 def fold_key(text: str) -> str:
-    """Comparable key: NFKC, Simplified script, case-folded, spaces and dots removed."""
+    """Comparable key: NFKC, Simplified script, case-folded, spaces and dots removed.
+
+    Cached because a build folds the same few thousand place names on every row.
+    """
     normal = unicodedata.normalize("NFKC", text).strip()
     normal = to_simplified(normal).casefold()
     return "".join(ch for ch in normal if not ch.isspace() and ch not in "·・.'’-‐")

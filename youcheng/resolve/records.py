@@ -19,6 +19,9 @@ from youcheng.resolve.countries import country_code
 from youcheng.resolve.gazetteer import ForeignPlace, cities_elsewhere, resolve_foreign, variants
 from youcheng.resolve.names import fold_key, to_simplified
 
+_MERGED_CACHE = 1 << 18
+_PLAN_CACHE = 1 << 17
+
 
 def partnership_id(raw: RawPartnership, occurrence: int) -> str:
     """Stable id of a relationship: the same row gets the same id on every rebuild.
@@ -55,6 +58,13 @@ class RecordResolver:
         self._pairs: dict[tuple[str, str | None, str | None], tuple[str, int]] = {}
         self._spellings: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
         self._findings: list[Anomaly] = []
+        # (place id, names, official name, English name) already merged into
+        # ``places``: merging them again changes nothing, so ``_add`` skips it.
+        self._merged: set[tuple[object, ...]] = set()
+        # What a row's names resolve to, worked out once per distinct spelling.
+        self._cn_plans: dict[tuple[object, ...], tuple[Place, list[str | None], str]] = {}
+        self._partner_plans: dict[tuple[object, ...],
+                                  tuple[Place, list[str], list[str | None], str]] = {}
 
     def resolve(self, raw: RawPartnership) -> Partnership:
         """Return the stored form of ``raw`` and register the places it names."""
@@ -99,16 +109,32 @@ class RecordResolver:
     # -- Chinese side --------------------------------------------------------------------
 
     def _chinese_place(self, raw: RawPartnership) -> Place:
-        names = _cn_names(raw)
-        division, method = divisions().resolve(names, raw.section)
-        self.methods[f"cn:{method}"] += 1
-        if division is None:
+        key = (raw.cn_links, raw.cn_name, raw.section)
+        plan = self._cn_plans.get(key)
+        if plan is None:
+            if len(self._cn_plans) >= _PLAN_CACHE:
+                self._cn_plans.clear()
+            plan = self._cn_plans[key] = self._plan_chinese_place(raw)
+        place, names, counted = plan
+        self.methods[counted] += 1
+        if place.resolution == "unresolved":
             self._finding(raw, "unresolved_cn_place", "warning",
                           f"Chinese place {raw.cn_name!r} matches no GB/T 2260 division",
                           line=raw.cn_line)
+        return self._add(place, raw, names, spelled=False)
+
+    def _plan_chinese_place(self, raw: RawPartnership) -> tuple[Place, list[str | None], str]:
+        """The place a row's Chinese side means and the names to index for it.
+
+        Depends only on the row's Chinese names and section, so it is worked
+        out once per distinct place as written and reused for every row.
+        """
+        names = _cn_names(raw)
+        division, method = divisions().resolve(names, raw.section)
+        if division is None:
             place = Place(f"cn:?{fold_key(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
                           name_simplified=to_simplified(raw.cn_name), resolution="unresolved")
-            return self._add(place, raw, [raw.cn_name, raw.cn_link])
+            return place, [raw.cn_name, raw.cn_link], f"cn:{method}"
         province = divisions().by_code[division.province_code]
         place = Place(
             f"cn:{division.code}", "cn", raw.cn_name, raw.cn_link, "CN",
@@ -118,23 +144,59 @@ class RecordResolver:
             parent_id=f"cn:{division.parent_code}" if division.parent_code else None,
             resolution=method,
         )
-        return self._add(place, raw, [raw.cn_name, raw.cn_link, *_division_names(division)],
-                         spelled=False)
+        return place, [raw.cn_name, raw.cn_link, *_division_names(division)], f"cn:{method}"
 
     # -- foreign side ----------------------------------------------------------------------
 
     def _partner_place(self, raw: RawPartnership, country: str | None) -> Place:
         assert raw.partner_name is not None
+        if len(raw.partner_links) > 1:
+            return self._district_place(raw, country)
+        key = (raw.partner_links, raw.partner_name, country)
+        plan = self._partner_plans.get(key)
+        if plan is None:
+            if len(self._partner_plans) >= _PLAN_CACHE:
+                self._partner_plans.clear()
+            plan = self._partner_plans[key] = self._plan_partner_place(raw, country)
+        place, names, add_names, counted = plan
+        self.methods[counted] += 1
+        if place.resolution == "unresolved":
+            self._report_unresolved(raw, names, country)
+        return self._add(place, raw, add_names)
+
+    def _plan_partner_place(self, raw: RawPartnership, country: str | None
+                            ) -> tuple[Place, list[str], list[str | None], str]:
+        """The place a one-link partner means: depends only on its names and country."""
+        assert raw.partner_name is not None
         own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
         names = list(dict.fromkeys([*own, raw.partner_name]))
         found = resolve_foreign(names, country)
-        parent: Place | None = None
-        if len(raw.partner_links) > 1:
-            parent = self._parent_place(raw, country)
-            if found is None and parent is not None:
-                found = ForeignPlace(
-                    f"{parent.id}/{fold_key(raw.partner_links[-1].text)}", None,
-                    parent.country or "", "district", "parent", None, None, parent.lat, parent.lon)
+        if found is None:
+            ident = fold_key(raw.partner_link or raw.partner_name)
+            place = Place(f"x:{(country or 'xx').lower()}:{ident}", "foreign", raw.partner_name,
+                          raw.partner_link, country, name_simplified=to_simplified(raw.partner_name),
+                          resolution="unresolved")
+            return place, names, [raw.partner_name, raw.partner_link], "foreign:unresolved"
+        place = Place(
+            found.id, "foreign", raw.partner_name, raw.partner_link, found.country,
+            name_simplified=to_simplified(raw.partner_name), name_en=found.name_en, kind=found.kind,
+            subdivision=found.subdivision, geonames_id=found.geonames_id, lat=found.lat, lon=found.lon,
+            parent_id=None, resolution=found.method,
+        )
+        return (place, names, [raw.partner_name, raw.partner_link, *own, found.name_en],
+                f"foreign:{found.method}")
+
+    def _district_place(self, raw: RawPartnership, country: str | None) -> Place:
+        """A partner written under a bigger place (東京都新宿區): the parent is resolved too."""
+        assert raw.partner_name is not None
+        own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
+        names = list(dict.fromkeys([*own, raw.partner_name]))
+        found = resolve_foreign(names, country)
+        parent = self._parent_place(raw, country)
+        if found is None and parent is not None:
+            found = ForeignPlace(
+                f"{parent.id}/{fold_key(raw.partner_links[-1].text)}", None,
+                parent.country or "", "district", "parent", None, None, parent.lat, parent.lon)
         if found is None:
             self.methods["foreign:unresolved"] += 1
             self._report_unresolved(raw, names, country)
@@ -144,8 +206,7 @@ class RecordResolver:
                           resolution="unresolved")
             return self._add(place, raw, [raw.partner_name, raw.partner_link])
         self.methods[f"foreign:{found.method}"] += 1
-        kind = "district" if len(raw.partner_links) > 1 and found.kind == "city" and parent and (
-            found.id != parent.id) else found.kind
+        kind = "district" if found.kind == "city" and parent and found.id != parent.id else found.kind
         place = Place(
             found.id, "foreign", raw.partner_name, raw.partner_link, found.country,
             name_simplified=to_simplified(raw.partner_name), name_en=found.name_en, kind=kind,
@@ -182,6 +243,20 @@ class RecordResolver:
     def _add(self, place: Place, raw: RawPartnership | None, names: list[str | None],
              spelled: bool = True, written: str | None = None) -> Place:
         existing = self.places.get(place.id)
+        seen = (place.id, tuple(names), place.side == "cn" and place.name_simplified, place.name_en)
+        if existing is not None and seen in self._merged:
+            merged = existing
+        else:
+            merged = self._merge(existing, place, names)
+            if len(self._merged) >= _MERGED_CACHE:
+                self._merged.clear()
+            self._merged.add(seen)
+        written = written or (raw.partner_name if raw else None)
+        if raw is not None and spelled and place.side == "foreign" and written:
+            self._spellings[place.id].setdefault(written, (raw.source, raw.line))
+        return merged
+
+    def _merge(self, existing: Place | None, place: Place, names: list[str | None]) -> Place:
         known = dict(existing.names) if existing else {}
         for name in names:
             if not name:
@@ -194,9 +269,6 @@ class RecordResolver:
             known.setdefault(place.name_en, "en")
         merged = replace(existing or place, names=tuple(known.items()))
         self.places[place.id] = merged
-        written = written or (raw.partner_name if raw else None)
-        if raw is not None and spelled and place.side == "foreign" and written:
-            self._spellings[place.id].setdefault(written, (raw.source, raw.line))
         return merged
 
     def _check_pair(self, raw: RawPartnership, cn_id: str, partner_id: str | None,

@@ -13,6 +13,7 @@ import html
 import re
 import urllib.parse
 from dataclasses import dataclass
+from functools import lru_cache
 
 from youcheng.model import Link
 
@@ -33,6 +34,10 @@ _BACKSLASH_ESCAPE = re.compile(r"\\(.)")
 # html.unescape turns into U+FFFD anyway; with 4,300+ digits it would instead
 # raise ValueError (Python's limit on int() of long digit strings).
 _HUGE_CHARREF = re.compile(r"&#0*+[0-9]{8,};?")
+# Cells and link targets repeat all over a long page (the same partner, the same
+# date), so short ones are split once and remembered; long ones are not kept.
+_CACHED_CHARS = 512
+_CACHE_SIZE = 1 << 15
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,15 @@ def page_title(target: str) -> str:
     interwiki-style escape the converter left in) is dropped. Targets that are
     not wiki pages (full URLs) are returned unquoted but otherwise as they are.
     """
+    return _page_title_cached(target) if len(target) <= _CACHED_CHARS else _page_title(target)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _page_title_cached(target: str) -> str:
+    return _page_title(target)
+
+
+def _page_title(target: str) -> str:
     title = _BACKSLASH_ESCAPE.sub(r"\1", target.strip())
     title = urllib.parse.unquote(title)
     if title.startswith("../Page/"):
@@ -62,6 +76,17 @@ def page_title(target: str) -> str:
 
 def markdown_segments(text: str) -> list[Segment]:
     """Split Markdown inline text into plain and link segments, in order."""
+    if len(text) <= _CACHED_CHARS:
+        return list(_markdown_segments_cached(text))
+    return _markdown_segments(text)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _markdown_segments_cached(text: str) -> tuple[Segment, ...]:
+    return tuple(_markdown_segments(text))
+
+
+def _markdown_segments(text: str) -> list[Segment]:
     out: list[Segment] = []
     pos = 0
     for match in _MD_LINK.finditer(text):
@@ -80,6 +105,17 @@ def html_segments(fragment: str) -> list[Segment]:
     ``</a>``. Scanned by hand rather than with one regex because a lazy
     ``<a ...>(.*?)</a>`` rescans the rest of the cell from every unclosed ``<a``.
     """
+    if len(fragment) <= _CACHED_CHARS:
+        return list(_html_segments_cached(fragment))
+    return _html_segments(fragment)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _html_segments_cached(fragment: str) -> tuple[Segment, ...]:
+    return tuple(_html_segments(fragment))
+
+
+def _html_segments(fragment: str) -> list[Segment]:
     out: list[Segment] = []
     pos = 0
     search_from = 0
