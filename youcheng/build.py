@@ -1,12 +1,12 @@
 """Build a registry: sources -> parse -> resolve -> store, in one streaming pass.
 
 Pages are read line by line and rows are written in batches, so memory grows
-with the number of distinct places, not with the size of the pages.
+with the number of distinct places, not with the size of the pages. Large pages
+are parsed in a second process while this one resolves and stores (pipeline.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,8 +15,9 @@ from pathlib import Path
 from youcheng import __version__, config
 from youcheng.errors import SourceError
 from youcheng.model import Anomaly, RawPartnership, SourceInfo
+from youcheng.pipeline import PageReader
 from youcheng.resolve.records import RecordResolver
-from youcheng.sources import read_page, wikimd
+from youcheng.sources import wikimd
 from youcheng.store import RegistryWriter
 
 # Called with (source name, bytes read so far, total bytes of that page).
@@ -52,9 +53,10 @@ def build_registry(pages: Sequence[Path] | None = None, db: Path | None = None,
                           "source names must be unique because records cite them")
     report = BuildReport(target)
     resolver = RecordResolver()
-    with RegistryWriter(target, __version__) as writer:
+    # The reader may fork a parsing process: it does so before the database is opened.
+    with PageReader(paths, progress) as reader, RegistryWriter(target, __version__) as writer:
         for path in paths:
-            info = _build_page(path, writer, resolver, report, progress)
+            info = _build_page(path, reader, writer, resolver, report)
             writer.finish_source(info, wikimd.FORMAT)
             report.sources.append(info)
         findings = list(resolver.findings())
@@ -67,12 +69,11 @@ def build_registry(pages: Sequence[Path] | None = None, db: Path | None = None,
     return report
 
 
-def _build_page(path: Path, writer: RegistryWriter, resolver: RecordResolver,
-                report: BuildReport, progress: BuildProgress | None) -> SourceInfo:
+def _build_page(path: Path, reader: PageReader, writer: RegistryWriter, resolver: RecordResolver,
+                report: BuildReport) -> SourceInfo:
     total = path.stat().st_size if path.exists() else 0
-    on_bytes = (lambda done: progress(path.name, done, total)) if progress else None
     pending: list[Anomaly] = []
-    for item in read_page(path, progress=on_bytes):
+    for item in reader.items(path):
         if isinstance(item, RawPartnership):
             writer.add_partnership(resolver.resolve(item))
             report.partnerships += 1
@@ -83,15 +84,5 @@ def _build_page(path: Path, writer: RegistryWriter, resolver: RecordResolver,
                 writer.add_anomalies(pending)
                 pending.clear()
     writer.add_anomalies(pending)
-    digest, line_count = _checksum(path)
+    digest, line_count = reader.checksum(path)
     return SourceInfo(path.name, digest, line_count, total)
-
-
-def _checksum(path: Path) -> tuple[str, int]:
-    sha = hashlib.sha256()
-    newlines = 0
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(chunk)
-            newlines += chunk.count(b"\n")
-    return sha.hexdigest(), newlines

@@ -31,6 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("db", "", "Path of the registry database (default: <user data dir>/youcheng/registry.db)."),
     Setting("max_page_bytes", str(2 * 1024**3), "Largest page a build reads, in bytes."),
     Setting("max_line_chars", str(1_000_000), "Longest line a build reads, in characters."),
+    Setting("build_processes", "2", "Processes a build of large pages uses: 2 parses in a second "
+            "process while the first resolves and stores; 1 does everything in one."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -1,0 +1,92 @@
+"""Reading pages in a second process: the same items in the same order as reading in-process."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from youcheng import config, pipeline
+from youcheng.build import build_registry
+from youcheng.errors import ParseError, SourceError
+from youcheng.pipeline import PageReader
+from youcheng.sources import read_page
+
+from .conftest import write_page
+
+
+@pytest.fixture()
+def always_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork the parsing process whatever the page size (normally only past 8 MiB)."""
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+
+
+def _read(paths: list[Path]) -> tuple[bool, list[object], list[tuple[str, int]]]:
+    with PageReader(paths) as reader:
+        items: list[object] = []
+        sums = []
+        for path in paths:
+            items.extend(reader.items(path))
+            sums.append(reader.checksum(path))
+        return reader.parallel, items, sums
+
+
+def test_page_reader_in_child_gives_the_items_of_read_page(always_parallel: None, tmp_path: Path) -> None:
+    second = write_page(tmp_path, config.seed_path().read_text(encoding="utf-8").replace("市", "縣"))
+    paths = [config.seed_path(), second]
+    parallel, items, sums = _read(paths)
+    assert parallel
+    assert items == [item for path in paths for item in read_page(path)]
+    assert sums == [pipeline.file_checksum(path) for path in paths]
+
+
+def test_page_reader_small_pages_stay_in_process() -> None:
+    parallel, items, _ = _read([config.seed_path()])
+    assert not parallel and items == list(read_page(config.seed_path()))
+
+
+def test_page_reader_one_process_when_configured(always_parallel: None,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YOUCHENG_BUILD_PROCESSES", "1")
+    parallel, _, _ = _read([config.seed_path()])
+    assert not parallel
+
+
+def test_page_reader_passes_on_the_parse_error(always_parallel: None, tmp_path: Path) -> None:
+    page = write_page(tmp_path, "hello\nworld\n", name="notes.txt")
+    with pytest.raises(ParseError) as in_child, PageReader([page]) as reader:
+        list(reader.items(page))
+    with pytest.raises(ParseError) as in_process:
+        list(read_page(page))
+    assert str(in_child.value) == str(in_process.value)
+
+
+def test_page_reader_passes_on_a_missing_file(always_parallel: None, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.md"
+    with pytest.raises(SourceError, match="cannot read"), PageReader([config.seed_path(), missing]) as reader:
+        assert list(reader.items(config.seed_path()))
+        list(reader.items(missing))
+
+
+def test_page_reader_stops_its_child_when_left_early(always_parallel: None, tmp_path: Path) -> None:
+    # Many batches: the child is still parsing, or blocked on the full pipe, when the build stops.
+    page = write_page(tmp_path, config.seed_path().read_text(encoding="utf-8") * 40)
+    with PageReader([page]) as reader:
+        next(reader.items(page))
+        child = reader._child
+        assert child is not None and child.is_alive()
+    assert not child.is_alive()
+
+
+def test_build_with_child_reader_is_identical(always_parallel: None, tmp_path: Path, seed_db: Path) -> None:
+    build_registry(None, tmp_path / "parallel.db")
+
+    def content(db: Path) -> list[object]:
+        conn = sqlite3.connect(db)
+        rows = [(table, sorted(conn.execute(f"SELECT * FROM {table}"), key=repr))
+                for table in ("sources", "places", "place_names", "name_grams", "partnerships", "anomalies")]
+        conn.close()
+        return rows
+
+    assert content(tmp_path / "parallel.db") == content(seed_db)
