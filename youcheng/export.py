@@ -15,7 +15,6 @@ import re
 import zipfile
 from collections.abc import Iterable
 from typing import BinaryIO, TextIO
-from xml.sax.saxutils import escape, quoteattr
 
 from youcheng.errors import UsageError
 from youcheng.model import Record
@@ -173,6 +172,8 @@ _EDGE_KEYS: tuple[tuple[str, str], ...] = (
 
 
 def _xml(value: object) -> str:
+    from xml.sax.saxutils import escape  # here, not at import: it loads urllib and http.client
+
     return escape(_XML_INVALID.sub("", str(value)))
 
 
@@ -184,6 +185,8 @@ def write_graphml(records: Iterable[Record], out: TextIO) -> int:
     with their date and source line. A relationship whose partner is only a
     country has no partner node, so it has no edge; the CSV still holds it.
     """
+    from xml.sax.saxutils import quoteattr
+
     nodes: dict[str, dict[str, object]] = {}
     edges: list[dict[str, object]] = []
     for record in records:

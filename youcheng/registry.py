@@ -16,7 +16,6 @@ from typing import TextIO
 from typing import TYPE_CHECKING
 
 from youcheng import config, query
-from youcheng.export import write_records
 from youcheng.model import Anomaly, PlaceHit, Record, StatRow
 from youcheng.store import connect_readonly
 
@@ -97,6 +96,8 @@ class Registry:
     def export(self, out: TextIO, fmt: str = "jsonl", *, bom: bool = False,
                filters: query.Filters | None = None) -> int:
         """Write every (matching) relationship to ``out`` as ``jsonl`` or ``csv``."""
+        from youcheng.export import write_records  # not at import: queries never need it
+
         return write_records(self.records(filters), out, fmt, bom=bom)
 
     def close(self) -> None:
