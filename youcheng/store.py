@@ -80,7 +80,7 @@ class RegistryWriter:
         self.conn = sqlite3.connect(self.tmp, isolation_level=None)
         self.conn.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
-            "PRAGMA cache_size=-262144;"
+            "PRAGMA cache_size=-65536;"
         )
         tables, self._indexes = schema_sql()
         self.conn.executescript(tables)

@@ -19,8 +19,19 @@ from youcheng.resolve.countries import country_code
 from youcheng.resolve.gazetteer import ForeignPlace, cities_elsewhere, resolve_foreign, variants
 from youcheng.resolve.names import fold_key, to_simplified
 
-_MERGED_CACHE = 1 << 18
-_PLAN_CACHE = 1 << 17
+_MERGED_CACHE = 1 << 15
+_PLAN_CACHE = 1 << 15
+
+
+@dataclass(eq=False)
+class _Plan:
+    """What rows with the same names mean: the place, the names to index, the method to count."""
+
+    place: Place
+    names: list[str]  # the names tried, for the unresolved-partner report
+    add_names: list[str | None]
+    counted: str
+    merged: bool = False  # add_names already merged into places[place.id]
 
 
 def partnership_id(raw: RawPartnership, occurrence: int) -> str:
@@ -54,25 +65,25 @@ class RecordResolver:
     def __init__(self) -> None:
         self.places: dict[str, Place] = {}
         self.methods: Counter[str] = Counter()
-        self._occurrences: Counter[bytes] = Counter()
-        self._pairs: dict[tuple[str, str | None, str | None], tuple[str, int]] = {}
+        # Per-row state, kept compact for million-row pages: 64-bit hashes of the
+        # row identity (as the ids use) and of each (Chinese place, partner, source).
+        self._seen_once: set[int] = set()
+        self._occurrences: dict[int, int] = {}  # only identities seen more than once
+        self._pairs: dict[int, int] = {}  # pair hash -> line first listed
         self._spellings: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
         self._findings: list[Anomaly] = []
         # (place id, names, official name, English name) already merged into
         # ``places``: merging them again changes nothing, so ``_add`` skips it.
         self._merged: set[tuple[object, ...]] = set()
         # What a row's names resolve to, worked out once per distinct spelling.
-        self._cn_plans: dict[tuple[object, ...], tuple[Place, list[str | None], str]] = {}
-        self._partner_plans: dict[tuple[object, ...],
-                                  tuple[Place, list[str], list[str | None], str]] = {}
+        self._cn_plans: dict[tuple[object, ...], _Plan] = {}
+        self._partner_plans: dict[tuple[object, ...], _Plan] = {}
 
     def resolve(self, raw: RawPartnership) -> Partnership:
         """Return the stored form of ``raw`` and register the places it names."""
-        key = hashlib.blake2b("\x1f".join((
+        occurrence = self._occurrence(hash("\x1f".join((
             raw.source, raw.cn_name, raw.partner_name or "", raw.partner_link or "",
-            raw.country_text or "")).encode("utf-8"), digest_size=8).digest()
-        occurrence = self._occurrences[key]
-        self._occurrences[key] += 1
+            raw.country_text or ""))))
         stated = country_code(raw.country_text)
         cn = self._chinese_place(raw)
         partner, country, method = None, stated, "page" if stated else None
@@ -115,15 +126,15 @@ class RecordResolver:
             if len(self._cn_plans) >= _PLAN_CACHE:
                 self._cn_plans.clear()
             plan = self._cn_plans[key] = self._plan_chinese_place(raw)
-        place, names, counted = plan
-        self.methods[counted] += 1
+        place = plan.place
+        self.methods[plan.counted] += 1
         if place.resolution == "unresolved":
             self._finding(raw, "unresolved_cn_place", "warning",
                           f"Chinese place {raw.cn_name!r} matches no GB/T 2260 division",
                           line=raw.cn_line)
-        return self._add(place, raw, names, spelled=False)
+        return self._add(place, raw, plan.add_names, spelled=False, plan=plan)
 
-    def _plan_chinese_place(self, raw: RawPartnership) -> tuple[Place, list[str | None], str]:
+    def _plan_chinese_place(self, raw: RawPartnership) -> _Plan:
         """The place a row's Chinese side means and the names to index for it.
 
         Depends only on the row's Chinese names and section, so it is worked
@@ -134,7 +145,7 @@ class RecordResolver:
         if division is None:
             place = Place(f"cn:?{fold_key(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
                           name_simplified=to_simplified(raw.cn_name), resolution="unresolved")
-            return place, [raw.cn_name, raw.cn_link], f"cn:{method}"
+            return _Plan(place, [], [raw.cn_name, raw.cn_link], f"cn:{method}")
         province = divisions().by_code[division.province_code]
         place = Place(
             f"cn:{division.code}", "cn", raw.cn_name, raw.cn_link, "CN",
@@ -144,7 +155,7 @@ class RecordResolver:
             parent_id=f"cn:{division.parent_code}" if division.parent_code else None,
             resolution=method,
         )
-        return place, [raw.cn_name, raw.cn_link, *_division_names(division)], f"cn:{method}"
+        return _Plan(place, [], [raw.cn_name, raw.cn_link, *_division_names(division)], f"cn:{method}")
 
     # -- foreign side ----------------------------------------------------------------------
 
@@ -158,14 +169,12 @@ class RecordResolver:
             if len(self._partner_plans) >= _PLAN_CACHE:
                 self._partner_plans.clear()
             plan = self._partner_plans[key] = self._plan_partner_place(raw, country)
-        place, names, add_names, counted = plan
-        self.methods[counted] += 1
-        if place.resolution == "unresolved":
-            self._report_unresolved(raw, names, country)
-        return self._add(place, raw, add_names)
+        self.methods[plan.counted] += 1
+        if plan.place.resolution == "unresolved":
+            self._report_unresolved(raw, plan.names, country)
+        return self._add(plan.place, raw, plan.add_names, plan=plan)
 
-    def _plan_partner_place(self, raw: RawPartnership, country: str | None
-                            ) -> tuple[Place, list[str], list[str | None], str]:
+    def _plan_partner_place(self, raw: RawPartnership, country: str | None) -> _Plan:
         """The place a one-link partner means: depends only on its names and country."""
         assert raw.partner_name is not None
         own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
@@ -176,15 +185,15 @@ class RecordResolver:
             place = Place(f"x:{(country or 'xx').lower()}:{ident}", "foreign", raw.partner_name,
                           raw.partner_link, country, name_simplified=to_simplified(raw.partner_name),
                           resolution="unresolved")
-            return place, names, [raw.partner_name, raw.partner_link], "foreign:unresolved"
+            return _Plan(place, names, [raw.partner_name, raw.partner_link], "foreign:unresolved")
         place = Place(
             found.id, "foreign", raw.partner_name, raw.partner_link, found.country,
             name_simplified=to_simplified(raw.partner_name), name_en=found.name_en, kind=found.kind,
             subdivision=found.subdivision, geonames_id=found.geonames_id, lat=found.lat, lon=found.lon,
             parent_id=None, resolution=found.method,
         )
-        return (place, names, [raw.partner_name, raw.partner_link, *own, found.name_en],
-                f"foreign:{found.method}")
+        return _Plan(place, names, [raw.partner_name, raw.partner_link, *own, found.name_en],
+                     f"foreign:{found.method}")
 
     def _district_place(self, raw: RawPartnership, country: str | None) -> Place:
         """A partner written under a bigger place (東京都新宿區): the parent is resolved too."""
@@ -241,16 +250,20 @@ class RecordResolver:
     # -- bookkeeping -------------------------------------------------------------------------
 
     def _add(self, place: Place, raw: RawPartnership | None, names: list[str | None],
-             spelled: bool = True, written: str | None = None) -> Place:
+             spelled: bool = True, written: str | None = None, plan: _Plan | None = None) -> Place:
         existing = self.places.get(place.id)
-        seen = (place.id, tuple(names), place.side == "cn" and place.name_simplified, place.name_en)
-        if existing is not None and seen in self._merged:
-            merged = existing
+        # Merging the same names into the same place again changes nothing: skip it.
+        if plan is not None:
+            done = existing is not None and plan.merged
+            plan.merged = True
         else:
-            merged = self._merge(existing, place, names)
-            if len(self._merged) >= _MERGED_CACHE:
-                self._merged.clear()
-            self._merged.add(seen)
+            seen = (place.id, tuple(names), place.side == "cn" and place.name_simplified, place.name_en)
+            done = existing is not None and seen in self._merged
+            if not done:
+                if len(self._merged) >= _MERGED_CACHE:
+                    self._merged.clear()
+                self._merged.add(seen)
+        merged = existing if done and existing is not None else self._merge(existing, place, names)
         written = written or (raw.partner_name if raw else None)
         if raw is not None and spelled and place.side == "foreign" and written:
             self._spellings[place.id].setdefault(written, (raw.source, raw.line))
@@ -275,13 +288,22 @@ class RecordResolver:
                     country: str | None) -> None:
         if partner_id is None:
             return
-        key = (cn_id, partner_id, raw.source)
-        if key in self._pairs:
-            source, line = self._pairs[key]
+        key = hash((cn_id, partner_id, raw.source))
+        line = self._pairs.get(key)
+        if line is not None:
             self._finding(raw, "duplicate_pair", "warning",
-                          f"{raw.cn_name} – {raw.partner_name} is listed again (first at {source}:{line})")
+                          f"{raw.cn_name} – {raw.partner_name} is listed again (first at {raw.source}:{line})")
         else:
-            self._pairs[key] = (raw.source, raw.line)
+            self._pairs[key] = raw.line
+
+    def _occurrence(self, key: int) -> int:
+        """How many times this row identity came before (0 the first time), counting this one."""
+        if key not in self._seen_once:
+            self._seen_once.add(key)
+            return 0
+        occurrence = self._occurrences.get(key, 1)
+        self._occurrences[key] = occurrence + 1
+        return occurrence
 
     def _finding(self, raw: RawPartnership, kind: str, severity: str, message: str,
                  line: int | None = None) -> None:
