@@ -1,0 +1,200 @@
+"""Scale: build a large registry and query it, against a floor measured in the same run.
+
+Usage: python benchmarks/bench_build.py [--partnerships 1000000] [--places N] [--seed 1]
+                                         [--cache DIR] [--queries 2000]
+
+1. Generates the page with ``benchmarks/synth.py`` (kept in ``--cache``, reused
+   when the same parameters ask for it again).
+2. Times the *floor*: a minimal program that only reads the page, runs one regex
+   pass over it and inserts one row per link into an indexed SQLite table. No
+   real build can be faster than that; ours should stay within 5x of it.
+3. Times ``youcheng build`` on the same page, each in a fresh process, and reads
+   every child's peak memory (``ru_maxrss`` from ``wait4``).
+4. Opens the built registry through ``youcheng.query`` and times two-character
+   searches and place lookups (``partners_of``): median and p99.
+
+Prints ours, the baseline and the ratio; targets from issue #5 alongside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The floor: read, one regex pass, insert into an indexed table. Nothing else.
+FLOOR = r"""
+import re, sqlite3, sys
+LINK = re.compile(r'title="wikilink">([^<]*)</a>|\[([^\]]*)\]\(')
+conn = sqlite3.connect(sys.argv[2], isolation_level=None)
+conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                   "CREATE TABLE links (line INTEGER, name TEXT);"
+                   "CREATE INDEX links_name ON links (name);")
+conn.execute("BEGIN")
+rows = []
+with open(sys.argv[1], encoding="utf-8") as page:
+    for number, line in enumerate(page, 1):
+        for m in LINK.finditer(line):
+            rows.append((number, m[1] or m[2]))
+        if len(rows) >= 10000:
+            conn.executemany("INSERT INTO links VALUES (?, ?)", rows)
+            rows.clear()
+conn.executemany("INSERT INTO links VALUES (?, ?)", rows)
+conn.execute("COMMIT")
+print(conn.execute("SELECT COUNT(*) FROM links").fetchone()[0])
+"""
+
+
+@dataclass
+class Run:
+    """One measured child process (and its own children)."""
+
+    wall: float        # seconds
+    cpu: float         # user + system seconds, the process and every child it waited for
+    max_rss: int       # bytes: ru_maxrss, the largest single process of the tree
+    peak_pss: int      # bytes: the largest sum of PSS over the tree, sampled every 50 ms
+    out: str
+
+
+def _tree_pss(pid: int) -> int:
+    """Proportional set size of a process and its descendants (shared pages split fairly)."""
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    stack.extend(int(c) for c in children.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_child(cmd: list[str]) -> Run:
+    """Run ``cmd`` to completion, measuring wall and CPU time and peak memory."""
+    out_file, err_file = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, text=True)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], _tree_pss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    sampler.join()
+    out_file.seek(0)
+    err_file.seek(0)
+    out, err = out_file.read(), err_file.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, peak[0], out.strip())
+
+
+def page_for(args: argparse.Namespace) -> Path:
+    """The synthetic page for these parameters, generated once and cached."""
+    args.cache.mkdir(parents=True, exist_ok=True)
+    path = args.cache / f"synth-{args.partnerships}-{args.places}-{args.seed}.md"
+    if not path.exists():
+        from benchmarks.synth import write_page
+
+        start = time.perf_counter()
+        size = write_page(path, args.partnerships, args.places, args.seed)
+        print(f"generated {path.name}: {size / 1e6:.0f} MB in {time.perf_counter() - start:.0f} s")
+    return path
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def time_queries(db: Path, n: int, seed: int) -> dict[str, list[float]]:
+    """Milliseconds of each two-character search and each place lookup, in random order."""
+    from youcheng import query
+    from youcheng.errors import NotFound
+    from youcheng.store import connect_readonly
+
+    rng = random.Random(seed)
+    conn = connect_readonly(db)
+    names = [r[0] for r in conn.execute("SELECT name FROM places ORDER BY id")]
+    grams = [name[i:i + 2] for name in names for i in range(len(name) - 1)
+             if all("\u4e00" <= ch <= "\u9fff" for ch in name[i:i + 2])]
+    searches = rng.sample(grams, min(n, len(grams)))
+    lookups = rng.sample(names, min(n, len(names)))
+    for text in searches[:50]:  # warm the page cache the way a running server would be
+        query.search(conn, text)
+    times: dict[str, list[float]] = {"search (2 characters)": [], "place lookup (partners_of)": []}
+    jobs = [("search (2 characters)", t) for t in searches] + [("place lookup (partners_of)", t)
+                                                              for t in lookups]
+    rng.shuffle(jobs)
+    for kind, text in jobs:
+        start = time.perf_counter()
+        if kind.startswith("search"):
+            query.search(conn, text)
+        else:
+            try:
+                query.partners_of(conn, text)
+            except NotFound:
+                pass
+        times[kind].append((time.perf_counter() - start) * 1000)
+    conn.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partnerships", type=int, default=1_000_000)
+    parser.add_argument("--places", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "youcheng-bench")
+    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--keep", action="store_true", help="keep the built registry in --cache")
+    args = parser.parse_args()
+    args.places = args.places or max(1_000, args.partnerships // 25)
+    page = page_for(args)
+    print(f"page: {page} ({page.stat().st_size / 1e6:.0f} MB, {args.partnerships:,} partnerships, "
+          f"{args.places:,} foreign places)")
+    with tempfile.TemporaryDirectory(dir=args.cache) as tmp:
+        floor = run_child([sys.executable, "-c", FLOOR, str(page), str(Path(tmp) / "floor.db")])
+        db = args.cache / f"synth-{args.partnerships}-{args.places}-{args.seed}.db" if args.keep \
+            else Path(tmp) / "registry.db"
+        build = run_child([sys.executable, "-m", "youcheng.cli", "build", str(page), "--db", str(db)])
+        for name, run in ((f"floor (read + 1 regex pass + indexed insert of {int(floor.out):,} rows)", floor),
+                          (f"youcheng build ({build.out})", build)):
+            print(f"{name}:\n  wall {run.wall:.1f} s, cpu {run.cpu:.1f} s, peak PSS {run.peak_pss / 2**20:.0f} MiB "
+                  f"(largest process {run.max_rss / 2**20:.0f} MiB)")
+        print(f"build / floor: wall {build.wall / floor.wall:.2f}x (target <= 5x), "
+              f"cpu {build.cpu / floor.cpu:.2f}x")
+        print(f"build peak memory: {build.peak_pss / 2**30:.2f} GiB (target <= 1 GiB)")
+        times = time_queries(db, args.queries, args.seed)
+        for kind, values in times.items():
+            print(f"{kind}: n={len(values)}, median {statistics.median(values):.2f} ms, "
+                  f"p99 {percentile(values, 0.99):.2f} ms, max {max(values):.2f} ms (target p99 <= 20 ms)")
+
+
+if __name__ == "__main__":
+    main()
