@@ -115,7 +115,6 @@ def test_partnerships_unknown_place_gives_no_items(client: TestClient) -> None:
     ({"country": "JPN"}, "country: String should match pattern '^[A-Za-z]{2}$'"),
     ({"level": "city"}, "level: Input should be 'province', 'prefecture', 'county' or 'district'"),
     ({"year_from": "1990s"}, "year_from: Input should be a valid integer, unable to parse string as an integer"),
-    ({"year_from": 2000, "year_to": 1990}, "year_from (2000) is after year_to (1990)"),
 ])
 def test_partnerships_bad_parameters_are_422_json(client: TestClient, params: dict[str, object],
                                                   message: str) -> None:
@@ -177,7 +176,6 @@ def test_search_limit_is_respected(client: TestClient) -> None:
 @pytest.mark.parametrize(("params", "message"), [
     ({}, "q: Field required"),
     ({"q": ""}, "q: String should have at least 1 character"),
-    ({"q": "   "}, "search text is empty"),
     ({"q": "武汉", "limit": 0}, "limit: Input should be greater than or equal to 1"),
 ])
 def test_search_bad_parameters_are_422_json(client: TestClient, params: dict[str, object], message: str) -> None:

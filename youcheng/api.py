@@ -35,19 +35,38 @@ from typing import Annotated, Any, Literal, MutableMapping, get_args
 from fastapi import Depends, FastAPI, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from youcheng import __version__, query
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
 from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage, write_records
 from youcheng.model import Anomaly, PlaceHit, Record, StatRow, UnplacedPlace
+from youcheng.resolve.names import fold_key
 from youcheng.store import connect_readonly
 
 WEB_DIR = Path(__file__).parent / "web"
 PAGE_LIMIT = 1000
 CACHE_CONTROL = "public, max-age=300"
+
+# The page loads only its own files and talks only to its own API: no script, style
+# sheet, font, frame or connection from elsewhere, and no inline script. Inline style
+# *attributes* are allowed (the page's legend and ECharts' tooltips set them);
+# style-src-elem keeps <style>/<link> elements to the app's own files.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "style-src-elem 'self'",
+    "img-src 'self' data:", "connect-src 'self'", "font-src 'self'", "manifest-src 'self'",
+    "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+])
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
 
 ExportFormat = Literal["jsonl", "csv", "geojson", "graphml", "datapackage"]
 Level = Literal["province", "prefecture", "county", "district"]
@@ -126,6 +145,7 @@ class QualityReport(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not Modified: the `If-None-Match` ETag is current; no body."},
     422: {"model": ErrorBody, "description": "A parameter cannot be used."},
     503: {"model": ErrorBody, "description": "The registry is missing or unreadable."},
 }
@@ -196,8 +216,8 @@ def _filters(
         description="Free text: relationships of the places whose names contain it, any script.",
         max_length=200)] = None,
 ) -> query.Filters:
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise UsageError(f"year_from ({year_from}) is after year_to ({year_to})")
+    # year_from after year_to is a valid, empty range: no records (a 200), not an error,
+    # since the OpenAPI schema cannot say that one parameter must not exceed another.
     return query.Filters(place=place or None, country=country, province=province or None, level=level,
                          year_from=year_from, year_to=year_to, q=(q or "").strip() or None)
 
@@ -243,6 +263,18 @@ def create_app(db: Path | str | None = None) -> FastAPI:
         status = 404 if isinstance(exc, NotFound) else 422 if isinstance(exc, UsageError) else \
             503 if isinstance(exc, StoreError) else 400
         return JSONResponse({"error": str(exc)}, status_code=status)
+
+    @app.exception_handler(sqlite3.Error)
+    async def _database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
+        # The file changed under a reader (a rebuild) or cannot be read: try again later.
+        return JSONResponse({"error": f"the registry cannot be read just now: {exc}"}, status_code=503,
+                            headers={"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # A bug: JSON like every other error, and no traceback for the client.
+        return JSONResponse({"error": "internal error"}, status_code=500,
+                            headers={k.decode(): v.decode() for k, v in SECURITY_HEADERS})
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -308,6 +340,8 @@ def create_app(db: Path | str | None = None) -> FastAPI:
                                 min_length=1, max_length=100)],
         limit: Annotated[int, Query(description="Most suggestions.", ge=1, le=100)] = 10,
     ) -> SearchResult:
+        if not fold_key(q):  # only spaces or dots: schema-valid, and nothing matches it
+            return SearchResult(q=q, items=[])
         return SearchResult(q=q, items=query.search(conn, q, limit))
 
     @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
@@ -354,7 +388,36 @@ def create_app(db: Path | str | None = None) -> FastAPI:
         return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    # Outermost last: every response, a 304 or 503 from the caching middleware included,
+    # gets the CORS and security headers.
+    # CORS: the API is public, read-only open data without cookies or credentials, so any
+    # origin may read it with GET/HEAD and revalidate with If-None-Match. Nothing else.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"],
+                       allow_headers=["If-None-Match"], allow_credentials=False,
+                       expose_headers=["ETag", "Content-Disposition"], max_age=600)
+    app.add_middleware(_SecurityHeaders)
     return app
+
+
+class _SecurityHeaders:
+    """ASGI middleware adding SECURITY_HEADERS to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", ())}
+                message["headers"] = [*message.get("headers", ()),
+                                      *(h for h in SECURITY_HEADERS if h[0] not in names)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def get(app: FastAPI, path: str) -> tuple[int, bytes]:
