@@ -29,6 +29,7 @@ if sys.platform != "win32":
     import fcntl
 
 SCHEMA_VERSION = "1"
+_MMAP_BYTES = 1 << 32  # address space only: pages are read on demand, shared with the OS cache
 _BATCH = 5000
 
 
@@ -298,12 +299,19 @@ def _fsync(path: Path) -> None:
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:
-    """Open a registry read-only; the served database is never written."""
+    """Open a registry read-only; the served database is never written.
+
+    Opened ``immutable``: a registry file never changes once built (a rebuild
+    renames a new file over it, and open connections keep the old one), so
+    SQLite can skip its file locks and change checks on every query. Memory-
+    mapped, so reading a page is a memory access rather than a system call.
+    """
     if not path.is_file():
         raise StoreError(f"no registry at {path}: run 'youcheng build' (or pass --db) first")
     try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True,
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True,
                                check_same_thread=False)
+        conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is not a youcheng registry: {exc}") from exc
