@@ -7,12 +7,10 @@ are text; the data package is a zip, written by ``write_datapackage``.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import json
 import re
-import zipfile
 from collections.abc import Iterable
 from typing import BinaryIO, TextIO
 
@@ -57,6 +55,8 @@ def _write_jsonl(records: Iterable[Record], out: TextIO) -> int:
 
 
 def _write_csv(records: Iterable[Record], out: TextIO, bom: bool) -> int:
+    import csv  # here, not at import: queries that print JSON load this module
+
     if bom:
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -317,6 +317,8 @@ def write_datapackage(records: Iterable[Record], out: BinaryIO) -> int:
     tools open the zip as it is. Entries carry a fixed timestamp so the same
     records give the same bytes. Returns how many records were written.
     """
+    import zipfile
+
     text = io.StringIO()
     count = _write_csv(records, text, bom=False)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -10,15 +10,11 @@ holds a lock on its own, which the system drops when the process dies).
 
 from __future__ import annotations
 
-import datetime as _dt
-import glob
 import json
 import os
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
@@ -35,6 +31,8 @@ _BATCH = 5000
 
 def schema_sql() -> tuple[str, str]:
     """The schema file split into (tables, indexes) at its ``@indexes`` marker."""
+    from importlib import resources  # builds only: queries import this module too
+
     text = resources.files("youcheng").joinpath("schema.sql").read_text("utf-8")
     tables, _, indexes = text.partition("-- @indexes")
     return tables, indexes.partition("\n")[2]
@@ -193,12 +191,14 @@ class RegistryWriter:
 
     def commit(self) -> None:
         """Finish the file (indexes, stats, check) and atomically replace the registry."""
+        from datetime import datetime, timezone
+
         try:
             self._flush()
             meta = {
                 "schema_version": SCHEMA_VERSION,
                 "youcheng_version": self.version,
-                "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
             self.conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
             self.conn.execute("COMMIT")
@@ -244,6 +244,8 @@ def _claim_temporary(path: Path) -> tuple[Path, int]:
     Returns the file and the descriptor holding the lock. Retries when another
     build's clean-up removed the file between its creation and its locking.
     """
+    import tempfile
+
     while True:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
         if sys.platform == "win32":
@@ -260,6 +262,8 @@ def _remove_dead_builds(path: Path) -> None:
     A file whose lock can be taken belongs to no running build: the system
     drops a build's lock when its process dies, even by kill -9.
     """
+    import glob
+
     if sys.platform == "win32":
         return
     for stale in path.parent.glob(glob.escape(f".{path.name}.") + "*.building"):
