@@ -115,6 +115,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--datasette", default=os.environ.get("DATASETTE", "datasette"))
     parser.add_argument("--wrk", default="wrk")
+    parser.add_argument("--server", choices=("serve", "cached"), default="serve",
+                        help="serve: youcheng serve; cached: the same app behind the response "
+                             "cache sketched in benchmarks/cached_api.py")
     args = parser.parse_args()
     for tool in (args.wrk, args.datasette):
         if shutil.which(tool) is None:
@@ -128,8 +131,9 @@ def main() -> None:
             Registry.build(None, db)
         sql = captured_sql(db)
         ours_port, theirs_port = free_port(), free_port()
-        ours = subprocess.Popen([sys.executable, "-m", "youcheng", "serve", "--db", str(db),
-                                 "--host", "127.0.0.1", "--port", str(ours_port)],
+        serve = ([sys.executable, "-m", "youcheng", "serve"] if args.server == "serve"
+                 else [sys.executable, str(Path(__file__).with_name("cached_api.py"))])
+        ours = subprocess.Popen([*serve, "--db", str(db), "--host", "127.0.0.1", "--port", str(ours_port)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         theirs = subprocess.Popen([args.datasette, "serve", "--immutable", str(db), "-h", "127.0.0.1",
                                    "-p", str(theirs_port), "--setting", "sql_time_limit_ms", "10000"],
@@ -148,7 +152,7 @@ def main() -> None:
                  base_theirs + urllib.parse.quote(sql["search"])),
                 ("counts by country", base_ours + "/api/stats", base_theirs + urllib.parse.quote(sql["stats"])),
             ]
-            print(f"registry: {db}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
+            print(f"youcheng server: {args.server}; registry: {db}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
                   f"127.0.0.1, {os.cpu_count()} cores shared by servers and wrk")
             print(f"{'query':34} {'youcheng req/s':>14} {'p50 ms':>7} {'p99 ms':>7}   "
                   f"{'datasette req/s':>15} {'p50 ms':>7} {'p99 ms':>7}   {'ratio':>6}")
