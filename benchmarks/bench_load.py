@@ -82,15 +82,18 @@ class Server:
     def __init__(self, db: Path) -> None:
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
+        # The access log goes to a file: a pipe nobody reads would fill and stall the server.
+        self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [*youcheng_cmd(), "serve", "--db", str(db), "--host", HOST, "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=self.log)
 
     def __enter__(self) -> Server:
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                self.log.seek(0)
+                err = self.log.read().decode(errors="replace")[-2000:]
                 raise SystemExit(f"youcheng serve exited with {self.proc.returncode}: {err}")
             try:
                 with urllib.request.urlopen(self.base + "/api/summary", timeout=5) as response:
@@ -114,6 +117,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.log.close()
 
 
 def get_json(url: str) -> object:
