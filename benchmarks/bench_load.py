@@ -216,7 +216,11 @@ async def _run_httpx(base: str, mix: list[tuple[str, dict[str, str]]], connectio
     statuses: Counter[str] = Counter()
     latencies: list[float] = []
     deadline = time.monotonic() + duration
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # Idle connections expire on the client before uvicorn closes them (after 5 s): with
+    # both at 5 s (httpx's default), a request can go out on a connection the server is
+    # closing at that moment, a keep-alive race that is the client's to avoid.
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections,
+                          keepalive_expiry=2.0)
 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
         async def worker(start: int) -> None:
