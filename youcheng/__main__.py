@@ -96,23 +96,12 @@ def _answer(command: str, values: list[str], options: dict[str, str]) -> int:
     if command == "partners":
         with Registry.open(db) as reg:
             records = reg.partners(values[0])
+        from youcheng._render import partners_json, print_partners_table
+
         if options.get("--format") == "json":
-            import json
-
-            from youcheng.export import record_dict
-
-            out.write(json.dumps([record_dict(r) for r in records], ensure_ascii=False, indent=2) + "\n")
+            out.write(partners_json(records) + "\n")
             return 0
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=f"{values[0]}: {len(records)} partnership(s)")
-        for column in ("中方 Chinese place", "伙伴 Partner", "国家", "日期 Date", "备注 Note", "行 Line"):
-            table.add_column(column)
-        for r in records:
-            table.add_row(r.cn_name, r.partner_name or "—", r.country or r.country_text or "",
-                          r.date or "", r.note or "", str(r.line))
-        Console().print(table)
+        print_partners_table(values[0], records)
         return 0
     if command == "search":
         text = values[0]

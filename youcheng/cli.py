@@ -140,21 +140,12 @@ def partners(
     with _errors():
         with _open(db) as reg:
             records = reg.partners(name)
+    from youcheng._render import partners_json, print_partners_table
+
     if format is OutputFormat.json:
-        from youcheng.export import record_dict
-
-        typer.echo(json.dumps([record_dict(r) for r in records], ensure_ascii=False, indent=2))
+        typer.echo(partners_json(records))
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{name}: {len(records)} partnership(s)")
-    for column in ("中方 Chinese place", "伙伴 Partner", "国家", "日期 Date", "备注 Note", "行 Line"):
-        table.add_column(column)
-    for r in records:
-        table.add_row(r.cn_name, r.partner_name or "—", r.country or r.country_text or "",
-                      r.date or "", r.note or "", str(r.line))
-    Console().print(table)
+    print_partners_table(name, records)
 
 
 @app.command()
