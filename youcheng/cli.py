@@ -6,7 +6,6 @@ Exit codes: 0 success; 1 a data problem (no such place, missing registry);
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
