@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from youcheng.model import Anomaly, Link, Partnership, Place, RawPartnership
 from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.countries import country_code
-from youcheng.resolve.gazetteer import ForeignPlace, cities_elsewhere, resolve_foreign, variants
+from youcheng.resolve.gazetteer import ForeignPlace, cities_elsewhere, resolve_foreign
 from youcheng.resolve.names import fold_key, to_simplified
 
 _MERGED_CACHE = 1 << 15
@@ -45,13 +45,6 @@ def partnership_id(raw: RawPartnership, occurrence: int) -> str:
     parts = (raw.source, raw.cn_name, raw.partner_name or "", raw.partner_link or "",
              raw.country_text or "", str(occurrence))
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
-
-
-@dataclass
-class _Seen:
-    """Where a place was written how, for the spelling-variant report."""
-
-    spellings: dict[str, tuple[str, int]]
 
 
 class RecordResolver:
@@ -327,4 +320,4 @@ def _division_names(d: Division) -> list[str]:
     return [d.name, d.stem, d.stem_romanized(), d.name_en]
 
 
-__all__ = ["RecordResolver", "partnership_id", "variants"]
+__all__ = ["RecordResolver", "partnership_id"]
