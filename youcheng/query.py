@@ -19,6 +19,7 @@ from youcheng.resolve.names import fold_key
 from youcheng.store import name_grams
 
 STAT_DIMENSIONS = ("country", "year", "province", "level")
+_STAT_COLUMNS = {"country": "country", "year": "year", "province": "province", "level": "cn_level"}
 LEVELS = ("province", "prefecture", "county", "district")
 MAX_LIMIT = 10_000
 
@@ -91,13 +92,35 @@ def select_records(conn: sqlite3.Connection, filters: Filters, limit: int | None
         raise UsageError(f"limit must be between 0 and {MAX_LIMIT}, got {limit}")
     if offset < 0:
         raise UsageError(f"offset must not be negative, got {offset}")
+    total = count_records(conn, filters)
     where, params = _where(conn, filters)
-    total = conn.execute(f"SELECT COUNT(*) FROM partnerships p {where}", params).fetchone()[0]
     sql = f"{_SELECT} {where} ORDER BY p.source, p.line"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params = [*params, limit, offset]
     return total, [_record(r) for r in conn.execute(sql, params)]
+
+
+def count_records(conn: sqlite3.Connection, filters: Filters | None = None) -> int:
+    """How many relationships match ``filters``, from the precomputed counts when they can tell."""
+    f = filters or Filters()
+    where, params = _where(conn, f)
+    if _countable(f) and _has_counts(conn):
+        sql = f"SELECT COALESCE(SUM(p.n), 0) FROM partnership_counts p {where}"
+    else:
+        sql = f"SELECT COUNT(*) FROM partnerships p {where}"
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def _countable(f: Filters) -> bool:
+    """Whether only the four stats dimensions filter, which ``partnership_counts`` holds."""
+    return not f.place and not f.q
+
+
+def _has_counts(conn: sqlite3.Connection) -> bool:
+    """Whether the build wrote the precomputed counts (registries from before it did not)."""
+    return conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stat_counts'").fetchone() is not None
 
 
 def iter_records(conn: sqlite3.Connection, filters: Filters | None = None) -> Iterator[Record]:
@@ -184,18 +207,7 @@ def _like_prefix(key: str) -> str:
 
 def stats(conn: sqlite3.Connection, by: str) -> list[StatRow]:
     """Counts of relationships grouped by ``country``, ``year``, ``province`` or ``level``."""
-    if by not in STAT_DIMENSIONS:
-        raise UsageError(f"cannot group by {by!r}; choose one of {', '.join(STAT_DIMENSIONS)}")
-    column = {"country": "country", "year": "year", "province": "province", "level": "cn_level"}[by]
-    rows = conn.execute(
-        f"SELECT {column}, COUNT(*) FROM partnerships GROUP BY {column}"
-        f" ORDER BY {column} IS NULL, {'year' if by == 'year' else 'COUNT(*) DESC'}, {column}"
-    ).fetchall()
-    out = []
-    for key, count in rows:
-        label = _country_label(key) if by == "country" and key else (None if key is None else str(key))
-        out.append(StatRow(None if key is None else str(key), label, count))
-    return out
+    return breakdown(conn, by)
 
 
 def _country_label(code: str) -> str | None:
@@ -235,10 +247,16 @@ def summary(conn: sqlite3.Connection) -> dict[str, object]:
     def one(sql: str) -> object:
         return conn.execute(sql).fetchone()[0]
 
+    if _has_counts(conn):
+        partnerships, countries = conn.execute(
+            "SELECT COALESCE(SUM(n), 0), COUNT(key) FROM stat_counts WHERE dimension = 'country'").fetchone()
+    else:
+        partnerships, countries = conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT country) FROM partnerships").fetchone()
     return {
-        "partnerships": one("SELECT COUNT(*) FROM partnerships"),
+        "partnerships": partnerships,
         "places": one("SELECT COUNT(*) FROM places"),
-        "countries": one("SELECT COUNT(DISTINCT country) FROM partnerships WHERE country IS NOT NULL"),
+        "countries": countries,
         "sources": [dict(zip(("name", "format", "sha256", "lines", "bytes"), r)) for r in
                     conn.execute("SELECT name, format, sha256, lines, bytes FROM sources ORDER BY id")],
         "anomalies": one("SELECT COUNT(*) FROM anomalies"),
@@ -289,23 +307,33 @@ def place(conn: sqlite3.Connection, place_id: str) -> Place:
 def breakdown(conn: sqlite3.Connection, by: str, filters: Filters | None = None) -> list[StatRow]:
     """Counts by ``country``, ``year``, ``province`` or ``level`` over the matching relationships.
 
-    Like ``stats`` but filtered, so the web page's charts follow its filters.
-    A dimension the build has no column for gives no rows rather than an error.
+    Filtered like ``select_records``, so the web page's charts follow its filters.
+    Unfiltered counts are one read of ``stat_counts``; filters on the stats
+    dimensions sum ``partnership_counts``; only a place or text filter groups the
+    partnerships themselves. A dimension the build has no column for gives no rows.
     """
-    if by not in ("country", "year", "province", "level"):
-        raise UsageError(f"cannot group by {by!r}; choose one of country, year, province, level")
-    column = {"level": "cn_level"}.get(by, by)
-    if column not in {r[1] for r in conn.execute("PRAGMA table_info(partnerships)")}:
-        return []
-    where, params = _where(conn, filters or Filters())
-    order = "p.year" if by == "year" else "COUNT(*) DESC"
-    rows = conn.execute(
-        f"SELECT p.{column}, COUNT(*) FROM partnerships p {where} GROUP BY p.{column}"
-        f" ORDER BY p.{column} IS NULL, {order}, p.{column}", params).fetchall()
+    if by not in STAT_DIMENSIONS:
+        raise UsageError(f"cannot group by {by!r}; choose one of {', '.join(STAT_DIMENSIONS)}")
+    f = filters or Filters()
+    column = _STAT_COLUMNS[by]
+    order = "year" if by == "year" else "n DESC"
+    counts = _has_counts(conn)
+    if counts and f == Filters():
+        rows = conn.execute(
+            f"SELECT key AS {column}, n FROM stat_counts WHERE dimension = ?"
+            f" ORDER BY {column} IS NULL, {order}, {column}", (by,)).fetchall()
+    else:
+        if column not in {r[1] for r in conn.execute("PRAGMA table_info(partnerships)")}:
+            return []
+        table, count = ("partnership_counts", "SUM(p.n)") if counts and _countable(f) else ("partnerships", "COUNT(*)")
+        where, params = _where(conn, f)
+        rows = conn.execute(
+            f"SELECT p.{column} AS {column}, {count} AS n FROM {table} p {where} GROUP BY p.{column}"
+            f" ORDER BY {column} IS NULL, {order}, {column}", params).fetchall()
     out = []
-    for key, count in rows:
+    for key, n in rows:
         label = _country_label(key) if by == "country" and key else (None if key is None else str(key))
-        out.append(StatRow(None if key is None else str(key), label, count))
+        out.append(StatRow(None if key is None else str(key), label, n))
     return out
 
 

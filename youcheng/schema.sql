@@ -87,6 +87,26 @@ CREATE TABLE partnerships (
     province         TEXT               -- the Chinese side's province (official name), for filtering
 );
 
+-- Relationship counts for every combination of the four stats dimensions, written at the end
+-- of a build (store.RegistryWriter.commit). Statistics under country, province, level and year
+-- filters sum a few thousand of these rows instead of grouping a million partnerships per request.
+-- Registries built before this table existed have no such table; query.py then counts partnerships.
+CREATE TABLE partnership_counts (
+    country  TEXT,
+    year     INTEGER,
+    province TEXT,
+    cn_level TEXT,
+    n        INTEGER NOT NULL
+);
+
+-- The same counts summed per dimension ('country', 'year', 'province', 'level'): the
+-- unfiltered statistics, one indexed read each.
+CREATE TABLE stat_counts (
+    dimension TEXT NOT NULL,
+    key,                              -- TEXT, or INTEGER for 'year'; NULL = not known
+    n         INTEGER NOT NULL
+);
+
 -- What could not be read, or only partly.
 CREATE TABLE anomalies (
     id        INTEGER PRIMARY KEY,
@@ -109,3 +129,4 @@ CREATE INDEX partnerships_level ON partnerships (cn_level, year);
 CREATE INDEX partnerships_source_line ON partnerships (source, line);
 CREATE INDEX place_names_place ON place_names (place_id);
 CREATE INDEX anomalies_source_line ON anomalies (source, line);
+CREATE INDEX stat_counts_dimension ON stat_counts (dimension);

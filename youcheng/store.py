@@ -55,6 +55,18 @@ ORDER BY gram, place_id
 """
 
 
+# The precomputed statistics (schema.sql partnership_counts, stat_counts), from the finished rows.
+_COUNTS_SQL = (
+    "INSERT INTO partnership_counts (country, year, province, cn_level, n)"
+    " SELECT country, year, province, cn_level, COUNT(*) FROM partnerships"
+    " GROUP BY country, year, province, cn_level ORDER BY country, year, province, cn_level",
+    *(f"INSERT INTO stat_counts (dimension, key, n) SELECT '{dimension}', {column}, SUM(n)"
+      f" FROM partnership_counts GROUP BY {column}"
+      for dimension, column in (("country", "country"), ("year", "year"),
+                                ("province", "province"), ("level", "cn_level"))),
+)
+
+
 def name_grams(key: str) -> set[str]:
     """Every 1- and 2-character substring of a name key (see schema.sql name_grams)."""
     return set(key) | {key[i:i + 2] for i in range(len(key) - 1)}
@@ -201,6 +213,8 @@ class RegistryWriter:
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
             self.conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            for statement in _COUNTS_SQL:
+                self.conn.execute(statement)
             self.conn.execute("COMMIT")
             self.conn.executescript(self._indexes)
             self.conn.execute("ANALYZE")
