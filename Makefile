@@ -12,12 +12,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# An editable install writes no bytecode for youcheng itself (and PYTHONDONTWRITEBYTECODE
+# may forbid Python to): compile it once, as pip does for a regular install, so every
+# `youcheng` command starts from bytecode.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/python -m compileall -q youcheng
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q youcheng
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -54,8 +54,55 @@ def test_partners_json_has_export_fields(runner: CliRunner, seed_db: Path) -> No
 
 
 def test_partners_table_lists_partners(runner: CliRunner, seed_db: Path) -> None:
-    result = runner.invoke(app, ["partners", "洛阳市", "--db", str(seed_db)])
+    result = runner.invoke(app, ["partners", "洛阳市", "--format", "table", "--db", str(seed_db)])
     assert result.exit_code == 0 and "岡山市" in result.stdout and "1981-04-06" in result.stdout
+    assert "洛阳市: 5 partnership(s)" in result.stdout and "┃" in result.stdout
+
+
+def test_partners_piped_prints_tab_separated_lines(runner: CliRunner, seed_db: Path) -> None:
+    result = runner.invoke(app, ["partners", "洛阳市", "--db", str(seed_db)])  # not a terminal
+    assert result.exit_code == 0
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert lines[0] == ["cn_name", "partner_name", "country", "date", "note", "line"]
+    assert lines[1] == ["洛陽市", "岡山市", "JP", "1981-04-06", "", "534"]
+    assert len(lines) == 6 and all(len(line) == 6 for line in lines)
+    explicit = runner.invoke(app, ["partners", "洛阳市", "-f", "tsv", "--db", str(seed_db)])
+    assert explicit.stdout == result.stdout
+
+
+def test_partners_tsv_keeps_one_line_per_record() -> None:
+    from youcheng._render import partners_tsv
+    from youcheng.model import Record
+
+    fields = {f: None for f in Record.__dataclass_fields__}
+    record = Record(**{**fields, "cn_name": "甲\t市", "partner_name": "乙\n市", "line": 7,
+                       "partner_links": [], "country_inferred": False})
+    assert partners_tsv([record]).splitlines()[1] == "甲 市\t乙 市\t\t\t\t7"
+
+
+def test_partners_on_a_terminal_prints_the_table(seed_db: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "youcheng", "partners", "洛陽市", "--db", str(seed_db)],
+                          stdout=follower, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "120"}) as proc:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closes when the child exits
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert proc.wait() == 0
+    os.close(leader)
+    out = b"".join(chunks).decode()
+    assert "洛陽市: 5 partnership(s)" in out and "岡山市" in out and "\t" not in out
 
 
 def test_partners_unknown_place_exits_1(runner: CliRunner, seed_db: Path) -> None:

@@ -24,6 +24,8 @@ def _fast(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str
 PARITY = [
     ["partners", "洛陽市"],
     ["partners", "武汉"],
+    ["partners", "武汉", "--format", "table"],
+    ["partners", "洛阳市", "-f", "tsv"],
     ["partners", "洛阳市", "--format", "json"],
     ["partners", "Pittsburgh", "-f", "json"],
     ["partners", "東京", "--format=json"],

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 # command -> (options with their allowed values (None: any), number of arguments)
-_FORMATS = ("table", "json")
+_FORMATS = ("table", "tsv", "json")
 _COMMANDS: dict[str, tuple[dict[str, tuple[str, ...] | None], int]] = {
     "partners": ({"--format": _FORMATS, "-f": _FORMATS, "--db": None}, 1),
     "search": ({"--limit": None, "--db": None}, 1),
@@ -96,12 +96,9 @@ def _answer(command: str, values: list[str], options: dict[str, str]) -> int:
     if command == "partners":
         with Registry.open(db) as reg:
             records = reg.partners(values[0])
-        from youcheng._render import partners_json, print_partners_table
+        from youcheng._render import print_partners
 
-        if options.get("--format") == "json":
-            out.write(partners_json(records) + "\n")
-            return 0
-        print_partners_table(values[0], records)
+        print_partners(values[0], records, options.get("--format"))
         return 0
     if command == "search":
         text = values[0]

@@ -38,6 +38,7 @@ DbOption = Annotated[
 
 class OutputFormat(str, Enum):
     table = "table"
+    tsv = "tsv"
     json = "json"
 
 
@@ -131,20 +132,19 @@ def _progress(pages: list[Path]) -> Iterator[BuildProgress | None]:
 @app.command()
 def partners(
     name: Annotated[str, typer.Argument(help="A place name in any script, e.g. 洛陽市 or 洛阳市.")],
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] =
-        OutputFormat.table,
+    format: Annotated[OutputFormat | None, typer.Option(
+        "--format", "-f", show_default=False,
+        help="Output format: table (default on a terminal), tsv (default when piped: a header line,"
+             " then one tab-separated line per partnership) or json.")] = None,
     db: DbOption = None,
 ) -> None:
     """List a place's partners: a Chinese place's foreign partners, or a foreign place's Chinese ones."""
     with _errors():
         with _open(db) as reg:
             records = reg.partners(name)
-    from youcheng._render import partners_json, print_partners_table
+    from youcheng._render import print_partners
 
-    if format is OutputFormat.json:
-        typer.echo(partners_json(records))
-        return
-    print_partners_table(name, records)
+    print_partners(name, records, format.value if format else None)
 
 
 @app.command()
