@@ -8,6 +8,7 @@ the resolution stage indexes (scripts, pinyin, English) work in every query.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -102,7 +103,8 @@ def count_records(conn: sqlite3.Connection, filters: Filters | None = None) -> i
     f = filters or Filters()
     where, params = _where(conn, f)
     if _countable(f) and _has_counts(conn):
-        sql = f"SELECT COALESCE(SUM(p.n), 0) FROM partnership_counts p {where}"
+        sql = (f"SELECT COALESCE(SUM(p.n), 0) FROM partnership_counts p {where}" if where else
+               "SELECT COALESCE(SUM(n), 0) FROM stat_counts WHERE dimension = 'country'")
     else:
         sql = f"SELECT COUNT(*) FROM partnerships p {where}"
     return int(conn.execute(sql, params).fetchone()[0])
@@ -204,6 +206,7 @@ def stats(conn: sqlite3.Connection, by: str) -> list[StatRow]:
     return breakdown(conn, by)
 
 
+@functools.lru_cache(maxsize=512)
 def _country_label(code: str) -> str | None:
     from youcheng.resolve.countries import country_name_zh
 

@@ -129,4 +129,8 @@ CREATE INDEX partnerships_level ON partnerships (cn_level, year);
 CREATE INDEX partnerships_source_line ON partnerships (source, line);
 CREATE INDEX place_names_place ON place_names (place_id);
 CREATE INDEX anomalies_source_line ON anomalies (source, line);
+CREATE INDEX partnership_counts_country ON partnership_counts (country, year);
+CREATE INDEX partnership_counts_province ON partnership_counts (province, year);
+CREATE INDEX partnership_counts_level ON partnership_counts (cn_level, year);
+CREATE INDEX partnership_counts_year ON partnership_counts (year);
 CREATE INDEX stat_counts_dimension ON stat_counts (dimension);
