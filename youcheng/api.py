@@ -13,10 +13,15 @@
     GET /openapi.json, /docs       the documentation of all of the above
 
 The registry is opened read-only, one connection per worker thread, and reopened
-when a build replaces the file. Responses carry an ``ETag`` derived from the
-build and the request, so a client revalidates with ``If-None-Match`` and gets
-``304`` until the next build. Errors are JSON ``{"error": message}``: NotFound
-is 404, UsageError and bad parameters 422, a missing registry 503.
+when a build replaces the file. Since the file never changes between builds, a
+GET response's bytes are a function of the build and the URL: ``_ResponseCache``
+keeps successful ``/api`` responses in memory (bounded, least recently used
+first out, emptied by a rebuild), so a repeated question costs a dictionary
+lookup instead of FastAPI, SQLite and JSON. Responses carry an ``ETag`` derived
+from the build and the request, so a client revalidates with ``If-None-Match``
+and gets ``304`` until the next build. Errors are JSON ``{"error": message}``:
+NotFound is 404, UsageError and bad parameters 422, a missing registry 503;
+they are never cached.
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ import io
 import os
 import sqlite3
 import threading
+from dataclasses import dataclass
 from urllib.parse import quote, unquote
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, MutableMapping, get_args
 
+import orjson
+from cachetools import LRUCache
 from fastapi import Depends, FastAPI, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -51,6 +58,7 @@ from youcheng.store import connect_readonly
 WEB_DIR = Path(__file__).parent / "web"
 PAGE_LIMIT = 1000
 CACHE_CONTROL = "public, max-age=300"
+CACHE_BYTES = 64 * 1024 * 1024  # per process: the seed's every distinct answer fits many times over
 
 # The page loads only its own files and talks only to its own API: no script, style
 # sheet, font, frame or connection from elsewhere, and no inline script. Inline style
@@ -189,8 +197,8 @@ class _Database:
                     self._stamp = stamp
         return self.token
 
-    def connection(self) -> sqlite3.Connection:
-        """This thread's connection to the current build."""
+    def connection(self) -> tuple[str, sqlite3.Connection]:
+        """This thread's connection to the current build, and that build's token."""
         token = self.refresh()
         held: tuple[str, sqlite3.Connection] | None = getattr(self._local, "held", None)
         if held is None or held[0] != token:
@@ -198,7 +206,7 @@ class _Database:
                 held[1].close()
             held = (token, connect_readonly(self.path))
             self._local.held = held
-        return held[1]
+        return held
 
 
 def _filters(
@@ -227,17 +235,32 @@ FiltersDep = Annotated[query.Filters, Depends(_filters)]
 
 def _connection(request: Request) -> sqlite3.Connection:
     database: _Database = request.app.state.database
-    return database.connection()
+    token, conn = database.connection()
+    # The response cache files the answer under this build only: a rebuild between the
+    # cache's look-up and this line must not put the new build's bytes under the old key.
+    request.state.build_token = token
+    return conn
+
+
+def _json(content: Any) -> Response:
+    """JSON encoded once, by orjson, straight from the query layer's dataclasses.
+
+    Returning a Response makes FastAPI skip validating and re-serialising through the
+    route's ``response_model``, which stays declared for /openapi.json (the tests
+    check that every body still validates against it).
+    """
+    return Response(orjson.dumps(content), media_type="application/json")
 
 
 Conn = Annotated[sqlite3.Connection, Depends(_connection)]
 
 
-def create_app(db: Path | str | None = None) -> FastAPI:
+def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) -> FastAPI:
     """The ASGI app serving the registry at ``db`` (default as in ``Registry.open``).
 
     With no ``db`` and no default registry yet, builds one from the embedded
     seed first, like the CLI. Raises StoreError when ``db`` is not a registry.
+    ``cache_bytes`` bounds the response cache (0 turns it off; ETags and 304s stay).
     """
     from youcheng.registry import Registry
 
@@ -257,6 +280,7 @@ def create_app(db: Path | str | None = None) -> FastAPI:
             "with a new build. Data: CC BY-SA 3.0, zh.wikipedia.org contributors."),
     )
     app.state.database = database
+    app.state.response_cache = cache = ResponseCache(cache_bytes)
 
     @app.exception_handler(YouchengError)
     async def _youcheng_error(request: Request, exc: YouchengError) -> JSONResponse:
@@ -290,27 +314,6 @@ def create_app(db: Path | str | None = None) -> FastAPI:
         return JSONResponse({"error": str(message)}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    @app.middleware("http")
-    async def _caching(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """ETag from the build and the URL; answer 304 without work when the client has it."""
-        if request.method not in ("GET", "HEAD") or not request.url.path.startswith("/api/"):
-            return await call_next(request)
-        try:
-            token = database.refresh()
-        except StoreError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=503)
-        url = f"{request.url.path}?{request.url.query}"
-        etag = '"' + token + "-" + hashlib.sha256(url.encode()).hexdigest()[:16] + '"'
-        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-            return Response(status_code=304, headers=headers)
-        response = await call_next(request)
-        if response.status_code == 200:
-            response.headers.update(headers)
-        else:
-            response.headers["Cache-Control"] = "no-store"
-        return response
-
     @app.get("/api/partnerships", response_model=PartnershipPage, responses=_ERRORS,
              summary="Relationships matching the filters, a page at a time")
     def partnerships(
@@ -318,19 +321,20 @@ def create_app(db: Path | str | None = None) -> FastAPI:
         limit: Annotated[int, Query(description=f"Records per page (at most {PAGE_LIMIT}).",
                                     ge=0, le=PAGE_LIMIT)] = 100,
         offset: Annotated[int, Query(description="Records to skip.", ge=0, le=10_000_000)] = 0,
-    ) -> PartnershipPage:
+    ) -> Response:
         total, items = query.select_records(conn, filters, limit, offset)
-        return PartnershipPage(total=total, limit=limit, offset=offset, items=items)
+        return _json({"total": total, "limit": limit, "offset": offset, "items": items})
 
     @app.get("/api/places/{place_id}", response_model=PlaceDetail, responses=_NOT_FOUND,
              summary="One place: its names in every script, codes, coordinates and partnerships")
     def place(conn: Conn, place_id: Annotated[str, PathParam(
             description="A place id, e.g. cn:410300 (ids come from /api/search and the records).",
-            max_length=200)]) -> PlaceDetail:
+            max_length=200)]) -> Response:
         found = query.place(conn, place_id)
-        fields = {k: getattr(found, k) for k in PlaceDetail.model_fields if k not in ("names", "partnerships")}
-        return PlaceDetail(**fields, names=[PlaceName(name=n, kind=k) for n, k in found.names],
-                           partnerships=query.partners_of(conn, place_id))
+        detail = {k: getattr(found, k) for k in PlaceDetail.model_fields if k not in ("names", "partnerships")}
+        detail["names"] = [{"name": n, "kind": k} for n, k in found.names]
+        detail["partnerships"] = query.partners_of(conn, place_id)
+        return _json(detail)
 
     @app.get("/api/search", response_model=SearchResult, responses=_ERRORS,
              summary="Typeahead: places whose names contain q, on either side, in any script")
@@ -339,28 +343,27 @@ def create_app(db: Path | str | None = None) -> FastAPI:
         q: Annotated[str, Query(description="Part of a name: 武汉, 武漢, wuh, Pitts…",
                                 min_length=1, max_length=100)],
         limit: Annotated[int, Query(description="Most suggestions.", ge=1, le=100)] = 10,
-    ) -> SearchResult:
-        if not fold_key(q):  # only spaces or dots: schema-valid, and nothing matches it
-            return SearchResult(q=q, items=[])
-        return SearchResult(q=q, items=query.search(conn, q, limit))
+    ) -> Response:
+        # Only spaces or dots are schema-valid, and nothing matches them.
+        return _json({"q": q, "items": query.search(conn, q, limit) if fold_key(q) else []})
 
     @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
              summary="Counts by country, year, province and level, under the filters")
-    def stats(conn: Conn, filters: FiltersDep) -> Stats:
+    def stats(conn: Conn, filters: FiltersDep) -> Response:
         total, _ = query.select_records(conn, filters, limit=0)
         dims = {by: query.breakdown(conn, by, filters) for by in ("country", "year", "province", "level")}
-        return Stats(total=total, **dims)
+        return _json({"total": total, **dims})
 
     @app.get("/api/anomalies", response_model=QualityReport, responses=_ERRORS,
              summary="The data-quality report: what the build could not read, what cannot be mapped")
-    def anomalies(conn: Conn) -> QualityReport:
+    def anomalies(conn: Conn) -> Response:
         items = query.anomalies(conn)
-        return QualityReport(total=len(items), items=items, unplaced=query.unplaced(conn))
+        return _json({"total": len(items), "items": items, "unplaced": query.unplaced(conn)})
 
     @app.get("/api/summary", response_model=dict[str, Any], responses=_ERRORS,
              summary="Counts and build metadata")
-    def summary(conn: Conn) -> dict[str, Any]:
-        return query.summary(conn)
+    def summary(conn: Conn) -> Response:
+        return _json(query.summary(conn))
 
     @app.get("/api/export/{fmt}", response_class=Response, responses={
         200: {"description": "The file, as an attachment.",
@@ -388,8 +391,10 @@ def create_app(db: Path | str | None = None) -> FastAPI:
         return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
-    # Outermost last: every response, a 304 or 503 from the caching middleware included,
-    # gets the CORS and security headers.
+    # Outermost last: every response, a 304, a cached answer or a 503 from the caching
+    # middleware included, gets the CORS and security headers. The cache sits inside CORS
+    # because CORS headers depend on the request's Origin, which is not part of the key.
+    app.add_middleware(_Revalidation, database=database, cache=cache)
     # CORS: the API is public, read-only open data without cookies or credentials, so any
     # origin may read it with GET/HEAD and revalidate with If-None-Match. Nothing else.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"],
@@ -397,6 +402,146 @@ def create_app(db: Path | str | None = None) -> FastAPI:
                        expose_headers=["ETag", "Content-Disposition"], max_age=600)
     app.add_middleware(_SecurityHeaders)
     return app
+
+
+Headers = list[tuple[bytes, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A whole 200 response as sent: its headers (ETag included) and body."""
+
+    etag: bytes
+    headers: Headers
+    body: bytes
+    size: int
+
+
+class ResponseCache:
+    """Whole GET answers of one build, least recently used out first, bounded in bytes.
+
+    The key is the path as the client sent it and the raw query string, unnormalised:
+    two spellings of one question are two entries, never one entry for two questions.
+    The size of an entry is its key, headers and body plus a fixed allowance for
+    Python's objects. An answer over a sixteenth of the budget (a large export) is
+    not kept, so one download cannot flush everything else.
+    """
+
+    OVERHEAD = 512
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry = max_bytes // 16
+        self.token = ""
+        self._entries: LRUCache[tuple[bytes, bytes], _Answer] = LRUCache(
+            max(max_bytes, 1), getsizeof=lambda answer: answer.size)
+
+    def get(self, token: str, key: tuple[bytes, bytes]) -> _Answer | None:
+        """The answer for ``key`` under build ``token``; a new token empties the cache first."""
+        if token != self.token:
+            self._entries.clear()
+            self.token = token
+        return self._entries.get(key)
+
+    def put(self, token: str, key: tuple[bytes, bytes], etag: bytes, headers: Headers, body: bytes) -> None:
+        """Keep an answer if it belongs to the current build and fits."""
+        size = len(key[0]) + len(key[1]) + len(body) + sum(len(k) + len(v) for k, v in headers) + self.OVERHEAD
+        if token == self.token and size <= self.max_entry:
+            self._entries[key] = _Answer(etag, headers, body, size)
+
+    @property
+    def size(self) -> int:
+        """Bytes held, as counted against ``max_bytes``."""
+        return int(self._entries.currsize)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _etag(token: str, key: tuple[bytes, bytes]) -> bytes:
+    """The ETag of a URL under a build: the build token and a digest of the path and query."""
+    return b'"%s-%s"' % (token.encode(), hashlib.sha256(key[0] + b"?" + key[1]).hexdigest()[:16].encode())
+
+
+def _revalidated(scope: Scope, etag: bytes) -> bool:
+    """Whether an If-None-Match header lists ``etag`` (weak comparison, as RFC 9110 asks)."""
+    return any(name == b"if-none-match" and any(tag.strip().removeprefix(b"W/") == etag for tag in value.split(b","))
+               for name, value in scope["headers"])
+
+
+class _Revalidation:
+    """ASGI middleware for GET and HEAD under /api/: ETag, 304, Cache-Control and the cache.
+
+    A hit is answered from ``ResponseCache`` without reaching FastAPI; a miss runs the
+    app, forwards every message as it comes and keeps a copy when the answer is a
+    complete 200 to a GET computed on the build the key names (the endpoint's
+    connection records it in the request state). Errors get ``Cache-Control: no-store``
+    and are never kept; HEAD is answered by the app each time.
+    """
+
+    def __init__(self, app: ASGIApp, database: _Database, cache: ResponseCache) -> None:
+        self.app = app
+        self.database = database
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method")
+        if scope["type"] != "http" or method not in ("GET", "HEAD") or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            token = self.database.refresh()
+        except StoreError as exc:
+            response = JSONResponse({"error": str(exc)}, status_code=503, headers={"Cache-Control": "no-store"})
+            await response(scope, receive, send)
+            return
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+        key = (raw_path, scope["query_string"])
+        cached = self.cache.get(token, key)
+        etag = cached.etag if cached is not None else _etag(token, key)
+        if _revalidated(scope, etag):
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": [(b"etag", etag), (b"cache-control", CACHE_CONTROL.encode())]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if cached is not None and method == "GET":
+            await send({"type": "http.response.start", "status": 200, "headers": list(cached.headers)})
+            await send({"type": "http.response.body", "body": cached.body})
+            return
+
+        keep = method == "GET" and self.cache.max_entry > 0
+        status = 0
+        headers: Headers = []
+        chunks: list[bytes] = []
+        held = 0
+
+        async def forward(message: Message) -> None:
+            nonlocal keep, status, headers, held, etag
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                used = scope.get("state", {}).get("build_token", token)
+                if used != token:  # rebuilt while this request ran: label the answer with its build
+                    keep, etag = False, _etag(used, key)
+                added = [(b"etag", etag), (b"cache-control", CACHE_CONTROL.encode())] if status == 200 \
+                    else [(b"cache-control", b"no-store")]
+                replaced = {name for name, _ in added}
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in replaced] + added
+                message["headers"] = list(headers)  # outer middleware may add to theirs, not ours
+                keep = keep and status == 200
+            elif message["type"] == "http.response.body" and keep:
+                chunk = message.get("body", b"")
+                held += len(chunk)
+                keep = held <= self.cache.max_entry
+                chunks.append(chunk)
+                if keep and not message.get("more_body", False):
+                    self.cache.put(token, key, etag, list(headers), b"".join(chunks))
+            else:
+                keep = False
+            if not keep:
+                chunks.clear()
+            await send(message)
+
+        await self.app(scope, receive, forward)
 
 
 class _SecurityHeaders:

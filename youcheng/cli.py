@@ -251,8 +251,14 @@ def serve(
     get: Annotated[Optional[str], typer.Option(
         "--get", metavar="PATH", help="Send one GET request to PATH in-process, print the body, exit "
         "0 if it succeeded, 1 if not; starts no server.")] = None,
+    workers: Annotated[int, typer.Option(
+        help="Server processes sharing the port, each with its own response cache; about one per "
+             "core for throughput.", min=1, max=64)] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request to standard error.")] = True,
 ) -> None:
     """Serve the web page at / and the REST API at /api (documented at /openapi.json)."""
+    import os
+
     from youcheng import api
 
     with _errors():
@@ -264,5 +270,13 @@ def serve(
         raise typer.Exit(0 if status < 400 else 1)
     import uvicorn
 
-    typer.echo(f"youcheng: serving {application.state.database.path} at http://{host}:{port}/", err=True)
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    path = application.state.database.path
+    typer.echo(f"youcheng: serving {path} at http://{host}:{port}/"
+               + (f" with {workers} processes" if workers > 1 else ""), err=True)
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="info", access_log=access_log)
+        return
+    # Worker processes import the app themselves: the factory opens the registry named here.
+    os.environ["YOUCHENG_DB"] = str(Path(path).resolve())
+    uvicorn.run("youcheng.api:create_app", factory=True, workers=workers, host=host, port=port,
+                log_level="info", access_log=access_log)
