@@ -1,4 +1,4 @@
-"""Reading pages in a second process: the same items in the same order as reading in-process."""
+"""Reading pages in a second process: the same rows in the same order as reading in-process."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from youcheng import config, pipeline
 from youcheng.build import build_registry
 from youcheng.errors import ParseError, SourceError
+from youcheng.model import Anomaly, RawPartnership
 from youcheng.pipeline import PageReader
 from youcheng.sources import read_page
 
@@ -22,41 +23,50 @@ def always_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
 
 
-def _read(paths: list[Path]) -> tuple[bool, list[object], list[tuple[str, int]]]:
+def _read(paths: list[Path]) -> tuple[bool, list[object], list[tuple[str, int]], pipeline.Resolution]:
     with PageReader(paths) as reader:
         items: list[object] = []
         sums = []
         for path in paths:
-            items.extend(reader.items(path))
+            for rows, anomalies in reader.batches(path):
+                items.extend(rows)
+                items.extend(anomalies)
             sums.append(reader.checksum(path))
-        return reader.parallel, items, sums
+        return reader.parallel, items, sums, reader.resolution()
 
 
-def test_page_reader_in_child_gives_the_items_of_read_page(always_parallel: None, tmp_path: Path) -> None:
+def test_page_reader_in_child_gives_the_rows_read_in_process(always_parallel: None, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     second = write_page(tmp_path, config.seed_path().read_text(encoding="utf-8").replace("市", "縣"))
     paths = [config.seed_path(), second]
-    parallel, items, sums = _read(paths)
-    assert parallel
-    assert items == [item for path in paths for item in read_page(path)]
+    parallel, items, sums, resolution = _read(paths)
+    monkeypatch.setenv("YOUCHENG_BUILD_PROCESSES", "1")
+    in_process = _read(paths)
+    assert parallel and not in_process[0]
+    assert (items, sums, resolution) == in_process[1:]
     assert sums == [pipeline.file_checksum(path) for path in paths]
+    anomalies = [i for i in items if isinstance(i, Anomaly)]
+    assert anomalies == [i for path in paths for i in read_page(path) if isinstance(i, Anomaly)]
+    rows = [i for path in paths for i in read_page(path) if isinstance(i, RawPartnership)]
+    assert len(items) - len(anomalies) == len(rows) and resolution.places
 
 
 def test_page_reader_small_pages_stay_in_process() -> None:
-    parallel, items, _ = _read([config.seed_path()])
-    assert not parallel and items == list(read_page(config.seed_path()))
+    parallel, items, _, _ = _read([config.seed_path()])
+    assert not parallel and len(items) == len(list(read_page(config.seed_path())))
 
 
 def test_page_reader_one_process_when_configured(always_parallel: None,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("YOUCHENG_BUILD_PROCESSES", "1")
-    parallel, _, _ = _read([config.seed_path()])
+    parallel, _, _, _ = _read([config.seed_path()])
     assert not parallel
 
 
 def test_page_reader_passes_on_the_parse_error(always_parallel: None, tmp_path: Path) -> None:
     page = write_page(tmp_path, "hello\nworld\n", name="notes.txt")
     with pytest.raises(ParseError) as in_child, PageReader([page]) as reader:
-        list(reader.items(page))
+        list(reader.batches(page))
     with pytest.raises(ParseError) as in_process:
         list(read_page(page))
     assert str(in_child.value) == str(in_process.value)
@@ -65,15 +75,15 @@ def test_page_reader_passes_on_the_parse_error(always_parallel: None, tmp_path: 
 def test_page_reader_passes_on_a_missing_file(always_parallel: None, tmp_path: Path) -> None:
     missing = tmp_path / "nope.md"
     with pytest.raises(SourceError, match="cannot read"), PageReader([config.seed_path(), missing]) as reader:
-        assert list(reader.items(config.seed_path()))
-        list(reader.items(missing))
+        assert list(reader.batches(config.seed_path()))
+        list(reader.batches(missing))
 
 
 def test_page_reader_stops_its_child_when_left_early(always_parallel: None, tmp_path: Path) -> None:
     # Many batches: the child is still parsing, or blocked on the full pipe, when the build stops.
     page = write_page(tmp_path, config.seed_path().read_text(encoding="utf-8") * 40)
     with PageReader([page]) as reader:
-        next(reader.items(page))
+        next(reader.batches(page))
         child = reader._child
         assert child is not None and child.is_alive()
     assert not child.is_alive()

@@ -2,7 +2,7 @@
 
 Pages are read line by line and rows are written in batches, so memory grows
 with the number of distinct places, not with the size of the pages. Large pages
-are parsed in a second process while this one resolves and stores (pipeline.py).
+are parsed and resolved in a second process while this one stores (pipeline.py).
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from pathlib import Path
 
 from youcheng import __version__, config
 from youcheng.errors import SourceError
-from youcheng.model import Anomaly, RawPartnership, SourceInfo
+from youcheng.model import SourceInfo
 from youcheng.pipeline import PageReader
-from youcheng.resolve.records import RecordResolver
 from youcheng.sources import wikimd
 from youcheng.store import RegistryWriter
 
 # Called with (source name, bytes read so far, total bytes of that page).
 BuildProgress = Callable[[str, int, int], None]
-_ANOMALY_BATCH = 1000
 
 
 @dataclass
@@ -52,37 +50,29 @@ def build_registry(pages: Sequence[Path] | None = None, db: Path | None = None,
         raise SourceError(f"two pages share the file name {duplicates[0]!r}; "
                           "source names must be unique because records cite them")
     report = BuildReport(target)
-    resolver = RecordResolver()
     # The reader may fork a parsing process: it does so before the database is opened.
     with PageReader(paths, progress) as reader, RegistryWriter(target, __version__) as writer:
         for path in paths:
-            info = _build_page(path, reader, writer, resolver, report)
+            info = _build_page(path, reader, writer, report)
             writer.finish_source(info, wikimd.FORMAT)
             report.sources.append(info)
-        findings = list(resolver.findings())
-        writer.add_anomalies(findings)
-        report.anomalies.update(a.kind for a in findings)
-        writer.add_places(resolver.places.values())
-        report.places = len(resolver.places)
-        report.resolution = resolver.methods
+        resolution = reader.resolution()
+        writer.add_anomalies(resolution.findings)
+        report.anomalies.update(a.kind for a in resolution.findings)
+        writer.add_places(resolution.places)
+        report.places = len(resolution.places)
+        report.resolution = resolution.methods
         writer.commit()
     return report
 
 
-def _build_page(path: Path, reader: PageReader, writer: RegistryWriter, resolver: RecordResolver,
+def _build_page(path: Path, reader: PageReader, writer: RegistryWriter,
                 report: BuildReport) -> SourceInfo:
     total = path.stat().st_size if path.exists() else 0
-    pending: list[Anomaly] = []
-    for item in reader.items(path):
-        if isinstance(item, RawPartnership):
-            writer.add_partnership(resolver.resolve(item))
-            report.partnerships += 1
-        else:
-            pending.append(item)
-            report.anomalies[item.kind] += 1
-            if len(pending) >= _ANOMALY_BATCH:
-                writer.add_anomalies(pending)
-                pending.clear()
-    writer.add_anomalies(pending)
+    for rows, anomalies in reader.batches(path):
+        writer.add_partnership_rows(path.name, rows)
+        report.partnerships += len(rows)
+        writer.add_anomalies(anomalies)
+        report.anomalies.update(a.kind for a in anomalies)
     digest, line_count = reader.checksum(path)
     return SourceInfo(path.name, digest, line_count, total)

@@ -72,6 +72,44 @@ def name_grams(key: str) -> set[str]:
     return set(key) | {key[i:i + 2] for i in range(len(key) - 1)}
 
 
+_INSERT_PARTNERSHIP = (
+    "INSERT INTO partnerships (id, source_id, source, line, section, cn_id, cn_name,"
+    " cn_link, cn_line, partner_id, partner_name, partner_link, partner_links,"
+    " country_text, country, country_inferred, country_method, date, date_precision,"
+    " date_text, year, note, cn_name_simplified, partner_name_simplified, cn_level, province)"
+    " VALUES ("
+)
+# partner_links as JSON, by the links' targets: a few thousand distinct lists on a long page.
+_links_json: dict[tuple[str, ...], str] = {}
+
+
+def partnership_row(item: Partnership) -> tuple[object, ...]:
+    """The columns of ``item`` as stored, in ``_INSERT_PARTNERSHIP`` order less ``source_id``.
+
+    Plain values only, so a build can send rows between processes with ``marshal``.
+    """
+    raw = item.raw
+    date = raw.date
+    extra = item.extra
+    targets = tuple([link.target for link in raw.partner_links])
+    links = _links_json.get(targets)
+    if links is None:
+        if len(_links_json) >= 1 << 16:
+            _links_json.clear()
+        links = _links_json[targets] = json.dumps(list(targets), ensure_ascii=False)
+    return (
+        item.id, raw.source, raw.line, raw.section,
+        item.cn_id, raw.cn_name, raw.cn_link, raw.cn_line,
+        item.partner_id, raw.partner_name, raw.partner_link, links,
+        raw.country_text, item.country, int(bool(extra.get("country_inferred"))),
+        extra.get("country_method"),
+        date.iso() if date else None, date.precision if date else None, raw.date_text,
+        date.year if date else None, raw.note,
+        extra.get("cn_name_simplified") or raw.cn_name, extra.get("partner_name_simplified"),
+        extra.get("cn_level"), extra.get("province"),
+    )
+
+
 class RegistryWriter:
     """Writes one registry into a temporary file and renames it into place on success.
 
@@ -131,32 +169,24 @@ class RegistryWriter:
 
     def add_partnership(self, item: Partnership) -> None:
         """Queue one relationship; rows are inserted in batches."""
-        raw = item.raw
-        date = raw.date
-        self._pending.append((
-            item.id, self.source_id(raw.source), raw.source, raw.line, raw.section,
-            item.cn_id, raw.cn_name, raw.cn_link, raw.cn_line,
-            item.partner_id, raw.partner_name, raw.partner_link,
-            json.dumps([link.target for link in raw.partner_links], ensure_ascii=False),
-            raw.country_text, item.country, int(bool(item.extra.get("country_inferred"))),
-            item.extra.get("country_method"),
-            date.iso() if date else None, date.precision if date else None, raw.date_text,
-            date.year if date else None, raw.note,
-            item.extra.get("cn_name_simplified") or raw.cn_name, item.extra.get("partner_name_simplified"),
-            item.extra.get("cn_level"), item.extra.get("province"),
-        ))
+        row = partnership_row(item)
+        self._pending.append((row[0], self.source_id(item.raw.source), *row[1:]))
         if len(self._pending) >= _BATCH:
             self._flush()
 
+    def add_partnership_rows(self, source: str, rows: list[tuple[object, ...]]) -> None:
+        """Insert rows made by ``partnership_row`` for one source, after any queued ones.
+
+        The build's fast path: rows arrive as plain tuples (from the parsing process),
+        so none is turned back into a ``Partnership`` just to be taken apart again.
+        """
+        self._flush()
+        values = ", ".join(["?", str(int(self.source_id(source)))] + ["?"] * 24)
+        self.conn.executemany(_INSERT_PARTNERSHIP + values + ")", rows)
+
     def _flush(self) -> None:
-        self.conn.executemany(
-            "INSERT INTO partnerships (id, source_id, source, line, section, cn_id, cn_name,"
-            " cn_link, cn_line, partner_id, partner_name, partner_link, partner_links,"
-            " country_text, country, country_inferred, country_method, date, date_precision,"
-            " date_text, year, note, cn_name_simplified, partner_name_simplified, cn_level, province)"
-            " VALUES (" + ", ".join("?" * 26) + ")",
-            self._pending,
-        )
+        if self._pending:
+            self.conn.executemany(_INSERT_PARTNERSHIP + ", ".join("?" * 26) + ")", self._pending)
         self._pending.clear()
 
     def add_anomalies(self, anomalies: Iterable[Anomaly]) -> None:
