@@ -268,7 +268,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         path = reg.path
     database = _Database(path)
 
-    app = FastAPI(
+    app = _App(
         title="youcheng 友城 API",
         version=__version__,
         docs_url=None,  # Swagger UI and ReDoc load from a CDN; the page must work offline
@@ -280,7 +280,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
             "with a new build. Data: CC BY-SA 3.0, zh.wikipedia.org contributors."),
     )
     app.state.database = database
-    app.state.response_cache = cache = ResponseCache(cache_bytes)
+    app.state.response_cache = ResponseCache(cache_bytes)
 
     @app.exception_handler(YouchengError)
     async def _youcheng_error(request: Request, exc: YouchengError) -> JSONResponse:
@@ -350,7 +350,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
     @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
              summary="Counts by country, year, province and level, under the filters")
     def stats(conn: Conn, filters: FiltersDep) -> Response:
-        total, _ = query.select_records(conn, filters, limit=0)
+        total = query.count_records(conn, filters)
         dims = {by: query.breakdown(conn, by, filters) for by in ("country", "year", "province", "level")}
         return _json({"total": total, **dims})
 
@@ -391,10 +391,10 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
-    # Outermost last: every response, a 304, a cached answer or a 503 from the caching
-    # middleware included, gets the CORS and security headers. The cache sits inside CORS
-    # because CORS headers depend on the request's Origin, which is not part of the key.
-    app.add_middleware(_Revalidation, database=database, cache=cache)
+    # Outermost last: every response, a 304 or 503 from the revalidation middleware
+    # included, gets the CORS and security headers. The response cache is in front of all
+    # of these (see _App), so it keeps and replays the headers they added.
+    app.add_middleware(_Revalidation, database=database)
     # CORS: the API is public, read-only open data without cookies or credentials, so any
     # origin may read it with GET/HEAD and revalidate with If-None-Match. Nothing else.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"],
@@ -405,11 +405,12 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
 
 
 Headers = list[tuple[bytes, bytes]]
+Key = tuple[bytes, bytes, bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
-    """A whole 200 response as sent: its headers (ETag included) and body."""
+    """A whole 200 response as the client got it: every header and the body."""
 
     etag: bytes
     headers: Headers
@@ -420,11 +421,12 @@ class _Answer:
 class ResponseCache:
     """Whole GET answers of one build, least recently used out first, bounded in bytes.
 
-    The key is the path as the client sent it and the raw query string, unnormalised:
-    two spellings of one question are two entries, never one entry for two questions.
-    The size of an entry is its key, headers and body plus a fixed allowance for
-    Python's objects. An answer over a sixteenth of the budget (a large export) is
-    not kept, so one download cannot flush everything else.
+    The key is the path as the client sent it, the raw query string and the Origin
+    header (the CORS headers of the answer depend on it), unnormalised: two spellings
+    of one question are two entries, never one entry for two questions. The size of an
+    entry is its key, headers and body plus a fixed allowance for Python's objects. An
+    answer over a sixteenth of the budget (a large export) is not kept, so one
+    download cannot flush everything else.
     """
 
     OVERHEAD = 512
@@ -433,20 +435,21 @@ class ResponseCache:
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // 16
         self.token = ""
-        self._entries: LRUCache[tuple[bytes, bytes], _Answer] = LRUCache(
-            max(max_bytes, 1), getsizeof=lambda answer: answer.size)
+        self._entries: LRUCache[Key, _Answer] = LRUCache(max(max_bytes, 1), getsizeof=lambda a: a.size)
 
-    def get(self, token: str, key: tuple[bytes, bytes]) -> _Answer | None:
+    def get(self, token: str, key: Key) -> _Answer | None:
         """The answer for ``key`` under build ``token``; a new token empties the cache first."""
         if token != self.token:
             self._entries.clear()
             self.token = token
         return self._entries.get(key)
 
-    def put(self, token: str, key: tuple[bytes, bytes], etag: bytes, headers: Headers, body: bytes) -> None:
+    def put(self, token: str, key: Key, headers: Headers, body: bytes) -> None:
         """Keep an answer if it belongs to the current build and fits."""
-        size = len(key[0]) + len(key[1]) + len(body) + sum(len(k) + len(v) for k, v in headers) + self.OVERHEAD
+        size = (len(key[0]) + len(key[1]) + len(key[2] or b"") + len(body)
+                + sum(len(k) + len(v) for k, v in headers) + self.OVERHEAD)
         if token == self.token and size <= self.max_entry:
+            etag = next((v for k, v in headers if k == b"etag"), b"")
             self._entries[key] = _Answer(etag, headers, body, size)
 
     @property
@@ -458,9 +461,9 @@ class ResponseCache:
         return len(self._entries)
 
 
-def _etag(token: str, key: tuple[bytes, bytes]) -> bytes:
-    """The ETag of a URL under a build: the build token and a digest of the path and query."""
-    return b'"%s-%s"' % (token.encode(), hashlib.sha256(key[0] + b"?" + key[1]).hexdigest()[:16].encode())
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of a request header, as Starlette's ``Headers.get`` reads it."""
+    return next((value for key, value in scope["headers"] if key == name), None)
 
 
 def _revalidated(scope: Scope, etag: bytes) -> bool:
@@ -469,20 +472,97 @@ def _revalidated(scope: Scope, etag: bytes) -> bool:
                for name, value in scope["headers"])
 
 
-class _Revalidation:
-    """ASGI middleware for GET and HEAD under /api/: ETag, 304, Cache-Control and the cache.
+def _cacheable(scope: Scope) -> bool:
+    return scope["type"] == "http" and scope["method"] == "GET" and str(scope["path"]).startswith("/api/")
 
-    A hit is answered from ``ResponseCache`` without reaching FastAPI; a miss runs the
-    app, forwards every message as it comes and keeps a copy when the answer is a
-    complete 200 to a GET computed on the build the key names (the endpoint's
-    connection records it in the request state). Errors get ``Cache-Control: no-store``
-    and are never kept; HEAD is answered by the app each time.
+
+class _ResponseCache:
+    """ASGI middleware in front of the whole app: GET /api/ answers replayed from memory.
+
+    A hit costs a stat of the registry file (a rebuild must be seen at once) and a
+    dictionary look-up, and skips FastAPI's middleware, routing, validation, SQLite
+    and JSON. A miss runs the app, forwards every message as it comes and keeps a copy
+    when the answer is a complete 200 computed on the build the key was looked up
+    under (the endpoint's connection records its build in the request state). A
+    request whose If-None-Match names the kept answer's ETag goes to the app, which
+    answers 304; HEAD and other methods, errors and oversized answers pass through.
     """
 
     def __init__(self, app: ASGIApp, database: _Database, cache: ResponseCache) -> None:
         self.app = app
         self.database = database
         self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _cacheable(scope):
+            await self.app(scope, receive, send)
+            return
+        try:
+            token = self.database.refresh()
+        except StoreError:  # the app answers 503
+            await self.app(scope, receive, send)
+            return
+        key: Key = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape"),
+                    scope["query_string"], _header(scope, b"origin"))
+        cached = self.cache.get(token, key)
+        if cached is not None and not _revalidated(scope, cached.etag):
+            await send({"type": "http.response.start", "status": 200, "headers": list(cached.headers)})
+            await send({"type": "http.response.body", "body": cached.body})
+            return
+
+        keep = self.cache.max_entry > 0
+        headers: Headers = []
+        chunks: list[bytes] = []
+        held = 0
+
+        async def forward(message: Message) -> None:
+            nonlocal keep, headers, held
+            if message["type"] == "http.response.start":
+                built = scope.get("state", {}).get("build_token", token)
+                keep = keep and message["status"] == 200 and built == token
+                headers = list(message.get("headers", ()))
+            elif message["type"] == "http.response.body" and keep:
+                chunk = message.get("body", b"")
+                held += len(chunk)
+                keep = held <= self.cache.max_entry
+                chunks.append(chunk)
+                if keep and not message.get("more_body", False):
+                    self.cache.put(token, key, headers, b"".join(chunks))
+            else:
+                keep = False
+            if not keep:
+                chunks.clear()
+            await send(message)
+
+        await self.app(scope, receive, forward)
+
+
+class _App(FastAPI):
+    """FastAPI with ``_ResponseCache`` in front of its whole middleware stack.
+
+    Added with ``add_middleware`` it would sit inside FastAPI's own error,
+    telemetry and body-limit layers, which cost more per request than a hit.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return _ResponseCache(super().build_middleware_stack(), self.state.database, self.state.response_cache)
+
+
+def _etag(token: str, key: tuple[bytes, bytes]) -> bytes:
+    """The ETag of a URL under a build: the build token and a digest of the path and query."""
+    return b'"%s-%s"' % (token.encode(), hashlib.sha256(key[0] + b"?" + key[1]).hexdigest()[:16].encode())
+
+
+class _Revalidation:
+    """ASGI middleware for GET and HEAD under /api/: ETag, 304 and Cache-Control.
+
+    The ETag names the build the endpoint read (a rebuild while it ran labels the
+    answer with the new build); errors get ``Cache-Control: no-store``.
+    """
+
+    def __init__(self, app: ASGIApp, database: _Database) -> None:
+        self.app = app
+        self.database = database
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope.get("method")
@@ -495,53 +575,25 @@ class _Revalidation:
             response = JSONResponse({"error": str(exc)}, status_code=503, headers={"Cache-Control": "no-store"})
             await response(scope, receive, send)
             return
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
-        key = (raw_path, scope["query_string"])
-        cached = self.cache.get(token, key)
-        etag = cached.etag if cached is not None else _etag(token, key)
+        key = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape"), scope["query_string"])
+        etag = _etag(token, key)
         if _revalidated(scope, etag):
             await send({"type": "http.response.start", "status": 304,
                         "headers": [(b"etag", etag), (b"cache-control", CACHE_CONTROL.encode())]})
             await send({"type": "http.response.body", "body": b""})
             return
-        if cached is not None and method == "GET":
-            await send({"type": "http.response.start", "status": 200, "headers": list(cached.headers)})
-            await send({"type": "http.response.body", "body": cached.body})
-            return
 
-        keep = method == "GET" and self.cache.max_entry > 0
-        status = 0
-        headers: Headers = []
-        chunks: list[bytes] = []
-        held = 0
-
-        async def forward(message: Message) -> None:
-            nonlocal keep, status, headers, held, etag
+        async def label(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status = message["status"]
-                used = scope.get("state", {}).get("build_token", token)
-                if used != token:  # rebuilt while this request ran: label the answer with its build
-                    keep, etag = False, _etag(used, key)
-                added = [(b"etag", etag), (b"cache-control", CACHE_CONTROL.encode())] if status == 200 \
+                built = scope.get("state", {}).get("build_token", token)
+                tag = etag if built == token else _etag(built, key)
+                added = [(b"etag", tag), (b"cache-control", CACHE_CONTROL.encode())] if message["status"] == 200 \
                     else [(b"cache-control", b"no-store")]
                 replaced = {name for name, _ in added}
-                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in replaced] + added
-                message["headers"] = list(headers)  # outer middleware may add to theirs, not ours
-                keep = keep and status == 200
-            elif message["type"] == "http.response.body" and keep:
-                chunk = message.get("body", b"")
-                held += len(chunk)
-                keep = held <= self.cache.max_entry
-                chunks.append(chunk)
-                if keep and not message.get("more_body", False):
-                    self.cache.put(token, key, etag, list(headers), b"".join(chunks))
-            else:
-                keep = False
-            if not keep:
-                chunks.clear()
+                message["headers"] = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in replaced] + added
             await send(message)
 
-        await self.app(scope, receive, forward)
+        await self.app(scope, receive, label)
 
 
 class _SecurityHeaders:
