@@ -40,7 +40,7 @@ def precomputed(conn: sqlite3.Connection, filters: Filters) -> list[object]:
 def grouped_from_rows(conn: sqlite3.Connection, filters: Filters) -> list[object]:
     """The baseline: the same calls taking the read layer's path for registries without the counts."""
     has_counts = query._has_counts
-    query._has_counts = lambda conn: False  # type: ignore[assignment]
+    query._has_counts = lambda conn: False
     try:
         return precomputed(conn, filters)
     finally:
