@@ -46,6 +46,10 @@ _SELECT = ("SELECT " + ", ".join(_RECORD_SQL[f] for f in _FIELDS) +
            " FROM partnerships p JOIN places c ON c.id = p.cn_id LEFT JOIN places f ON f.id = p.partner_id")
 
 
+# Source order; rows from one line (a district and its city) keep the order they were read in.
+_SOURCE_ORDER = "p.source, p.line, p.rowid"
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which partnerships to return; every field is optional and they combine with AND."""
@@ -91,11 +95,13 @@ def select_records(conn: sqlite3.Connection, filters: Filters, limit: int | None
         raise UsageError(f"offset must not be negative, got {offset}")
     total = count_records(conn, filters)
     where, params = _where(conn, filters)
-    sql = f"{_SELECT} {where} ORDER BY p.source, p.line"
-    if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        params = [*params, limit, offset]
-    return total, list(_records(conn, sql, params))
+    if limit is None:
+        return total, list(_records(conn, f"{_SELECT} {where} ORDER BY {_SOURCE_ORDER}", params))
+    # Choose the page's rows first, then join the places for those rows only: a place with
+    # thousands of partnerships would otherwise join all of them to keep 100.
+    page = f"SELECT p.rowid FROM partnerships p {where} ORDER BY {_SOURCE_ORDER} LIMIT ? OFFSET ?"
+    sql = f"{_SELECT} WHERE p.rowid IN ({page}) ORDER BY {_SOURCE_ORDER}"
+    return total, list(_records(conn, sql, [*params, limit, offset]))
 
 
 def count_records(conn: sqlite3.Connection, filters: Filters | None = None) -> int:
@@ -124,7 +130,7 @@ def _has_counts(conn: sqlite3.Connection) -> bool:
 def iter_records(conn: sqlite3.Connection, filters: Filters | None = None) -> Iterator[Record]:
     """Every matching relationship in source order, streamed (for exports)."""
     where, params = _where(conn, filters or Filters())
-    yield from _records(conn, f"{_SELECT} {where} ORDER BY p.source, p.line", params)
+    yield from _records(conn, f"{_SELECT} {where} ORDER BY {_SOURCE_ORDER}", params)
 
 
 def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
