@@ -178,6 +178,7 @@ def _sweep(client: TestClient, registry: Registry) -> None:
     for url in ["/api/partnerships", "/api/partnerships?place=洛阳市&country=jp&province=河南&level=prefecture"
                 "&year_from=1980&year_to=2020&q=京", f"/api/places/{hit['id']}", "/api/places/nope",
                 "/api/search?q=x", "/api/stats?q=东京&province=湖北", "/api/anomalies", "/api/summary",
+                "/api/lines", "/api/lines?group=place&country=jp", "/api/lines?group=region&q=京&province=河南",
                 *[f"/api/export/{f}?country=FR" for f in ("csv", "jsonl", "geojson", "graphml", "datapackage")],
                 *[f"/api/partnerships?place={t}&q={t}" for t in INJECTIONS]]:
         assert client.get(url).status_code in (200, 404)
@@ -264,7 +265,8 @@ def test_query_sql_interpolates_only_fixed_text() -> None:
                     seen.add(ast.unparse(part.value))
     sql_like = {e for e in seen if not e.startswith(("name", "by", "f.level", "limit", "offset", "text",
                                                        "place_id", "MAX_LIMIT", "', '.join(LEVELS)",
-                                                       "', '.join(STAT_DIMENSIONS)"))}
+                                                       "', '.join(STAT_DIMENSIONS)", "group", "LINE_LIMIT",
+                                                       "', '.join(LINE_GROUPS)"))}
     assert sql_like <= allowed, sql_like - allowed
     assert query._RECORD_SQL and all(v.replace(".", "").replace("_", "").isalnum()
                                      for v in query._RECORD_SQL.values())

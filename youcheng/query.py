@@ -361,3 +361,164 @@ def unplaced(conn: sqlite3.Connection, limit: int = MAX_LIMIT) -> list[UnplacedP
 from dataclasses import fields as _dataclass_fields  # noqa: E402
 
 from youcheng.model import Place, UnplacedPlace  # noqa: E402
+
+
+# --- Map lines: relationships aggregated by place pair (issue #5) -----------------------
+
+import math  # noqa: E402
+from typing import Any  # noqa: E402
+
+LINE_LIMIT = 5000
+LINE_GROUPS = ("auto", "place", "region")
+
+
+@dataclass(frozen=True)
+class MapLine:
+    """One line on the map: every matching relationship between its two ends.
+
+    At ``place`` grouping the ends are a Chinese place and a partner place (with ids);
+    at ``region`` grouping they are a Chinese province and a partner country (no ids),
+    each drawn at the mean position of the registry's places on that side.
+    """
+
+    cn_id: str | None
+    cn_name: str
+    cn_name_en: str | None
+    cn_province: str | None
+    cn_lat: float
+    cn_lon: float
+    partner_id: str | None
+    partner_name: str | None
+    partner_name_en: str | None
+    country: str | None
+    partner_lat: float
+    partner_lon: float
+    partnerships: int
+    first_year: int | None
+
+
+@dataclass(frozen=True)
+class MapLines:
+    """The heaviest lines under the filters, and what they leave out, for an honest map.
+
+    ``relationships = shown_partnerships + left_out_partnerships + unplaced_partnerships``
+    and ``pairs = len(lines) + left_out_pairs + unplaced_pairs``.
+    """
+
+    group: str
+    lines: list[MapLine]
+    relationships: int
+    pairs: int
+    shown_partnerships: int
+    left_out_pairs: int
+    left_out_partnerships: int
+    unplaced_pairs: int
+    unplaced_partnerships: int
+
+
+def map_lines(conn: sqlite3.Connection, filters: Filters | None = None, limit: int = LINE_LIMIT,
+              group: str = "auto") -> MapLines:
+    """The map's lines: matching relationships aggregated by pair, heaviest ``limit`` first.
+
+    The page never receives a million records: it gets at most ``limit`` lines and
+    the totals of what they leave out. ``group`` is ``place`` (Chinese place to
+    partner place), ``region`` (Chinese province to partner country, which counts
+    every relationship that has both) or ``auto``: place pairs when they all fit
+    in ``limit``, else regions, since the heaviest few thousand of hundreds of
+    thousands of pairs would show a small, biased part of the world.
+    """
+    if group not in LINE_GROUPS:
+        raise UsageError(f"cannot group lines by {group!r}; choose one of {', '.join(LINE_GROUPS)}")
+    if not 1 <= limit <= LINE_LIMIT:
+        raise UsageError(f"limit must be between 1 and {LINE_LIMIT}, got {limit}")
+    f = filters or Filters()
+    where, params = _where(conn, f)
+    if group == "auto":
+        # DISTINCT streams: SQLite stops at the first limit + 1 pairs instead of grouping them all.
+        pairs = conn.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT p.cn_id, p.partner_id FROM partnerships p"
+                             f" {where} LIMIT ?)", [*params, limit + 1]).fetchone()[0]
+        group = "place" if pairs <= limit else "region"
+    if group == "place":
+        return _place_lines(conn, where, params, limit)
+    # Province and country are stats dimensions: the build's precomputed counts answer without
+    # reading a million partnerships, unless a place or text filter needs the rows themselves.
+    if _countable(f) and _has_counts(conn):
+        sql = f"SELECT p.province, p.country, SUM(p.n), MIN(p.year) FROM partnership_counts p {where}"
+    else:
+        sql = f"SELECT p.province, p.country, COUNT(*), MIN(p.year) FROM partnerships p {where}"
+    return _region_lines(conn, conn.execute(sql + " GROUP BY p.province, p.country", params).fetchall(), limit)
+
+
+def _place_lines(conn: sqlite3.Connection, where: str, params: list[object], limit: int) -> MapLines:
+    """Place pairs; totals come from window functions over every pair in the same query."""
+    rows = conn.execute(
+        f"""
+        WITH g AS (
+            SELECT p.cn_id AS a, p.partner_id AS b, COUNT(*) AS n, MIN(p.year) AS y,
+                   MIN(p.country) AS k, MIN(p.province) AS pr
+            FROM partnerships p {where} GROUP BY p.cn_id, p.partner_id
+        ), d AS (
+            SELECT g.*, c.name AS an, c.name_en AS ae, c.lat AS alat, c.lon AS alon,
+                   f.name AS bn, f.name_en AS be, f.lat AS blat, f.lon AS blon,
+                   (c.lat IS NOT NULL AND c.lon IS NOT NULL
+                    AND f.lat IS NOT NULL AND f.lon IS NOT NULL) AS ok
+            FROM g JOIN places c ON c.id = g.a LEFT JOIN places f ON f.id = g.b
+        )
+        SELECT a, an, ae, pr, alat, alon, b, bn, be, k, blat, blon, n, y, ok,
+               COUNT(*) OVER w, SUM(n) OVER w, SUM(ok) OVER w, SUM(ok * n) OVER w
+        FROM d WINDOW w AS ()
+        ORDER BY ok DESC, n DESC, y IS NULL, y, a, b LIMIT ?
+        """, [*params, limit]).fetchall()
+    lines = [MapLine(*r[:14]) for r in rows if r[14]]
+    pairs, relationships, placed_pairs, placed = (int(v) for v in rows[0][15:]) if rows else (0, 0, 0, 0)
+    shown = sum(line.partnerships for line in lines)
+    return MapLines("place", lines, relationships, pairs, shown, placed_pairs - len(lines), placed - shown,
+                    pairs - placed_pairs, relationships - placed)
+
+
+def _region_lines(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], limit: int) -> MapLines:
+    """Province-country pairs (``rows``: province, country, count, first year), drawn between
+    the mean positions of each side's places."""
+    from youcheng.resolve.countries import country_name_en
+
+    provinces = _centres(conn, "SELECT province, lat, lon FROM places WHERE side = 'cn'"
+                               " AND province IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL")
+    countries = _centres(conn, "SELECT country, lat, lon FROM places WHERE side = 'foreign'"
+                               " AND country IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL")
+    names_en = dict(conn.execute("SELECT province, name_en FROM places WHERE side = 'cn' AND kind = 'province'"
+                                 " AND province IS NOT NULL AND name_en IS NOT NULL").fetchall())
+    placed: list[MapLine] = []
+    unplaced_pairs = unplaced = 0
+    for province, country, n, year in rows:
+        a, b = provinces.get(province), countries.get(country)
+        if a is None or b is None:
+            unplaced_pairs += 1
+            unplaced += n
+            continue
+        placed.append(MapLine(None, province, names_en.get(province), province, a[0], a[1], None,
+                              _country_label(country), country_name_en(country), country, b[0], b[1], n,
+                              year))
+    placed.sort(key=lambda x: (-x.partnerships, x.first_year is None, x.first_year or 0, x.cn_name,
+                               x.country or ""))
+    lines = placed[:limit]
+    relationships = sum(r[2] for r in rows)
+    shown = sum(line.partnerships for line in lines)
+    return MapLines("region", lines, relationships, len(rows), shown, len(placed) - len(lines),
+                    relationships - unplaced - shown, unplaced_pairs, unplaced)
+
+
+def _centres(conn: sqlite3.Connection, sql: str) -> dict[str, tuple[float, float]]:
+    """Mean position (lat, lon) of the points under each key, averaged as unit vectors.
+
+    Averaging on the sphere keeps a country that spans the antimeridian (Fiji,
+    Russia, the United States with Alaska) from landing on the other side of the earth.
+    """
+    sums: dict[str, list[float]] = {}
+    for key, lat, lon in conn.execute(sql):
+        phi, lam = math.radians(lat), math.radians(lon)
+        s = sums.setdefault(key, [0.0, 0.0, 0.0])
+        s[0] += math.cos(phi) * math.cos(lam)
+        s[1] += math.cos(phi) * math.sin(lam)
+        s[2] += math.sin(phi)
+    return {key: (math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x)))
+            for key, (x, y, z) in sums.items() if math.hypot(x, y, z) > 1e-9}

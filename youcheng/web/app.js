@@ -1,9 +1,12 @@
 /* youcheng web page: explore the registry through /api (no build step, works offline).
  *
  * State lives in the URL (?q=&country=&province=&level=&from=&to=&place=&view=&lang=&page=)
- * so any view can be shared. One change of a filter reloads the records (map + list)
- * and the stats (charts) together. The map is drawn from the shipped world-atlas
- * shapes, Pacific-centred; it draws whatever has coordinates and counts the rest.
+ * so any view can be shared. One change of a filter reloads the map, the list and the
+ * charts together, each from a bounded request: the map from /api/lines (relationships
+ * aggregated by place pair, or by province and country when the pairs are too many,
+ * heaviest first, with the totals of what is left out), the list one page of
+ * /api/partnerships at a time, the charts from /api/stats. The map is drawn on the
+ * shipped world-atlas shapes, Pacific-centred, and says how much of the total it shows.
  */
 "use strict";
 (function () {
@@ -16,10 +19,13 @@
       count: "{0} 对友城关系", count_of: "{0} 对友城关系（共 {1}）",
       level_province: "省级", level_prefecture: "地级", level_county: "县级", level_district: "市辖区",
       legend_cn: "中方", legend_partner: "外方", legend_selected: "选中",
-      map_status: "地图上画出 {0} 条连线；{1} 条因缺少坐标无法定位。",
-      map_none: "暂无坐标：{0} 条关系均无法在地图上定位（列表、搜索和图表照常可用）。",
-      map_capped: "（只载入了前 {0} 条）",
-      map_selected: "已选中 {0}：{1} 条关系，其中 {2} 条画在地图上。",
+      map_place: "显示 {1} 对地点中关系最多的 {0} 对（{3} 对友城关系中的 {2} 对）。",
+      map_place_all: "画出全部 {0} 对地点（{2} 对友城关系中的 {1} 对）。",
+      map_region: "按中方省份与外方国家汇总：显示 {1} 条连线中的 {0} 条（{3} 对友城关系中的 {2} 对）；筛选或点击连线可看到具体城市。",
+      map_unplaced: "{0} 对关系缺少坐标（或地点），无法画出。",
+      map_none: "暂无坐标：{0} 对关系均无法在地图上定位（列表、搜索和图表照常可用）。",
+      map_selected: "已选中 {0}：{1} 对关系，其中 {2} 对画在地图上。",
+      line_since: "{0} 对关系 · 最早 {1} 年", line_count: "{0} 对关系", line_drill: "点击查看具体城市",
       chart_years: "每年缔结数量", chart_countries: "主要外方国家", chart_provinces: "各省份数量",
       unknown_year: "日期不详：{0}",
       list_title: "友城关系列表", download: "下载：", page: "第 {0}/{1} 页",
@@ -46,10 +52,13 @@
       count: "{0} partnerships", count_of: "{0} partnerships (of {1})",
       level_province: "Province", level_prefecture: "Prefecture", level_county: "County", level_district: "District",
       legend_cn: "Chinese side", legend_partner: "partner", legend_selected: "selected",
-      map_status: "{0} lines drawn; {1} partnerships could not be placed (no coordinates).",
+      map_place: "Showing the {0} heaviest of {1} place pairs ({2} of {3} partnerships).",
+      map_place_all: "All {0} place pairs drawn ({1} of {2} partnerships).",
+      map_region: "Grouped by Chinese province and partner country: showing {0} of {1} lines ({2} of {3} partnerships); filter or click a line to see the places.",
+      map_unplaced: "{0} partnerships cannot be drawn (no coordinates or no place).",
       map_none: "No coordinates yet: none of the {0} partnerships can be placed on the map (list, search and charts work).",
-      map_capped: " (only the first {0} loaded)",
       map_selected: "Selected {0}: {1} partnerships, {2} drawn on the map.",
+      line_since: "{0} partnerships · since {1}", line_count: "{0} partnerships", line_drill: "click to see the places",
       chart_years: "Partnerships signed per year", chart_countries: "Top partner countries",
       chart_provinces: "Partnerships per province", unknown_year: "date unknown: {0}",
       list_title: "Partnerships", download: "Download:", page: "page {0}/{1}",
@@ -75,12 +84,14 @@
   const LEVELS = ["province", "prefecture", "county", "district"];
   const FORMATS = [["csv", "CSV"], ["jsonl", "JSONL"], ["geojson", "GeoJSON"], ["graphml", "GraphML"],
                    ["datapackage", "Data Package"]];
-  const PAGE_SIZE = 50, API_PAGE = 1000, MAX_RECORDS = 20000, CUT = -25;
+  const PAGE_SIZE = 50, MAP_LINES = 3000, CUT = -25;
   const FONT = getComputedStyle(document.documentElement).getPropertyValue("--font").trim() || "sans-serif";
   const $ = (sel) => document.querySelector(sel);
 
   const state = { view: "map", place: "", page: 0, lang: "zh", q: "", country: "", province: "", level: "", from: "", to: "" };
-  let records = [], total = 0, overall = null, selected = null, quality = null, worldReady = false;
+  // lines: /api/lines for the filters; hot: the same for the selected place; rows: one page of the list.
+  let lines = null, hot = null, rows = [], total = 0, stats = null, overall = null, overallP = null;
+  let selected = null, quality = null, worldReady = false, worldP = null, listSeq = 0, hotSeq = 0;
   let loadSeq = 0, suggestSeq = 0, activeSuggestion = -1, suggestions = [];
   const charts = {};
 
@@ -217,30 +228,60 @@
   }
 
   // ---------- data ----------
+  const hasFilters = () => FILTERS.some((k) => state[k]);
+  function mark(name) { try { performance.mark("youcheng:" + name); } catch (e) { /* no User Timing */ } }
   async function loadData() {
     const seq = ++loadSeq;
     $("#app").dataset.ready = "0";
+    $("#map").dataset.drawn = "0";
     const params = apiParams();
     try {
-      const statsP = getJSON("api/stats?" + params);
-      params.set("limit", String(API_PAGE));
-      const first = await getJSON("api/partnerships?" + params);
-      let items = first.items;
-      const wanted = Math.min(first.total, MAX_RECORDS);
-      const rest = [];
-      for (let offset = API_PAGE; offset < wanted; offset += API_PAGE) {
-        const p = new URLSearchParams(params); p.set("offset", String(offset));
-        rest.push(getJSON("api/partnerships?" + p));
-      }
-      for (const page of await Promise.all(rest)) items = items.concat(page.items);
-      const stats = await statsP;
+      const lp = apiParams(); lp.set("limit", String(MAP_LINES));
+      const linesP = getJSON("api/lines?" + lp);
+      const statsP = hasFilters() || !overallP ? getJSON("api/stats?" + params) : overallP;
+      const hotP = loadHot();
+      const mapDone = Promise.all([linesP, worldP, hotP]).then(([found]) => {
+        if (seq !== loadSeq) return;
+        lines = found;
+        renderMap();
+      });
+      const listDone = loadList(seq);
+      const chartsDone = statsP.then((found) => {
+        if (seq !== loadSeq) return;
+        stats = found;
+        renderCharts(stats);
+      });
+      await Promise.all([mapDone, listDone, chartsDone]);
       if (seq !== loadSeq) return;
-      records = items; total = first.total;
-      renderCount(); renderMap(); renderList(); renderCharts(stats); renderDownloads();
+      renderDownloads();
       $("#app").dataset.ready = "1";
+      mark("ready");
     } catch (err) {
       if (seq === loadSeq) { showError(err); $("#app").dataset.ready = "1"; }
     }
+  }
+  async function loadList(seq) {
+    // One page of the list at a time: the API counts the matches and returns 50 records.
+    const mine = ++listSeq, params = apiParams();
+    params.set("limit", String(PAGE_SIZE));
+    params.set("offset", String(state.page * PAGE_SIZE));
+    const found = await getJSON("api/partnerships?" + params);
+    if (mine !== listSeq || (seq !== undefined && seq !== loadSeq)) return;
+    if (found.total && state.page * PAGE_SIZE >= found.total) {  // a shared URL past the last page
+      state.page = Math.ceil(found.total / PAGE_SIZE) - 1; writeUrl(false);
+      return loadList(seq);
+    }
+    rows = found.items; total = found.total;
+    renderCount(); renderList();
+  }
+  async function loadHot() {
+    // The selected place's own lines under the filters, drawn on top of the others.
+    const mine = ++hotSeq;
+    if (!state.place) { hot = null; return; }
+    const params = apiParams();
+    params.set("place", state.place); params.set("group", "place"); params.set("limit", "5000");
+    const found = await getJSON("api/lines?" + params);
+    if (mine === hotSeq) hot = found;
   }
 
   // ---------- count ----------
@@ -285,35 +326,59 @@
       emphasis: { disabled: true }, select: { disabled: true },
     }, extra || {});
   }
+  function lineEnds(l) {
+    // Labels and ids of both ends: places at place grouping, province and country at region grouping.
+    const region = !l.cn_id;
+    const cn = state.lang === "en" && l.cn_name_en ? `${l.cn_name_en} (${l.cn_name})` : l.cn_name;
+    const partner = region ? countryName(l.country, l.partner_name) :
+      state.lang === "en" && l.partner_name_en ? `${l.partner_name_en} (${l.partner_name})` : l.partner_name;
+    return { region, cn, partner, cnKey: region ? "p:" + l.cn_province : l.cn_id,
+             partnerKey: region ? "c:" + l.country : l.partner_id };
+  }
   function mapOption() {
     const sel = state.place;
-    const lines = [], hot = [], places = new Map();
-    let unplaced = 0, highlighted = 0;
-    for (const r of records) {
-      const mine = sel && (r.cn_id === sel || r.partner_id === sel);
-      if (mine) highlighted++;
-      const a = hasPoint(r, "cn"), b = hasPoint(r, "partner");
-      if (a) addPlace(places, r.cn_id, cnLabel(r), "cn", r.cn_lon, r.cn_lat);
-      if (b) addPlace(places, r.partner_id, partnerLabel(r), "foreign", r.partner_lon, r.partner_lat);
-      if (!(a && b)) { unplaced++; continue; }
-      const item = { coords: [[shift(r.cn_lon), r.cn_lat], [shift(r.partner_lon), r.partner_lat]], rec: r };
-      (mine ? hot : lines).push(item);
-    }
+    const found = lines || { group: "place", items: [], relationships: 0, pairs: 0, shown_partnerships: 0,
+                             left_out_pairs: 0, left_out_partnerships: 0, unplaced_pairs: 0, unplaced_partnerships: 0 };
+    const heaviest = found.items.reduce((m, l) => Math.max(m, l.partnerships), 1);
+    const width = (n) => 0.6 + 2.4 * Math.sqrt(n / heaviest);
+    const places = new Map(), hotKeys = new Set();
+    const item = (l, color) => {
+      const ends = lineEnds(l);
+      addPlace(places, ends.cnKey, ends.cn, "cn", l.cn_lon, l.cn_lat, l.partnerships, ends.region && l.cn_province);
+      addPlace(places, ends.partnerKey, ends.partner, "foreign", l.partner_lon, l.partner_lat, l.partnerships,
+               ends.region && l.country);
+      return { coords: [[shift(l.cn_lon), l.cn_lat], [shift(l.partner_lon), l.partner_lat]], line: l,
+               lineStyle: color ? { width: 1 + width(l.partnerships) } : { width: width(l.partnerships) } };
+    };
+    const drawn = found.items.map((l) => item(l));
+    const hotItems = sel && hot ? hot.items.map((l) => {
+      hotKeys.add(l.cn_id); hotKeys.add(l.partner_id);
+      return item(l, true);
+    }) : [];
     const points = [...places.values()].map((p) => ({
-      name: p.name, id: p.id, side: p.side, count: p.count,
+      name: p.name, id: p.id, side: p.side, count: p.count, filter: p.filter,
       value: [shift(p.lon), p.lat, p.count],
       itemStyle: { color: p.id === sel ? "#f59f00" : p.side === "cn" ? "#c0392b" : "#1f6feb",
-                   opacity: sel && p.id !== sel && !hot.some((h) => h.rec.cn_id === p.id || h.rec.partner_id === p.id) ? 0.35 : 0.9 },
+                   opacity: sel && p.id !== sel && !hotKeys.has(p.id) ? 0.35 : 0.9 },
     }));
+    const heaviestPlace = points.reduce((m, p) => Math.max(m, p.count), 1);
     const mapEl = $("#map");
-    Object.assign(mapEl.dataset, { lines: String(lines.length + hot.length), unplaced: String(unplaced),
-      selected: sel, highlighted: String(sel ? highlighted : 0), highlightedLines: String(hot.length) });
+    const highlighted = sel && hot ? hot.relationships : 0;
+    Object.assign(mapEl.dataset, {
+      group: found.group, lines: String(drawn.length), relationships: String(found.relationships),
+      shown: String(found.shown_partnerships), leftOut: String(found.left_out_partnerships),
+      unplaced: String(found.unplaced_partnerships), pairs: String(found.pairs),
+      selected: sel, highlighted: String(highlighted), highlightedLines: String(hotItems.length) });
+    const shownLines = num(drawn.length), allLines = num(drawn.length + found.left_out_pairs);
+    const shown = num(found.shown_partnerships), all = num(found.relationships);
     let status;
-    if (!records.length) status = t("map_status", 0, 0);
-    else if (unplaced === records.length) status = t("map_none", num(records.length));
-    else status = t("map_status", num(lines.length + hot.length), num(unplaced));
-    if (total > records.length) status += t("map_capped", num(records.length));
-    if (sel && selected) status += " " + t("map_selected", selected.name, num(highlighted), num(hot.length));
+    if (found.relationships && found.unplaced_partnerships === found.relationships) status = t("map_none", all);
+    else {
+      status = found.group === "place" && !found.left_out_pairs ? t("map_place_all", shownLines, shown, all)
+        : t(found.group === "region" ? "map_region" : "map_place", shownLines, allLines, shown, all);
+      if (found.unplaced_partnerships) status += " " + t("map_unplaced", num(found.unplaced_partnerships));
+    }
+    if (sel && selected) status += " " + t("map_selected", selected.name, num(highlighted), num(hot ? hot.shown_partnerships : 0));
     $("#map-status").textContent = status;
     mapEl.setAttribute("aria-label", status);
     return {
@@ -321,22 +386,22 @@
       tooltip: { trigger: "item", confine: true, formatter: mapTooltip },
       geo: geoBase(),
       series: [
-        { id: "lines", type: "lines", coordinateSystem: "geo", data: lines, silent: false, zlevel: 1,
-          lineStyle: { color: "#c0392b", width: 0.8, opacity: sel ? 0.07 : 0.35, curveness: 0.2 },
-          emphasis: { lineStyle: { width: 2, opacity: 0.9 } } },
-        { id: "hot", type: "lines", coordinateSystem: "geo", data: hot, zlevel: 2,
-          lineStyle: { color: "#f59f00", width: 2.2, opacity: 0.95, curveness: 0.2 },
-          effect: { show: hot.length > 0 && hot.length < 200, period: 5, trailLength: 0.1, symbolSize: 4, color: "#f59f00" } },
+        { id: "lines", type: "lines", coordinateSystem: "geo", data: drawn, silent: false, zlevel: 1,
+          lineStyle: { color: "#c0392b", opacity: sel ? 0.07 : 0.35, curveness: 0.2 },
+          emphasis: { lineStyle: { opacity: 0.9 } } },
+        { id: "hot", type: "lines", coordinateSystem: "geo", data: hotItems, zlevel: 2,
+          lineStyle: { color: "#f59f00", opacity: 0.95, curveness: 0.2 },
+          effect: { show: hotItems.length > 0 && hotItems.length < 200, period: 5, trailLength: 0.1, symbolSize: 4, color: "#f59f00" } },
         { id: "places", type: "scatter", coordinateSystem: "geo", data: points, zlevel: 3,
-          symbolSize: (v) => Math.min(16, 4 + Math.sqrt(v[2]) * 2),
+          symbolSize: (v) => 3 + 13 * Math.sqrt(v[2] / heaviestPlace),
           emphasis: { scale: 1.6, label: { show: true, formatter: "{b}", position: "right" } } },
       ],
     };
   }
-  function addPlace(places, id, name, side, lon, lat) {
+  function addPlace(places, id, name, side, lon, lat, count, filter) {
     if (!id) return;
-    const p = places.get(id) || { id, name, side, lon, lat, count: 0 };
-    p.count++;
+    const p = places.get(id) || { id, name, side, lon, lat, count: 0, filter };
+    p.count += count;
     places.set(id, p);
   }
   function esc(s) {
@@ -344,17 +409,44 @@
   }
   function mapTooltip(p) {
     if (p.seriesType === "lines") {
-      const r = p.data.rec;
-      return `${esc(cnLabel(r))} — ${esc(partnerLabel(r))}<br>${esc(countryName(r.country, r.country_text))}` +
-        `${r.date ? " · " + esc(r.date) : ""}`;
+      const l = p.data.line, ends = lineEnds(l);
+      const count = l.first_year ? t("line_since", num(l.partnerships), l.first_year) : t("line_count", num(l.partnerships));
+      return `${esc(ends.cn)} — ${esc(ends.partner)}<br>` +
+        (ends.region ? "" : `${esc(countryName(l.country, ""))} · `) + esc(count) +
+        (ends.region ? `<br><span class="muted">${esc(t("line_drill"))}</span>` : "");
     }
-    if (p.seriesType === "scatter") return `${esc(p.data.name)}<br>${esc(t("place_count", p.data.count))}`;
+    if (p.seriesType === "scatter") return `${esc(p.data.name)}<br>${esc(t("place_count", num(p.data.count)))}`;
     return "";
+  }
+  function onMapClick(p) {
+    // A place selects it; a province, a country or a province-country line narrows the filters.
+    if (p.seriesType === "scatter" && p.data) {
+      const d = p.data;
+      if (!d.filter) selectPlace(d.id);
+      else setFilter(d.side === "cn" ? { province: d.filter } : { country: d.filter });
+    }
+    if (p.seriesType === "lines" && p.data && p.data.line) {
+      const l = p.data.line;
+      if (l.cn_id) selectPlace(l.cn_id);
+      else setFilter(Object.assign({ province: l.cn_province }, l.country ? { country: l.country } : {}));
+    }
   }
   function renderMap() {
     if (!worldReady || state.view !== "map") return;
     charts.map = charts.map || echarts.init($("#map"));
+    const mapEl = $("#map");
+    if (lines && mapEl.dataset.drawn === "0") {
+      // The first paint of this load's lines is the "time to map" the benchmark reads.
+      charts.map.off("finished", drawnOnce);
+      charts.map.on("finished", drawnOnce);
+    }
     charts.map.setOption(mapOption(), { replaceMerge: ["series"] });
+  }
+  function drawnOnce() {
+    charts.map.off("finished", drawnOnce);
+    if ($("#map").dataset.drawn === "1") return;
+    $("#map").dataset.drawn = "1";
+    mark("map");
   }
 
   // ---------- place page ----------
@@ -364,15 +456,17 @@
     if (state.view !== "map") { state.view = "map"; render(); }
     await loadPlace();
   }
-  async function loadPlace() {
+  async function loadPlace(withHot) {
+    // withHot false: loadData, running at the same time, fetches the place's lines.
     const panel = $("#place");
     if (!state.place) {
-      selected = null; panel.hidden = true; $(".grid").classList.remove("with-place");
+      selected = null; hot = null; panel.hidden = true; $(".grid").classList.remove("with-place");
       renderMap(); renderList(); resizeCharts();
       return;
     }
     try {
-      selected = await getJSON("api/places/" + encodeURIComponent(state.place));
+      [selected] = await Promise.all([getJSON("api/places/" + encodeURIComponent(state.place)),
+                                      withHot === false ? null : loadHot()]);
     } catch (err) {
       showError(err); state.place = ""; writeUrl(false); selected = null; panel.hidden = true;
       return;
@@ -452,12 +546,10 @@
 
   // ---------- list ----------
   function renderList() {
-    const pages = Math.max(1, Math.ceil(records.length / PAGE_SIZE));
-    state.page = Math.min(state.page, pages - 1);
-    const slice = records.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
+    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     const link = (id, label, sub) => el("td", {}, id ? el("button", { class: "place-link", type: "button", "data-id": id }, label) : label,
       sub ? el("span", { class: "sub" }, sub) : null);
-    const rows = slice.map((r) => el("tr", {
+    const trs = rows.map((r) => el("tr", {
       class: state.place && (r.cn_id === state.place || r.partner_id === state.place) ? "hl" : "", "data-id": r.id },
       link(r.cn_id, cnLabel(r), r.cn_level ? levelLabel(r.cn_level) : ""),
       link(r.partner_id, partnerLabel(r), r.partner_name_en && state.lang === "zh" ? r.partner_name_en : ""),
@@ -465,8 +557,8 @@
       el("td", {}, provinceOf(r)),
       el("td", {}, r.date || ""),
       el("td", { class: "src", title: r.section }, `${r.source}:${r.line}`)));
-    $("#list tbody").replaceChildren(...rows);
-    $("#pageinfo").textContent = t("page", state.page + 1, pages);
+    $("#list tbody").replaceChildren(...trs);
+    $("#pageinfo").textContent = t("page", num(state.page + 1), num(pages));
     $("#prev").disabled = state.page === 0;
     $("#next").disabled = state.page >= pages - 1;
   }
@@ -589,7 +681,7 @@
   function rerenderTexts() {
     render(); fillFilterOptions(); showFilters(); renderCount(); renderMap(); renderList(); renderDownloads();
     if (selected) renderPlace();
-    if (state.view === "map") getJSON("api/stats?" + apiParams()).then(renderCharts).catch(showError);
+    if (state.view === "map" && stats) renderCharts(stats);
   }
 
   // ---------- events ----------
@@ -606,8 +698,13 @@
     }
     $("#f-text button").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "" }); });
     $("#f-reset").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "", country: "", province: "", level: "", from: "", to: "" }); });
-    $("#prev").addEventListener("click", () => { state.page--; writeUrl(false); renderList(); });
-    $("#next").addEventListener("click", () => { state.page++; writeUrl(false); renderList(); });
+    const turn = (delta) => {
+      state.page = Math.max(0, state.page + delta); writeUrl(false);
+      $("#prev").disabled = $("#next").disabled = true;
+      loadList().catch(showError);
+    };
+    $("#prev").addEventListener("click", () => turn(-1));
+    $("#next").addEventListener("click", () => turn(1));
     $("#place-close").addEventListener("click", () => selectPlace(""));
     document.addEventListener("click", (e) => {
       const button = e.target.closest(".place-link");
@@ -634,25 +731,22 @@
       }
     });
     window.addEventListener("resize", resizeCharts);
-    window.addEventListener("popstate", () => { readUrl(); render(); loadData(); loadPlace(); });
+    window.addEventListener("popstate", () => { readUrl(); render(); loadData(); loadPlace(false); });
   }
 
   // ---------- start ----------
   async function start() {
     readUrl(); bind(); render();
     $("#search").value = state.q;
+    // The world shapes, the unfiltered stats (filter options) and the data load side by side.
+    worldP = loadWorld().then(() => {
+      charts.map = charts.map || echarts.init($("#map"));
+      charts.map.on("click", onMapClick);
+    }).catch((err) => { showError(err); });
+    overallP = getJSON("api/stats");
+    overallP.then((all) => { overall = all; fillFilterOptions(); showFilters(); renderCount(); }).catch(() => {});
     try {
-      const [all] = await Promise.all([getJSON("api/stats"), loadWorld().catch((err) => { showError(err); })]);
-      overall = all;
-      fillFilterOptions(); showFilters();
-      if (worldReady) {
-        charts.map = echarts.init($("#map"));
-        charts.map.on("click", (p) => {
-          if (p.seriesType === "scatter" && p.data && p.data.id) selectPlace(p.data.id);
-          if (p.seriesType === "lines" && p.data && p.data.rec) selectPlace(p.data.rec.cn_id);
-        });
-      }
-      await Promise.all([loadData(), loadPlace()]);
+      await Promise.all([loadData(), loadPlace(false)]);
     } catch (err) { showError(err); $("#app").dataset.ready = "1"; }
   }
   start();
