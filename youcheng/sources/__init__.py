@@ -19,12 +19,15 @@ __all__ = ["read_page"]
 
 
 def read_page(
-    path: Path, name: str | None = None, progress: ProgressCallback | None = None
+    path: Path, name: str | None = None, progress: ProgressCallback | None = None,
+    fast: bool = True,
 ) -> Iterator[RawPartnership | Anomaly]:
     """Stream the records and anomalies of one page, reading it line by line.
 
     Raises SourceError (or ParseError, TooLarge) when the file cannot be read as
     a page at all; damage within a page comes out as anomalies instead.
+    ``fast=False`` reads every line through the general state machine: slower,
+    the same items (tests/test_fastpath.py holds the two together).
     """
     source = name or path.name
     try:
@@ -37,5 +40,6 @@ def read_page(
         max_page_bytes=config.get_int("max_page_bytes"),
         max_line_chars=config.get_int("max_line_chars"),
         progress=progress,
+        blocks=fast,
     )
-    return wikimd.parse_lines(lines, source)
+    return wikimd.parse_lines(lines, source, fast)

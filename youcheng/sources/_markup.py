@@ -75,18 +75,29 @@ def _page_title(target: str) -> str:
 
 
 def markdown_segments(text: str) -> list[Segment]:
-    """Split Markdown inline text into plain and link segments, in order."""
-    if len(text) <= _CACHED_CHARS:
-        return list(_markdown_segments_cached(text))
-    return _markdown_segments(text)
+    """Split Markdown inline text into plain and link segments, in order.
+
+    Every link ends with ``)``, so nothing after the text's last ``)`` can be part
+    of one: the links up to there are found once per distinct prefix (a partner's
+    links repeat on every row, its date after them does not), and only the plain
+    run at the end is worked out per call.
+    """
+    cut = text.rfind(")") + 1
+    prefix = text[:cut]
+    links, tail = (_markdown_links_cached(prefix) if len(prefix) <= _CACHED_CHARS
+                   else _markdown_links(prefix))
+    out = list(links)
+    _add_plain(out, tail + text[cut:], False)
+    return out
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _markdown_segments_cached(text: str) -> tuple[Segment, ...]:
-    return tuple(_markdown_segments(text))
+def _markdown_links_cached(text: str) -> tuple[tuple[Segment, ...], str]:
+    return _markdown_links(text)
 
 
-def _markdown_segments(text: str) -> list[Segment]:
+def _markdown_links(text: str) -> tuple[tuple[Segment, ...], str]:
+    """The segments of ``text`` up to its last link's end, and the raw text after it."""
     out: list[Segment] = []
     pos = 0
     for match in _MD_LINK.finditer(text):
@@ -94,8 +105,7 @@ def _markdown_segments(text: str) -> list[Segment]:
         shown = _BACKSLASH_ESCAPE.sub(r"\1", match["text"])
         out.append(Segment(shown, Link(shown, page_title(_unescape(match["target"])))))
         pos = match.end()
-    _add_plain(out, text[pos:], False)
-    return out
+    return tuple(out), text[pos:]
 
 
 def html_segments(fragment: str) -> list[Segment]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from youcheng.dates import InvalidDate, looks_like_date, parse_date
 from youcheng.errors import ParseError
@@ -32,7 +33,7 @@ from youcheng.sources._markup import (
     plain_text,
     split_parentheticals,
 )
-from youcheng.sources._reader import Line
+from youcheng.sources._reader import Block, Line
 
 FORMAT = "wikimd"
 
@@ -45,6 +46,13 @@ _HTML_TAG = re.compile(r"<(/?)(table|thead|tbody|tr|td|th)\b[^<>]*>", re.I)
 _PIPE_SEPARATOR = re.compile(r"^\s*:?-+:?\s*$")
 _SPACE = re.compile(r"\s*")
 _SMALL = re.compile(r"</?small>", re.I)
+# The fast path (``_PageParser.feed_block``): a whole headerless-table row as the
+# seed and its converter write it, five lines or so, in one match. A cell holds
+# text, <p> and wiki links only, so no table tag can hide in it; any other row
+# falls back to the line-by-line state machine, which reads it the same way.
+_FAST_CELL = r'<td>((?:[^<>\n]|<(?:/?p|/a|a href="[^"<>\n]*" title="wikilink")>)*)</td>\n'
+_FAST_HTML_ROW = re.compile(r'<tr(?: class="[^"<>\n]*")?>\n((?:' + _FAST_CELL + r')+)</tr>\n')
+_FAST_TD = re.compile(_FAST_CELL)
 
 # Column names seen in headed tables, by the role the column plays.
 _HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -70,11 +78,31 @@ class _Cell:
 
     @property
     def segments(self) -> list[Segment]:
-        return html_segments(self.markup)
+        return list(_cell_view(self.markup)[0])
 
     @property
     def text(self) -> str:
-        return plain_text(self.segments)
+        return _cell_view(self.markup)[1]
+
+    @property
+    def has_link(self) -> bool:
+        return _cell_view(self.markup)[2]
+
+
+def _cell_view(markup: str) -> tuple[tuple[Segment, ...], str, bool]:
+    """(segments, plain text, whether it holds a link) of an HTML cell's markup."""
+    return _cell_view_cached(markup) if len(markup) <= _CACHED_CHARS else _cell_view_uncached(markup)
+
+
+def _cell_view_uncached(markup: str) -> tuple[tuple[Segment, ...], str, bool]:
+    segments = html_segments(markup)
+    return tuple(segments), plain_text(segments), any(s.link for s in segments)
+
+
+# Cells repeat all over a long page (the same partner, the same date): short
+# ones are read once and remembered, like _markup's segments.
+_CACHED_CHARS = 512
+_cell_view_cached = lru_cache(maxsize=1 << 15)(_cell_view_uncached)
 
 
 @dataclass
@@ -96,14 +124,22 @@ class _PartnerCell:
     problems: list[tuple[str, Severity, str]] = field(default_factory=list)
 
 
-def parse_lines(lines: Iterable[Line], source: str) -> Iterator[Item]:
+def parse_lines(lines: Iterable[Line | Block], source: str, fast: bool = True) -> Iterator[Item]:
     """Yield the relationships and anomalies of one page, in page order.
 
     Raises ParseError at the end when the page had no table at all: it is then
     not a page of this format, and saying so beats returning an empty registry.
+    ``fast=False`` reads blocks line by line too: the reference for the fast path.
     """
     parser = _PageParser(source)
     for line in lines:
+        if isinstance(line, Block):
+            if fast:
+                yield from parser.feed_block(line.number, line.text)
+            else:
+                for offset, text in enumerate(line.text.split("\n")[:-1]):
+                    yield from parser.feed(line.number + offset, text)
+            continue
         if line.problem:
             yield parser.anomaly(line.number, "damaged_line", "warning", line.problem, line.text)
         yield from parser.feed(line.number, line.text)
@@ -147,6 +183,42 @@ class _PageParser:
         start: int | None = 0
         while start is not None:
             start = yield from self._feed_once(number, text, start)
+
+    def feed_block(self, number: int, text: str) -> Iterator[Item]:
+        """Read a ``Block`` of whole lines from line ``number``: a common HTML-table row
+        with one regex (``_FAST_HTML_ROW``), a pipe-table line straight to the pipe-row
+        reader, and anything else line by line through ``feed``. Each shortcut is taken
+        only in a state where ``feed`` would do the same, so the items are the same."""
+        pos, end = 0, len(text)
+        html_row = _FAST_HTML_ROW.match
+        while pos < end:
+            if self.in_html:
+                if self.row is None and self.cell is None and (row := html_row(text, pos)) is not None:
+                    cells = row.group(1)
+                    yield from self._fast_html_row(number, cells)
+                    number += cells.count("\n") + 2
+                    pos = row.end()
+                    continue
+            elif text.startswith("|", pos):
+                # What _feed_once does with a line starting with "|" outside an HTML table.
+                nl = text.index("\n", pos)
+                yield from self._pipe_line(number, text[pos:nl].rstrip())
+                number += 1
+                pos = nl + 1
+                continue
+            nl = text.index("\n", pos)
+            yield from self.feed(number, text[pos:nl])
+            number += 1
+            pos = nl + 1
+
+    def _fast_html_row(self, number: int, cells: str) -> Iterator[Item]:
+        """A row matched by ``_FAST_HTML_ROW`` at line ``number``: the cells the tag
+        scanner would collect (one per line after the ``<tr>``), then the row's end."""
+        row = []
+        for line, cell in enumerate(_FAST_TD.finditer(cells), number + 1):
+            row.append(_Cell(line, False, [cell.group(1)]))
+        self.row, self.row_line = row, number
+        yield from self._finish_row()
 
     def _feed_once(self, number: int, text: str, start: int) -> Generator[Item, None, int | None]:
         """Read ``text`` from ``start``; return where to go on after a closing ``</table>``."""
@@ -284,7 +356,7 @@ class _PageParser:
     def _flattened_row(self, row: list[_Cell]) -> Iterator[Item]:
         """A headerless row: [Chinese place, partner, date] or [partner, date, empty]."""
         texts = [c.text for c in row] + ["", "", ""]
-        has_links = [any(s.link for s in c.segments) for c in row] + [False, False, False]
+        has_links = [c.has_link for c in row] + [False, False, False]
         if texts[0] and texts[1] and has_links[1] and not looks_like_date(texts[1]):
             segments = row[0].segments
             self.cn = _ChinesePlace(plain_text(segments),
@@ -468,7 +540,18 @@ def _cn_brackets(cell: str) -> str | None:
 
 
 def _read_partner(segments: list[Segment]) -> _PartnerCell:
-    """Split a partner cell into name (links and the text between), date and notes."""
+    """Split a partner cell into name (links and the text between), date and notes.
+
+    Remembered by segments: the same partner with the same date recurs. The
+    result is shared, so nothing may change it (``_record`` only reads it).
+    """
+    key = tuple(segments)
+    if sum(len(s.text) for s in key) > _CACHED_CHARS:
+        return _read_partner_uncached(key)
+    return _read_partner_cached(key)
+
+
+def _read_partner_uncached(segments: tuple[Segment, ...]) -> _PartnerCell:
     names: list[str] = []
     links: list[Link] = []
     cell = _PartnerCell(None, ())
@@ -495,3 +578,6 @@ def _read_partner(segments: list[Segment]) -> _PartnerCell:
     cell.name = "".join(names).strip() or None
     cell.links = tuple(links)
     return cell
+
+
+_read_partner_cached = lru_cache(maxsize=1 << 15)(_read_partner_uncached)
