@@ -1,31 +1,42 @@
 """REST API against Datasette on the same registry, loaded by the same tool (wrk).
 
-Usage: python benchmarks/bench_api.py [--db registry.db] [--duration 10] [--connections 32]
-                                       [--datasette datasette] [--wrk wrk]
+Usage: python benchmarks/bench_api.py [--db registry.db] [--duration 8] [--connections 32]
+                                       [--workers N] [--datasette datasette] [--wrk wrk]
 
-Needs ``wrk`` (``apt-get install wrk``) and Datasette (``pip install datasette``,
-best in its own virtualenv; pass its executable with ``--datasette``). Installs
-nothing itself. Builds the seed registry unless ``--db`` names one, starts
-``youcheng serve`` and ``datasette serve --immutable`` on free ports of 127.0.0.1
-only, loads each with ``wrk`` for ``--duration`` seconds per query, then stops both.
+Needs ``wrk`` (``apt-get install wrk``) and Datasette (``pip install datasette``, best in
+its own virtualenv; pass its executable with ``--datasette``). Installs nothing itself.
+Builds the seed registry unless ``--db`` names one, then starts three servers on free
+ports of 127.0.0.1 only: Datasette (``serve --immutable``, one process: it has no
+workers option), ``youcheng serve`` (one process) and ``youcheng serve --workers N``
+(default: one per core). Each query is loaded on all of them in turn, for
+``--duration`` seconds each, with ``wrk --latency``; then all three are stopped.
 
-The three queries of issue #5, each made equivalent by running on Datasette the
-SQL that youcheng's query layer runs for the same request (captured with
-sqlite3's trace callback, parameters inlined):
+The three queries of issue #5. Datasette runs the SQL that youcheng's endpoint runs
+for the same request (captured in-process with sqlite3's trace callback, values
+inlined), joined into one statement that returns the same data; before timing,
+both answers are compared (ids, totals, counts) and the run stops if they differ:
 
-* a place's partnerships: ``/api/partnerships?place=武漢市&limit=100`` (youcheng also
-  counts the total; Datasette runs only the page query);
-* a two-character Chinese search: ``/api/search?q=武汉&limit=10``;
-* counts by country: ``/api/stats`` (youcheng answers every dimension and the total;
-  Datasette runs only the by-country query).
+* a place's partnerships, ``/api/partnerships?place=武漢市&limit=100``: the total and
+  the first page (youcheng also resolves the name to place ids; Datasette is given
+  the ids);
+* a two-character Chinese search, ``/api/search?q=武汉&limit=10``;
+* counts, ``/api/stats``: the total and the counts by country, year, province and
+  level (youcheng reads them from the table the build precomputes, and so does
+  Datasette's statement).
 
-Where the two differ, youcheng does more work. Prints requests/s and latency
-percentiles for each server and the ratio, measured in the same run.
+Two kinds of load on youcheng: **warm**, the same URL again and again (answered by the
+response cache after the first request), and **miss**, where every request adds a
+parameter the API ignores (``&nocache=<thread>-<n>``), so every URL is new and every
+request runs FastAPI, SQLite and JSON encoding and then fills the cache. Datasette has
+no response cache; it is loaded with the same unique-URL script, so its figure is the
+same work either way. Prints requests/s and latency percentiles, and youcheng's ratio
+to Datasette measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -38,9 +49,30 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# Every request a new URL: wrk runs this in each thread, which gets its own id.
+UNIQUE_URLS = """
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+local n = 0
+function request()
+  n = n + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "nocache=" .. id .. "-" .. n)
+end
+"""
+
+CASES = {  # name: youcheng path
+    "place": "/api/partnerships?place=" + urllib.parse.quote("武漢市") + "&limit=100",
+    "search": "/api/search?q=" + urllib.parse.quote("武汉") + "&limit=10",
+    "stats": "/api/stats",
+}
+TITLES = {"place": "a place's partnerships (武漢市)", "search": "two-character search (武汉)",
+          "stats": "counts (/api/stats)"}
 
 
 def free_port() -> int:
@@ -63,29 +95,78 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) 
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
-def captured_sql(db: Path) -> dict[str, str]:
-    """The SQL youcheng's query layer runs for each benchmark request, with values inlined."""
-    from youcheng import query
-    from youcheng.store import connect_readonly
+def traced_sql(db: Path, path: str) -> list[str]:
+    """The data statements youcheng's endpoint runs for ``path``, values inlined.
 
-    conn = connect_readonly(db)
+    Left out: the check that the precomputed table exists, name-to-id look-ups and
+    a page of zero rows (work that Datasette is spared, not work it would repeat).
+    """
+    from youcheng import api
+
     seen: list[str] = []
-    conn.set_trace_callback(seen.append)
-    query.select_records(conn, query.Filters(place="武漢市"), 100, 0)
-    place = seen[-1]
-    query.search(conn, "武汉", 10)
-    search = seen[-1]
-    query.breakdown(conn, "country", query.Filters())
-    by_country = seen[-1]
-    conn.close()
-    return {"place": place, "search": search, "stats": by_country}
+    real = api.connect_readonly
+
+    def tracing(db_path: Path) -> Any:
+        conn = real(db_path)
+        conn.set_trace_callback(seen.append)
+        return conn
+
+    api.connect_readonly = tracing  # type: ignore[assignment]
+    try:
+        app = api.create_app(db, cache_bytes=0)
+        seen.clear()
+        status, _ = api.get(app, urllib.parse.unquote(path))
+    finally:
+        api.connect_readonly = real
+    assert status == 200, path
+    return [" ".join(s.split()) for s in seen
+            if s.lstrip().upper().startswith(("SELECT", "WITH")) and "sqlite_master" not in s
+            and "FROM place_names WHERE key =" not in s and not s.rstrip().endswith("LIMIT 0 OFFSET 0")
+            and "FROM meta" not in s]
 
 
-def run_wrk(wrk: str, url: str, seconds: int, connections: int, threads: int) -> dict[str, float]:
-    """Requests/s and latency percentiles (ms) from one wrk run."""
-    out = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-                          "--timeout", "10s", url], capture_output=True, text=True, check=True,
-                         timeout=seconds + 60).stdout
+def datasette_sql(db: Path) -> dict[str, str]:
+    """One statement per case that returns what youcheng's answer holds."""
+    place = traced_sql(db, CASES["place"])
+    assert len(place) == 2 and "COUNT(" in place[0].upper(), place
+    search = traced_sql(db, CASES["search"])
+    assert len(search) == 1, search
+    stats = traced_sql(db, CASES["stats"])
+    assert len(stats) == 5, stats
+    total, *dims = stats
+    union = [f"SELECT 'total' AS dimension, NULL AS key, ({total}) AS n"]
+    for name, sql in zip(("country", "year", "province", "level"), dims):
+        union.append(f"SELECT '{name}', * FROM ({sql})")
+    return {"place": f"SELECT ({place[0]}) AS total, page.* FROM ({place[1]}) AS page",
+            "search": search[0], "stats": " UNION ALL ".join(union)}
+
+
+def fetch_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert response.status == 200, url
+        return json.load(response)
+
+
+def check_same_answers(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
+    """Stop the run unless both servers return the same data for each case."""
+    a, b = ours["place"], theirs["place"]
+    assert a["total"] == b[0]["total"] and [r["id"] for r in a["items"]] == [r["id"] for r in b], "place"
+    a, b = ours["search"], theirs["search"]
+    assert [(i["id"], i["partnerships"]) for i in a["items"]] == [(r["id"], r["n"]) for r in b], "search"
+    a, b = ours["stats"], theirs["stats"]
+    assert [r["n"] for r in b if r["dimension"] == "total"] == [a["total"]], "stats total"
+    for dim in ("country", "year", "province", "level"):
+        mine = [(r["key"], r["count"]) for r in a[dim]]
+        assert mine == [(None if r["key"] is None else str(r["key"]), r["n"])
+                        for r in b if r["dimension"] == dim], f"stats {dim}"
+
+
+def run_wrk(wrk: str, url: str, seconds: int, connections: int, threads: int,
+            script: Path | None = None) -> dict[str, float]:
+    """Requests/s, latency percentiles (ms) and errors from one wrk run."""
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    out = subprocess.run([*command, *(["-s", str(script)] if script else []), url], capture_output=True,
+                         text=True, check=True, timeout=seconds + 60).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
     for pct in ("50", "90", "99"):
         match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -93,7 +174,9 @@ def run_wrk(wrk: str, url: str, seconds: int, connections: int, threads: int) ->
             value, unit = float(match.group(1)), match.group(2)
             result[f"p{pct}"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    result["non2xx"] = float(errors.group(1)) if errors else 0.0
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    result["errors"] = float(errors.group(1)) if errors else 0.0
+    result["errors"] += sum(int(g) for g in socket_errors.groups()) if socket_errors else 0
     return result
 
 
@@ -101,7 +184,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(10)
+            proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -110,14 +193,13 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="registry to serve (default: build the seed)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per query and server")
+    parser.add_argument("--duration", type=int, default=8, help="seconds of load per query, kind and server")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="processes of the second youcheng server (default: one per core)")
     parser.add_argument("--datasette", default=os.environ.get("DATASETTE", "datasette"))
     parser.add_argument("--wrk", default="wrk")
-    parser.add_argument("--server", choices=("serve", "cached"), default="serve",
-                        help="serve: youcheng serve; cached: the same app behind the response "
-                             "cache sketched in benchmarks/cached_api.py")
     args = parser.parse_args()
     for tool in (args.wrk, args.datasette):
         if shutil.which(tool) is None:
@@ -129,48 +211,59 @@ def main() -> None:
 
             db = Path(tmp) / "registry.db"
             Registry.build(None, db)
-        sql = captured_sql(db)
-        ours_port, theirs_port = free_port(), free_port()
-        serve = ([sys.executable, "-m", "youcheng", "serve"] if args.server == "serve"
-                 else [sys.executable, str(Path(__file__).with_name("cached_api.py"))])
-        ours = subprocess.Popen([*serve, "--db", str(db), "--host", "127.0.0.1", "--port", str(ours_port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        theirs = subprocess.Popen([args.datasette, "serve", "--immutable", str(db), "-h", "127.0.0.1",
-                                   "-p", str(theirs_port), "--setting", "sql_time_limit_ms", "10000"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sql = datasette_sql(db)
+        script = Path(tmp) / "unique.lua"
+        script.write_text(UNIQUE_URLS)
+        ports = {"datasette": free_port(), "yc1": free_port(), "ycN": free_port()}
+        procs = {
+            "datasette": subprocess.Popen(
+                [args.datasette, "serve", "--immutable", str(db), "-h", "127.0.0.1", "-p", str(ports["datasette"]),
+                 "--setting", "sql_time_limit_ms", "10000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            **{name: subprocess.Popen(
+                [sys.executable, "-m", "youcheng", "serve", "--db", str(db), "--host", "127.0.0.1",
+                 "--port", str(ports[name]), "--workers", str(workers)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for name, workers in (("yc1", 1), ("ycN", args.workers))},
+        }
         try:
-            base_ours = f"http://127.0.0.1:{ours_port}"
-            base_theirs = f"http://127.0.0.1:{theirs_port}/{db.stem}.json?_shape=array&sql="
-            wait_until_up(base_ours + "/api/summary", ours)
-            wait_until_up(base_theirs + urllib.parse.quote("select 1"), theirs)
-            cases = [
-                ("a place's partnerships (武漢市)",
-                 base_ours + "/api/partnerships?place=" + urllib.parse.quote("武漢市") + "&limit=100",
-                 base_theirs + urllib.parse.quote(sql["place"])),
-                ("two-character search (武汉)",
-                 base_ours + "/api/search?q=" + urllib.parse.quote("武汉") + "&limit=10",
-                 base_theirs + urllib.parse.quote(sql["search"])),
-                ("counts by country", base_ours + "/api/stats", base_theirs + urllib.parse.quote(sql["stats"])),
-            ]
-            print(f"youcheng server: {args.server}; registry: {db}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-                  f"127.0.0.1, {os.cpu_count()} cores shared by servers and wrk")
-            print(f"{'query':34} {'youcheng req/s':>14} {'p50 ms':>7} {'p99 ms':>7}   "
-                  f"{'datasette req/s':>15} {'p50 ms':>7} {'p99 ms':>7}   {'ratio':>6}")
-            for name, url_ours, url_theirs in cases:
-                for url in (url_ours, url_theirs):  # both must answer 200 before they are timed
-                    with urllib.request.urlopen(url, timeout=30) as response:
-                        assert response.status == 200, url
-                a = run_wrk(args.wrk, url_ours, args.duration, args.connections, args.threads)
-                b = run_wrk(args.wrk, url_theirs, args.duration, args.connections, args.threads)
-                print(f"{name:34} {a['rps']:14.0f} {a.get('p50', 0):7.1f} {a.get('p99', 0):7.1f}   "
-                      f"{b['rps']:15.0f} {b.get('p50', 0):7.1f} {b.get('p99', 0):7.1f}   "
-                      f"{a['rps'] / b['rps']:5.1f}x"
-                      + (f"  (non-2xx: {a['non2xx']:.0f} / {b['non2xx']:.0f})"
-                         if a["non2xx"] or b["non2xx"] else ""))
+            ds = f"http://127.0.0.1:{ports['datasette']}/{db.stem}.json?_shape=array&sql="
+            urls = {case: {"datasette": ds + urllib.parse.quote(sql[case]),
+                           **{name: f"http://127.0.0.1:{ports[name]}{path}" for name in ("yc1", "ycN")}}
+                    for case, path in CASES.items()}
+            wait_until_up(ds + urllib.parse.quote("select 1"), procs["datasette"])
+            for name in ("yc1", "ycN"):
+                wait_until_up(f"http://127.0.0.1:{ports[name]}/api/summary", procs[name])
+            for name in ("yc1", "ycN"):
+                ours = {case: fetch_json(u[name]) for case, u in urls.items()}
+                check_same_answers(ours, {case: fetch_json(u["datasette"]) for case, u in urls.items()})
+                for case, u in urls.items():  # the parameter that makes a miss changes nothing else
+                    assert fetch_json(u[name] + ("&" if "?" in u[name] else "?") + "nocache=check") == ours[case]
+            load = os.getloadavg()
+            print(f"registry: {db}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency, "
+                  f"127.0.0.1, {os.cpu_count()} cores shared by the servers and wrk; load average before "
+                  f"{load[0]:.1f}")
+            print("Datasette: 1 process; youcheng: 1 process, and "
+                  f"{args.workers} processes (--workers {args.workers})")
+            header = f"{'query':34} {'server':26} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'vs Datasette':>12}"
+            print(header)
+            for case in CASES:
+                baseline = run_wrk(args.wrk, urls[case]["datasette"], args.duration, args.connections,
+                                   args.threads, script)
+                rows = [("Datasette (1 process)", baseline)]
+                for name, label in (("yc1", "youcheng 1 process"), ("ycN", f"youcheng {args.workers} processes")):
+                    rows.append((f"{label}, warm", run_wrk(args.wrk, urls[case][name], args.duration,
+                                                           args.connections, args.threads)))
+                    rows.append((f"{label}, miss", run_wrk(args.wrk, urls[case][name], args.duration,
+                                                           args.connections, args.threads, script)))
+                for label, r in rows:
+                    print(f"{TITLES[case]:34} {label:26} {r['rps']:8.0f} {r.get('p50', 0):7.1f} "
+                          f"{r.get('p90', 0):7.1f} {r.get('p99', 0):7.1f} {r['rps'] / baseline['rps']:11.1f}x"
+                          + (f"  errors: {r['errors']:.0f}" if r["errors"] else ""))
+            print(f"load average after: {os.getloadavg()[0]:.1f}")
             print("targets: youcheng >= 10x Datasette on each; youcheng p99 <= 15 ms at 32 connections")
         finally:
-            stop(ours)
-            stop(theirs)
+            for proc in procs.values():
+                stop(proc)
 
 
 if __name__ == "__main__":

@@ -104,13 +104,13 @@ def test_an_answer_from_a_newer_build_is_not_kept_under_the_old_key(seed_db: Pat
     """A rebuild between the cache's look-up and the endpoint's connection: label it, don't keep it."""
     app = create_app(seed_db)
     database = app.state.database
-    real = database.connection
-    database.connection = lambda: ("newer", real()[1])
+    real = database.acquire
+    database.acquire = lambda: ("newer", real()[1])
     with TestClient(app) as c:
         response = c.get("/api/summary")
         assert response.status_code == 200 and response.headers["etag"].startswith('"newer-')
         assert len(app.state.response_cache) == 0
-        database.connection = real
+        database.acquire = real
         assert not c.get("/api/summary").headers["etag"].startswith('"newer-')
         assert len(app.state.response_cache) == 1
 

@@ -7,7 +7,6 @@
     GET /api/places/{id}           one place, its names and its partnerships
     GET /api/search?q=             typeahead over both sides  (youcheng search)
     GET /api/stats                 counts by country, year, province, level (youcheng stats)
-    GET /api/lines                 map lines: relationships aggregated by pair, heaviest first
     GET /api/anomalies             the data-quality report    (youcheng check)
     GET /api/summary               counts and build metadata
     GET /api/export/{format}       csv, jsonl, geojson, graphml, datapackage (youcheng export)
@@ -35,6 +34,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, MutableMapping, get_args
 
@@ -153,25 +153,6 @@ class QualityReport(BaseModel):
     unplaced: list[UnplacedPlace] = Field(description="Places without coordinates.")
 
 
-class MapLinesPage(BaseModel):
-    """The matching relationships as map lines, heaviest first, and what the lines leave out.
-
-    ``relationships = shown_partnerships + left_out_partnerships + unplaced_partnerships``.
-    """
-
-    group: Literal["place", "region"] = Field(
-        description="place: Chinese place to partner place; region: Chinese province to partner country.")
-    limit: int
-    relationships: int = Field(description="How many relationships match the filters.")
-    pairs: int = Field(description="How many distinct pairs (lines) they make at this grouping.")
-    shown_partnerships: int = Field(description="Relationships the returned lines carry.")
-    left_out_pairs: int = Field(description="Drawable lines beyond the limit, not returned.")
-    left_out_partnerships: int = Field(description="Relationships those left-out lines carry.")
-    unplaced_pairs: int = Field(description="Pairs with an end that has no coordinates (or no place).")
-    unplaced_partnerships: int = Field(description="Relationships that cannot be drawn for that reason.")
-    items: list[query.MapLine] = Field(description="The lines, most relationships first.")
-
-
 _ERRORS: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not Modified: the `If-None-Match` ETag is current; no body."},
     422: {"model": ErrorBody, "description": "A parameter cannot be used."},
@@ -182,16 +163,19 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 class _Database:
-    """Read-only connections to one registry file, one per thread, renewed after a rebuild.
+    """Read-only connections to one registry file, lent one per request, renewed after a rebuild.
 
     A build renames a new file over the old one; the stamp (inode, mtime, size)
     tells that it happened, so the next request opens the new file and the
-    ETags change with it.
+    ETags change with it. A request holds its connection alone from its
+    dependency to the end of its endpoint, whichever threads they run in.
     """
+
+    IDLE = 32  # connections kept for reuse; more are opened under load and closed after
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._idle: list[tuple[str, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         self._stamp: tuple[int, int, int] | None = None
         self.token = ""
@@ -217,19 +201,32 @@ class _Database:
                     self._stamp = stamp
         return self.token
 
-    def connection(self) -> tuple[str, sqlite3.Connection]:
-        """This thread's connection to the current build, and that build's token."""
+    def acquire(self) -> tuple[str, sqlite3.Connection]:
+        """A connection to the current build, and that build's token; give it back with ``release``."""
         token = self.refresh()
-        held: tuple[str, sqlite3.Connection] | None = getattr(self._local, "held", None)
-        if held is None or held[0] != token:
-            if held is not None:
-                held[1].close()
-            held = (token, connect_readonly(self.path))
-            self._local.held = held
-        return held
+        stale = []
+        with self._lock:
+            while self._idle:
+                held = self._idle.pop()
+                if held[0] == token:
+                    break
+                stale.append(held[1])
+            else:
+                held = None
+        for conn in stale:
+            conn.close()
+        return held or (token, connect_readonly(self.path))
+
+    def release(self, held: tuple[str, sqlite3.Connection]) -> None:
+        """Keep a connection for the next request, unless its build is gone or enough are idle."""
+        with self._lock:
+            if held[0] == self.token and len(self._idle) < self.IDLE:
+                self._idle.append(held)
+                return
+        held[1].close()
 
 
-def _filters(
+async def _filters(  # async: no I/O, so FastAPI need not send it to a worker thread
     place: Annotated[str | None, Query(
         description="A place on either side: its name in any script (洛陽市, 洛阳市, Luoyang) or its id.",
         max_length=200)] = None,
@@ -253,13 +250,17 @@ def _filters(
 FiltersDep = Annotated[query.Filters, Depends(_filters)]
 
 
-def _connection(request: Request) -> sqlite3.Connection:
+async def _connection(request: Request) -> AsyncIterator[sqlite3.Connection]:
+    """A connection for this request alone (async: lent without a trip to a worker thread)."""
     database: _Database = request.app.state.database
-    token, conn = database.connection()
+    held = database.acquire()
     # The response cache files the answer under this build only: a rebuild between the
     # cache's look-up and this line must not put the new build's bytes under the old key.
-    request.state.build_token = token
-    return conn
+    request.state.build_token = held[0]
+    try:
+        yield held[1]
+    finally:
+        database.release(held)
 
 
 def _json(content: Any) -> Response:
@@ -373,25 +374,6 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         total = query.count_records(conn, filters)
         dims = {by: query.breakdown(conn, by, filters) for by in ("country", "year", "province", "level")}
         return _json({"total": total, **dims})
-
-    @app.get("/api/lines", response_model=MapLinesPage, responses=_ERRORS,
-             summary="Map lines: the matching relationships aggregated by pair, heaviest first",
-             description=(
-                 "What the web page's map draws, so it never loads every record: relationships under the "
-                 "filters grouped by Chinese place and partner place (`group=place`) or by Chinese province "
-                 "and partner country (`group=region`, each end at the mean position of that side's "
-                 "places), at most `limit` lines, with the totals of what is left out or has no "
-                 "coordinates. `auto` gives place pairs when they all fit in `limit`, else regions."))
-    def lines(
-        conn: Conn, filters: FiltersDep,
-        group: Annotated[Literal["auto", "place", "region"], Query(
-            description="How to aggregate: auto, place (place pairs) or region (province to country).")] = "auto",
-        limit: Annotated[int, Query(description=f"Most lines (at most {query.LINE_LIMIT}).",
-                                    ge=1, le=query.LINE_LIMIT)] = 2000,
-    ) -> MapLinesPage:
-        found = query.map_lines(conn, filters, limit, group)
-        return MapLinesPage(limit=limit, items=found.lines, **{
-            k: getattr(found, k) for k in MapLinesPage.model_fields if k not in ("limit", "items")})
 
     @app.get("/api/anomalies", response_model=QualityReport, responses=_ERRORS,
              summary="The data-quality report: what the build could not read, what cannot be mapped")
