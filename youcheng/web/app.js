@@ -434,19 +434,11 @@
   function renderMap() {
     if (!worldReady || state.view !== "map") return;
     charts.map = charts.map || echarts.init($("#map"));
-    const mapEl = $("#map");
-    if (lines && mapEl.dataset.drawn === "0") {
-      // The first paint of this load's lines is the "time to map" the benchmark reads.
-      charts.map.off("finished", drawnOnce);
-      charts.map.on("finished", drawnOnce);
-    }
     charts.map.setOption(mapOption(), { replaceMerge: ["series"] });
-  }
-  function drawnOnce() {
-    charts.map.off("finished", drawnOnce);
-    if ($("#map").dataset.drawn === "1") return;
-    $("#map").dataset.drawn = "1";
-    mark("map");
+    if (lines && $("#map").dataset.drawn === "0") {
+      // ECharts has painted this load's lines by the next frame: the "time to map" of bench_web.py.
+      requestAnimationFrame(() => { if (lines) { $("#map").dataset.drawn = "1"; mark("map"); } });
+    }
   }
 
   // ---------- place page ----------
