@@ -7,6 +7,7 @@
     GET /api/places/{id}           one place, its names and its partnerships
     GET /api/search?q=             typeahead over both sides  (youcheng search)
     GET /api/stats                 counts by country, year, province, level (youcheng stats)
+    GET /api/lines                 map lines: relationships aggregated by pair, heaviest first
     GET /api/anomalies             the data-quality report    (youcheng check)
     GET /api/summary               counts and build metadata
     GET /api/export/{format}       csv, jsonl, geojson, graphml, datapackage (youcheng export)
@@ -151,6 +152,25 @@ class QualityReport(BaseModel):
     total: int = Field(description="How many anomalies.")
     items: list[Anomaly]
     unplaced: list[UnplacedPlace] = Field(description="Places without coordinates.")
+
+
+class MapLinesPage(BaseModel):
+    """The matching relationships as map lines, heaviest first, and what the lines leave out.
+
+    ``relationships = shown_partnerships + left_out_partnerships + unplaced_partnerships``.
+    """
+
+    group: Literal["place", "region"] = Field(
+        description="place: Chinese place to partner place; region: Chinese province to partner country.")
+    limit: int
+    relationships: int = Field(description="How many relationships match the filters.")
+    pairs: int = Field(description="How many distinct pairs (lines) they make at this grouping.")
+    shown_partnerships: int = Field(description="Relationships the returned lines carry.")
+    left_out_pairs: int = Field(description="Drawable lines beyond the limit, not returned.")
+    left_out_partnerships: int = Field(description="Relationships those left-out lines carry.")
+    unplaced_pairs: int = Field(description="Pairs with an end that has no coordinates (or no place).")
+    unplaced_partnerships: int = Field(description="Relationships that cannot be drawn for that reason.")
+    items: list[query.MapLine] = Field(description="The lines, most relationships first.")
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -374,6 +394,25 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         total = query.count_records(conn, filters)
         dims = {by: query.breakdown(conn, by, filters) for by in ("country", "year", "province", "level")}
         return _json({"total": total, **dims})
+
+    @app.get("/api/lines", response_model=MapLinesPage, responses=_ERRORS,
+             summary="Map lines: the matching relationships aggregated by pair, heaviest first",
+             description=(
+                 "What the web page's map draws, so it never loads every record: relationships under the "
+                 "filters grouped by Chinese place and partner place (`group=place`) or by Chinese province "
+                 "and partner country (`group=region`, each end at the mean position of that side's "
+                 "places), at most `limit` lines, with the totals of what is left out or has no "
+                 "coordinates. `auto` gives place pairs when they all fit in `limit`, else regions."))
+    def lines(
+        conn: Conn, filters: FiltersDep,
+        group: Annotated[Literal["auto", "place", "region"], Query(
+            description="How to aggregate: auto, place (place pairs) or region (province to country).")] = "auto",
+        limit: Annotated[int, Query(description=f"Most lines (at most {query.LINE_LIMIT}).",
+                                    ge=1, le=query.LINE_LIMIT)] = 2000,
+    ) -> MapLinesPage:
+        found = query.map_lines(conn, filters, limit, group)
+        return MapLinesPage(limit=limit, items=found.lines, **{
+            k: getattr(found, k) for k in MapLinesPage.model_fields if k not in ("limit", "items")})
 
     @app.get("/api/anomalies", response_model=QualityReport, responses=_ERRORS,
              summary="The data-quality report: what the build could not read, what cannot be mapped")
