@@ -213,3 +213,53 @@ def test_page_fits_a_phone_screen(browser: Browser, server: str) -> None:
     overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     context.close()
     assert overflow <= 0
+
+
+def test_map_draws_from_api_lines_and_says_how_much_it_shows(page: Page, server: str) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    _open(page, server, "?lang=en")
+    lines = [u for u in requests if "/api/lines?" in u]
+    assert lines and all("limit=" in u for u in lines)
+    # Nothing fetches records in bulk: the list asks for one page of 50.
+    records = [u for u in requests if "/api/partnerships" in u]
+    assert records and all("limit=50" in u for u in records)
+    state = _map(page)
+    assert state["group"] == "place" and state["drawn"] == "1"
+    assert int(state["shown"]) + int(state["leftOut"]) + int(state["unplaced"]) == int(state["relationships"]) == 352
+    api = page.evaluate("fetch('api/lines?limit=3000').then(r => r.json())")
+    assert int(state["lines"]) == len(api["items"]) and int(state["unplaced"]) == api["unplaced_partnerships"]
+    note = f"All {state['lines']} place pairs drawn ({state['shown']} of 352 partnerships)."
+    expect(page.locator("#map-status")).to_contain_text(note)
+    page.locator("#lang").click()
+    expect(page.locator("#map-status")).to_contain_text(f"（352 对友城关系中的 {state['shown']} 对）")
+
+
+def test_map_groups_by_province_and_country_when_pairs_do_not_fit(page: Page, server: str) -> None:
+    # The seed's pairs all fit in the page's limit; ask the API as if the page allowed 20 lines.
+    page.route("**/api/lines?*", lambda route: route.continue_(
+        url=route.request.url.replace("limit=3000", "limit=20")))
+    _open(page, server, "?lang=en")
+    state = _map(page)
+    assert state["group"] == "region" and state["lines"] == "20"
+    assert int(state["leftOut"]) > 0
+    assert int(state["shown"]) + int(state["leftOut"]) + int(state["unplaced"]) == 352
+    expect(page.locator("#map-status")).to_contain_text(
+        f"Grouped by Chinese province and partner country: showing 20 of {20 + int(state['linesLeftOut'])} lines "
+        f"({int(state['shown']):,} of 352 partnerships)")
+    page.locator("#lang").click()
+    expect(page.locator("#map-status")).to_contain_text("按中方省份与外方国家汇总：显示")
+
+
+def test_list_pages_through_the_api(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en")
+    expect(page.locator("#pageinfo")).to_have_text("page 1/8")
+    first = page.locator("#list tbody tr").first.get_attribute("data-id")
+    with page.expect_response(lambda r: "/api/partnerships" in r.url and "offset=50" in r.url):
+        page.locator("#next").click()
+    expect(page.locator("#pageinfo")).to_have_text("page 2/8")
+    expect(page.locator("#list tbody tr").first).not_to_have_attribute("data-id", first or "")
+    assert "page=2" in page.url
+    page.goto(server + "?lang=en&page=8")
+    expect(page.locator("#app")).to_have_attribute("data-ready", "1", timeout=20_000)
+    expect(page.locator("#list tbody tr")).to_have_count(352 - 7 * 50)

@@ -138,10 +138,11 @@ def test_regions_join_province_and_country_centres(conn: sqlite3.Connection) -> 
     us = got[("甲省", "US")]
     assert us.cn_id is None and us.partner_id is None and us.first_year == 1985
     assert us.cn_lat == pytest.approx(31.0, abs=0.05) and us.cn_lon == pytest.approx(121.0, abs=0.05)
-    # The mean of two points on the sphere is the midpoint of the great circle between them.
+    # The mean of two points on the sphere is the midpoint of the great circle between them
+    # (to the 4 decimals, about 10 m, that centres are rounded to).
     centre = (us.partner_lat, us.partner_lon)
-    assert _km(centre, (40.0, -75.0)) == pytest.approx(_km(centre, (34.0, -118.0)), rel=1e-6)
-    assert _km(centre, (40.0, -75.0)) * 2 == pytest.approx(_km((40.0, -75.0), (34.0, -118.0)), rel=1e-6)
+    assert _km(centre, (40.0, -75.0)) == pytest.approx(_km(centre, (34.0, -118.0)), abs=0.05)
+    assert _km(centre, (40.0, -75.0)) * 2 == pytest.approx(_km((40.0, -75.0), (34.0, -118.0)), abs=0.05)
     fiji = got[("甲省", "FJ")]
     assert abs(fiji.partner_lon) > 179.9 and fiji.partner_lat == pytest.approx(-17.0, abs=0.05)
     # 甲省-FR (no French place has coordinates), 乙省-JP (no 乙省 place has), 甲省-KR (no Korean place)

@@ -478,33 +478,48 @@ def _place_lines(conn: sqlite3.Connection, where: str, params: list[object], lim
 
 def _region_lines(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], limit: int) -> MapLines:
     """Province-country pairs (``rows``: province, country, count, first year), drawn between
-    the mean positions of each side's places."""
+    the mean positions of each side's places; records are made only for the lines returned."""
     from youcheng.resolve.countries import country_name_en
 
-    provinces = _centres(conn, "SELECT province, lat, lon FROM places WHERE side = 'cn'"
-                               " AND province IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL")
-    countries = _centres(conn, "SELECT country, lat, lon FROM places WHERE side = 'foreign'"
-                               " AND country IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL")
-    names_en = dict(conn.execute("SELECT province, name_en FROM places WHERE side = 'cn' AND kind = 'province'"
-                                 " AND province IS NOT NULL AND name_en IS NOT NULL").fetchall())
-    placed: list[MapLine] = []
-    unplaced_pairs = unplaced = 0
-    for province, country, n, year in rows:
-        a, b = provinces.get(province), countries.get(country)
-        if a is None or b is None:
-            unplaced_pairs += 1
-            unplaced += n
-            continue
-        placed.append(MapLine(None, province, names_en.get(province), province, a[0], a[1], None,
-                              _country_label(country), country_name_en(country), country, b[0], b[1], n,
-                              year))
-    placed.sort(key=lambda x: (-x.partnerships, x.first_year is None, x.first_year or 0, x.cn_name,
-                               x.country or ""))
-    lines = placed[:limit]
+    provinces, countries, names_en = _region_ends(conn)
+    placed = sorted((r for r in rows if r[0] in provinces and r[1] in countries),
+                    key=lambda r: (-r[2], r[3] is None, r[3] or 0, r[0], r[1]))
+    labels = {k: (_country_label(k), country_name_en(k)) for k in {r[1] for r in placed[:limit]}}
+    lines = [MapLine(None, province, names_en.get(province), province, *provinces[province], None,
+                     *labels[country], country, *countries[country], n, year)
+             for province, country, n, year in placed[:limit]]
     relationships = sum(r[2] for r in rows)
+    drawable = sum(r[2] for r in placed)
     shown = sum(line.partnerships for line in lines)
     return MapLines("region", lines, relationships, len(rows), shown, len(placed) - len(lines),
-                    relationships - unplaced - shown, unplaced_pairs, unplaced)
+                    drawable - shown, len(rows) - len(placed), relationships - drawable)
+
+
+_REGION_ENDS: dict[tuple[str, str], tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]],
+                                          dict[str, str]]] = {}
+
+
+def _region_ends(conn: sqlite3.Connection) -> tuple[dict[str, tuple[float, float]],
+                                                    dict[str, tuple[float, float]], dict[str, str]]:
+    """Province centres, country centres and English province names, once per registry build.
+
+    They depend only on the places table, which a build never changes afterwards, so
+    they are kept by file and build time (a rebuild has a new build time).
+    """
+    built = conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+    key = (str(conn.execute("PRAGMA database_list").fetchone()[2]), str(built[0] if built else ""))
+    found = _REGION_ENDS.get(key)
+    if found is None:
+        if len(_REGION_ENDS) >= 8:
+            _REGION_ENDS.clear()
+        found = _REGION_ENDS[key] = (
+            _centres(conn, "SELECT province, lat, lon FROM places WHERE side = 'cn'"
+                           " AND province IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL"),
+            _centres(conn, "SELECT country, lat, lon FROM places WHERE side = 'foreign'"
+                           " AND country IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL"),
+            dict(conn.execute("SELECT province, name_en FROM places WHERE side = 'cn' AND kind = 'province'"
+                              " AND province IS NOT NULL AND name_en IS NOT NULL").fetchall()))
+    return found
 
 
 def _centres(conn: sqlite3.Connection, sql: str) -> dict[str, tuple[float, float]]:
@@ -512,6 +527,7 @@ def _centres(conn: sqlite3.Connection, sql: str) -> dict[str, tuple[float, float
 
     Averaging on the sphere keeps a country that spans the antimeridian (Fiji,
     Russia, the United States with Alaska) from landing on the other side of the earth.
+    Rounded to 4 decimals (about 10 m), as the places' own coordinates are.
     """
     sums: dict[str, list[float]] = {}
     for key, lat, lon in conn.execute(sql):
@@ -520,5 +536,5 @@ def _centres(conn: sqlite3.Connection, sql: str) -> dict[str, tuple[float, float
         s[0] += math.cos(phi) * math.cos(lam)
         s[1] += math.cos(phi) * math.sin(lam)
         s[2] += math.sin(phi)
-    return {key: (math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x)))
+    return {key: (round(math.degrees(math.atan2(z, math.hypot(x, y))), 4), round(math.degrees(math.atan2(y, x)), 4))
             for key, (x, y, z) in sums.items() if math.hypot(x, y, z) > 1e-9}

@@ -368,6 +368,7 @@
       group: found.group, lines: String(drawn.length), relationships: String(found.relationships),
       shown: String(found.shown_partnerships), leftOut: String(found.left_out_partnerships),
       unplaced: String(found.unplaced_partnerships), pairs: String(found.pairs),
+      linesLeftOut: String(found.left_out_pairs),
       selected: sel, highlighted: String(highlighted), highlightedLines: String(hotItems.length) });
     const shownLines = num(drawn.length), allLines = num(drawn.length + found.left_out_pairs);
     const shown = num(found.shown_partnerships), all = num(found.relationships);
