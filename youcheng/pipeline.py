@@ -1,22 +1,23 @@
-"""Parse and resolve pages for a build: in a second process when they are large.
+"""Read pages for a build: in a second process when they are large, so parsing overlaps the rest.
 
 A build's work per row is parsing the page, resolving the row's places and
 storing it. On a machine with two cores and a large page, a forked child
-process parses and resolves, and streams each row as the exact tuple the
-registry stores (``store.partnership_row``) through a pipe, while the build
-process only inserts those tuples into SQLite; once every page is read the
-child sends the places and findings its resolver gathered. Both processes run
-the same code (``_produce``) over the same pages in the same order, so the
-registry is the one a single process builds, byte for byte.
+process parses the pages and streams compact tuples through a pipe while the
+build process resolves each row and inserts it as the plain tuple SQLite
+stores (``store.partnership_row``); the build process turns the child's tuples
+back into the same ``RawPartnership`` and ``Anomaly`` values in the same order,
+so the registry is the one a single process builds, byte for byte. (Parsing
+costs about as much as resolving and storing together, which is why the line
+between the two processes is drawn there.)
 
 The child is forked before the build opens its database, holds no file of the
 build, and exits when the build stops reading from it (or dies). Small pages,
-platforms without ``fork`` and ``YOUCHENG_BUILD_PROCESSES=1`` run ``_produce``
-in-process instead.
+platforms without ``fork`` and ``YOUCHENG_BUILD_PROCESSES=1`` read in-process.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import marshal
 import multiprocessing
@@ -33,21 +34,25 @@ from types import TracebackType
 from typing import Any
 
 from youcheng import config
-from youcheng.model import Anomaly, Place, RawPartnership
+from youcheng.model import Anomaly, Link, PartialDate, Place, RawPartnership
+from youcheng.resolve.records import RecordResolver
 from youcheng.sources import read_page
+from youcheng.store import partnership_row
 
 # Called with (source name, bytes read so far, total bytes of that page).
 Progress = Callable[[str, int, int], None]
 # One partnership as store.RegistryWriter.add_partnership_rows inserts it.
 Row = tuple[Any, ...]
 Event = tuple[Any, ...]
+Item = RawPartnership | Anomaly
 
 # Below this many bytes in all, forking costs more than it saves.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 _BATCH = 2000
-_ROWS, _END, _RESOLVED = 0, 1, 2
+_ITEMS, _END = 0, 1
+_RAW_FIELDS = tuple(f.name for f in dataclasses.fields(RawPartnership))
+_RAW, _ANOMALY = 0, 1
 _ERROR = b"E"
-_PICKLED = b"P"
 
 
 @dataclass
@@ -61,6 +66,8 @@ class Resolution:
 
 class PageReader:
     """The stored rows and anomalies of each page in order, its checksum, then the places.
+
+    Parses in a child process (``parallel``) or in this one; resolves here.
 
     Use as a context manager around the whole build::
 
@@ -78,17 +85,20 @@ class PageReader:
         self._child: multiprocessing.process.BaseProcess | None = None
         self._local: Iterator[Event] | None = None
         self._checksums: dict[Path, tuple[str, int]] = {}
+        self._resolver = RecordResolver()
+        self._links: dict[tuple[tuple[str, str], ...], tuple[Link, ...]] = {}
+        self._dates: dict[tuple[int, int | None, int | None], PartialDate] = {}
 
     @property
     def parallel(self) -> bool:
-        """Whether a child process parses and resolves the pages."""
+        """Whether a child process parses the pages."""
         return self._conn is not None
 
     def __enter__(self) -> PageReader:
         if _use_child(self.paths):
             self._start_child()
         else:
-            self._local = _produce(self.paths)
+            self._local = _parsed(self.paths)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -107,20 +117,30 @@ class PageReader:
             self._child = None
 
     def batches(self, path: Path) -> Iterator[tuple[list[Row], list[Anomaly]]]:
-        """Rows and anomalies of ``path`` in page order; pages must be read in the order given."""
+        """Rows and anomalies of ``path`` in page order; pages must be read in the order given.
+
+        Each row is resolved here, in the build process, as it arrives.
+        """
         total = path.stat().st_size if path.exists() else 0
+        resolve = self._resolver.resolve
         while True:
             event = self._next()
-            if event[0] == _ROWS:
-                _, rows, anomalies, done = event
+            if event[0] == _ITEMS:
+                _, items, done = event
                 if self.progress is not None:
                     self.progress(path.name, done, total)
-                yield rows, [Anomaly(*a) for a in anomalies]
-            elif event[0] == _END:
+                rows: list[Row] = []
+                anomalies: list[Anomaly] = []
+                for item in items if self._conn is None else map(self._decode, items):
+                    if type(item) is RawPartnership:
+                        rows.append(partnership_row(resolve(item)))
+                    else:
+                        assert isinstance(item, Anomaly)
+                        anomalies.append(item)
+                yield rows, anomalies
+            else:
                 self._checksums[path] = (event[1], event[2])
                 return
-            else:
-                raise RuntimeError("the page reader ran out of pages before the build did")
 
     def checksum(self, path: Path) -> tuple[str, int]:
         """SHA-256 and newline count of a page that has been read."""
@@ -128,11 +148,8 @@ class PageReader:
 
     def resolution(self) -> Resolution:
         """The places and findings of every page; call after the last page is read."""
-        event = self._next()
-        if event[0] != _RESOLVED:
-            raise RuntimeError("the page reader has pages left")
-        resolution: Resolution = event[1]
-        return resolution
+        resolver = self._resolver
+        return Resolution(list(resolver.findings()), list(resolver.places.values()), resolver.methods)
 
     def _next(self) -> Event:
         if self._local is not None:
@@ -144,7 +161,7 @@ class PageReader:
     def _start_child(self) -> None:
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
-        child = context.Process(target=_produce_in_child, args=(self.paths, sender, receiver),
+        child = context.Process(target=_parse_in_child, args=(self.paths, sender, receiver),
                                 name="youcheng-parse", daemon=True)
         with warnings.catch_warnings():
             # Python 3.12+ warns about fork in a threaded process (a progress bar's
@@ -163,11 +180,36 @@ class PageReader:
             raise RuntimeError("the page-parsing process stopped without a word") from None
         if data.startswith(_ERROR):
             raise pickle.loads(data[len(_ERROR):])
-        if data.startswith(_PICKLED):
-            event: Event = pickle.loads(data[len(_PICKLED):])
-            return event
-        event = marshal.loads(data)
+        event: Event = marshal.loads(data)
         return event
+
+    def _decode(self, entry: tuple[Any, ...]) -> Item:
+        if entry[0] == _ANOMALY:
+            return Anomaly(*entry[1:])
+        (_, source, line, section, cn_name, cn_links, partner_name, partner_links, country_text,
+         country_link, date, date_text, note, cn_line) = entry
+        # Filled in the way pickle restores a dataclass: the frozen __init__'s thirteen
+        # object.__setattr__ calls cost more than the rest of decoding a row.
+        raw: RawPartnership = object.__new__(RawPartnership)
+        raw.__dict__.update(zip(_RAW_FIELDS, (
+            source, line, section, cn_name, self._link_tuple(cn_links), partner_name,
+            self._link_tuple(partner_links), country_text, country_link,
+            self._date(date) if date else None, date_text, note, cn_line)))
+        return raw
+
+    def _link_tuple(self, pairs: tuple[tuple[str, str], ...]) -> tuple[Link, ...]:
+        links = self._links.get(pairs)
+        if links is None:
+            if len(self._links) >= 1 << 16:
+                self._links.clear()
+            links = self._links[pairs] = tuple(Link(text, target) for text, target in pairs)
+        return links
+
+    def _date(self, parts: tuple[int, int | None, int | None]) -> PartialDate:
+        date = self._dates.get(parts)
+        if date is None:
+            date = self._dates[parts] = PartialDate(*parts)
+        return date
 
 
 def file_checksum(path: Path) -> tuple[str, int]:
@@ -190,48 +232,44 @@ def _use_child(paths: Sequence[Path]) -> bool:
     return size >= PARALLEL_MIN_BYTES
 
 
-def _produce(paths: list[Path]) -> Iterator[Event]:
-    """Parse and resolve every page: batches of rows and anomaly tuples, each page's
-    checksum, then the resolver's places and findings. Plain values only, so the
-    child can send them with ``marshal`` (several times faster than pickling)."""
-    from youcheng.resolve.records import RecordResolver
-    from youcheng.store import partnership_row
-
-    resolver = RecordResolver()
-    resolve = resolver.resolve
+def _parsed(paths: list[Path]) -> Iterator[Event]:
+    """Parse every page: batches of items with the bytes read so far, then each checksum."""
     for path in paths:
         done = [0]
 
         def on_bytes(count: int) -> None:
             done[0] = count
 
-        rows: list[Row] = []
-        anomalies: list[tuple[Any, ...]] = []
+        items: list[Item] = []
         for item in read_page(path, progress=on_bytes):
-            if type(item) is RawPartnership:
-                rows.append(partnership_row(resolve(item)))
-            else:
-                assert isinstance(item, Anomaly)
-                anomalies.append((item.source, item.line, item.kind, item.severity, item.message,
-                                  item.text))
-            if len(rows) + len(anomalies) >= _BATCH:
-                yield (_ROWS, rows, anomalies, done[0])
-                rows, anomalies = [], []
-        yield (_ROWS, rows, anomalies, done[0])
+            items.append(item)
+            if len(items) >= _BATCH:
+                yield (_ITEMS, items, done[0])
+                items = []
+        yield (_ITEMS, items, done[0])
         yield (_END, *file_checksum(path))
-    yield (_RESOLVED, Resolution(list(resolver.findings()), list(resolver.places.values()),
-                                 resolver.methods))
 
 
-def _produce_in_child(paths: list[Path], sender: Connection, receiver: Connection) -> None:
-    """Child process: run ``_produce`` and send each event down the pipe."""
+def _encode(item: Item) -> tuple[Any, ...]:
+    """A tuple of plain values for ``marshal``: several times faster than pickling dataclasses."""
+    if isinstance(item, Anomaly):
+        return (_ANOMALY, item.source, item.line, item.kind, item.severity, item.message, item.text)
+    date = item.date
+    return (_RAW, item.source, item.line, item.section, item.cn_name,
+            tuple((link.text, link.target) for link in item.cn_links), item.partner_name,
+            tuple((link.text, link.target) for link in item.partner_links), item.country_text,
+            item.country_link, (date.year, date.month, date.day) if date else None,
+            item.date_text, item.note, item.cn_line)
+
+
+def _parse_in_child(paths: list[Path], sender: Connection, receiver: Connection) -> None:
+    """Child process: parse every page and send each event down the pipe."""
     receiver.close()
     try:
-        for event in _produce(paths):
-            if event[0] == _RESOLVED:
-                sender.send_bytes(_PICKLED + pickle.dumps(event, pickle.HIGHEST_PROTOCOL))
-            else:
-                sender.send_bytes(marshal.dumps(event))
+        for event in _parsed(paths):
+            if event[0] == _ITEMS:
+                event = (_ITEMS, [_encode(item) for item in event[1]], event[2])
+            sender.send_bytes(marshal.dumps(event))
     except (BrokenPipeError, ConnectionResetError):
         return  # the build stopped reading: nothing left to do
     except BaseException as exc:  # noqa: BLE001 - every failure goes to the build process

@@ -42,9 +42,17 @@ def partnership_id(raw: RawPartnership, occurrence: int) -> str:
     elsewhere on the page or a corrected date keep the id. ``occurrence`` tells
     apart a pair a page lists twice.
     """
-    parts = (raw.source, raw.cn_name, raw.partner_name or "", raw.partner_link or "",
-             raw.country_text or "", str(occurrence))
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+    return _hashed_id(_identity(raw, raw.partner_link), occurrence)
+
+
+def _identity(raw: RawPartnership, partner_link: str | None) -> str:
+    """What identifies a row on its page (see ``partnership_id``), as one string."""
+    return "\x1f".join((raw.source, raw.cn_name, raw.partner_name or "", partner_link or "",
+                        raw.country_text or ""))
+
+
+def _hashed_id(identity: str, occurrence: int) -> str:
+    return hashlib.sha1(f"{identity}\x1f{occurrence}".encode()).hexdigest()[:16]
 
 
 class RecordResolver:
@@ -74,9 +82,8 @@ class RecordResolver:
 
     def resolve(self, raw: RawPartnership) -> Partnership:
         """Return the stored form of ``raw`` and register the places it names."""
-        occurrence = self._occurrence(hash("\x1f".join((
-            raw.source, raw.cn_name, raw.partner_name or "", raw.partner_link or "",
-            raw.country_text or ""))))
+        identity = _identity(raw, raw.partner_links[-1].target if raw.partner_links else None)
+        occurrence = self._occurrence(hash(identity))
         stated = country_code(raw.country_text)
         cn = self._chinese_place(raw)
         partner, country, method = None, stated, "page" if stated else None
@@ -95,7 +102,7 @@ class RecordResolver:
             "cn_name_simplified": to_simplified(raw.cn_name),
             "partner_name_simplified": to_simplified(raw.partner_name) if raw.partner_name else None,
         }
-        return Partnership(partnership_id(raw, occurrence), raw, country, cn.id,
+        return Partnership(_hashed_id(identity, occurrence), raw, country, cn.id,
                            partner.id if partner else None, extra)
 
     def findings(self) -> Iterator[Anomaly]:
