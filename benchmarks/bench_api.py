@@ -29,8 +29,10 @@ response cache after the first request), and **miss**, where every request adds 
 parameter the API ignores (``&nocache=<thread>-<n>``), so every URL is new and every
 request runs FastAPI, SQLite and JSON encoding and then fills the cache. Datasette has
 no response cache; it is loaded with the same unique-URL script, so its figure is the
-same work either way. Prints requests/s and latency percentiles, and youcheng's ratio
-to Datasette measured in the same run.
+same work either way. A last row per query loads a one-line ASGI app that returns
+``{}`` under the same uvicorn (uvloop, httptools, no access log): the most any Python
+server does here at that moment, to read the latency percentiles against. Prints
+requests/s and latency percentiles, and each ratio to Datasette measured in the same run.
 """
 
 from __future__ import annotations
@@ -64,6 +66,14 @@ function request()
   local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
   return wrk.format(nil, wrk.path .. sep .. "nocache=" .. id .. "-" .. n)
 end
+"""
+
+# The least any Python ASGI server here can do per request: the machine's floor, for reading p99.
+FLOOR_APP = """
+async def app(scope, receive, send):
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b"{}"})
 """
 
 CASES = {  # name: youcheng path
@@ -141,6 +151,16 @@ def datasette_sql(db: Path) -> dict[str, str]:
             "search": search[0], "stats": " UNION ALL ".join(union)}
 
 
+def datasette_version(datasette: str) -> str:
+    """Datasette's version and whether its uvicorn will use uvloop and httptools."""
+    python = Path(shutil.which(datasette) or datasette).with_name("python")
+    probe = ("import datasette.version as v, importlib.util as u; print(v.__version__, "
+             "'with uvloop+httptools' if u.find_spec('uvloop') and u.find_spec('httptools') else "
+             "'with asyncio+h11')")
+    out = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, timeout=60)
+    return out.stdout.strip() or "(version unknown)"
+
+
 def fetch_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=30) as response:
         assert response.status == 200, url
@@ -198,6 +218,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                         help="processes of the second youcheng server (default: one per core)")
+    parser.add_argument("--no-access-log", action="store_true",
+                        help="serve youcheng without its access log (Datasette always logs each request)")
     parser.add_argument("--datasette", default=os.environ.get("DATASETTE", "datasette"))
     parser.add_argument("--wrk", default="wrk")
     args = parser.parse_args()
@@ -214,16 +236,22 @@ def main() -> None:
         sql = datasette_sql(db)
         script = Path(tmp) / "unique.lua"
         script.write_text(UNIQUE_URLS)
-        ports = {"datasette": free_port(), "yc1": free_port(), "ycN": free_port()}
+        (Path(tmp) / "floor_app.py").write_text(FLOOR_APP)
+        ports = {"datasette": free_port(), "yc1": free_port(), "ycN": free_port(), "floor": free_port()}
         procs = {
             "datasette": subprocess.Popen(
                 [args.datasette, "serve", "--immutable", str(db), "-h", "127.0.0.1", "-p", str(ports["datasette"]),
                  "--setting", "sql_time_limit_ms", "10000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
             **{name: subprocess.Popen(
                 [sys.executable, "-m", "youcheng", "serve", "--db", str(db), "--host", "127.0.0.1",
-                 "--port", str(ports[name]), "--workers", str(workers)],
+                 "--port", str(ports[name]), "--workers", str(workers),
+                 *(["--no-access-log"] if args.no_access_log else [])],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                for name, workers in (("yc1", 1), ("ycN", args.workers))},
+            "floor": subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", tmp, "--host", "127.0.0.1",
+                 "--port", str(ports["floor"]), "--no-access-log", "--log-level", "warning"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
         }
         try:
             ds = f"http://127.0.0.1:{ports['datasette']}/{db.stem}.json?_shape=array&sql="
@@ -233,6 +261,7 @@ def main() -> None:
             wait_until_up(ds + urllib.parse.quote("select 1"), procs["datasette"])
             for name in ("yc1", "ycN"):
                 wait_until_up(f"http://127.0.0.1:{ports[name]}/api/summary", procs[name])
+            wait_until_up(f"http://127.0.0.1:{ports['floor']}/", procs["floor"])
             for name in ("yc1", "ycN"):
                 ours = {case: fetch_json(u[name]) for case, u in urls.items()}
                 check_same_answers(ours, {case: fetch_json(u["datasette"]) for case, u in urls.items()})
@@ -242,8 +271,9 @@ def main() -> None:
             print(f"registry: {db}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency, "
                   f"127.0.0.1, {os.cpu_count()} cores shared by the servers and wrk; load average before "
                   f"{load[0]:.1f}")
-            print("Datasette: 1 process; youcheng: 1 process, and "
-                  f"{args.workers} processes (--workers {args.workers})")
+            print(f"Datasette {datasette_version(args.datasette)}: 1 process, access log on; youcheng: 1 process, "
+                  f"and {args.workers} processes (--workers {args.workers}), access log "
+                  + ("off" if args.no_access_log else "on"))
             header = f"{'query':34} {'server':26} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'vs Datasette':>12}"
             print(header)
             for case in CASES:
@@ -255,6 +285,8 @@ def main() -> None:
                                                            args.connections, args.threads)))
                     rows.append((f"{label}, miss", run_wrk(args.wrk, urls[case][name], args.duration,
                                                            args.connections, args.threads, script)))
+                rows.append(("floor: constant ASGI app", run_wrk(
+                    args.wrk, f"http://127.0.0.1:{ports['floor']}/", args.duration, args.connections, args.threads)))
                 for label, r in rows:
                     print(f"{TITLES[case]:34} {label:26} {r['rps']:8.0f} {r.get('p50', 0):7.1f} "
                           f"{r.get('p90', 0):7.1f} {r.get('p99', 0):7.1f} {r['rps'] / baseline['rps']:11.1f}x"
