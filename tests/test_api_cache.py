@@ -213,3 +213,44 @@ def test_place_bodies_match_the_declared_model(client: TestClient) -> None:
     for place_id in ids:
         body = client.get(f"/api/places/{place_id}").content
         assert adapter.validate_json(body).model_dump(mode="json") == json.loads(body), place_id
+
+
+def test_serve_with_two_workers_answers_from_two_processes(seed_db: Path) -> None:
+    """``youcheng serve --workers 2``: a parent and two server processes, each answering the API."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen([sys.executable, "-m", "youcheng", "serve", "--db", str(seed_db), "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", "2", "--no-access-log"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        children: list[str] = []
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, "youcheng serve --workers 2 exited"
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/summary", timeout=5) as response:
+                    body = json.load(response)
+                if len(children) >= 3:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert body["partnerships"] == 352
+        # uvicorn spawns its workers with multiprocessing (beside a resource tracker).
+        workers = [c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+        assert len(workers) == 2, children
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
