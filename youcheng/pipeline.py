@@ -49,6 +49,8 @@ Item = RawPartnership | Anomaly
 # Below this many bytes in all, forking costs more than it saves.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 _BATCH = 2000
+_PIPE_BYTES = 1 << 20
+_INTERNED_LINKS = 1 << 17
 _ITEMS, _END = 0, 1
 _RAW_FIELDS = tuple(f.name for f in dataclasses.fields(RawPartnership))
 _RAW, _ANOMALY = 0, 1
@@ -87,6 +89,7 @@ class PageReader:
         self._checksums: dict[Path, tuple[str, int]] = {}
         self._resolver = RecordResolver()
         self._links: dict[tuple[tuple[str, str], ...], tuple[Link, ...]] = {}
+        self._link_table: list[tuple[Link, ...]] = []  # the child's interned links, by number
         self._dates: dict[tuple[int, int | None, int | None], PartialDate] = {}
 
     @property
@@ -126,7 +129,9 @@ class PageReader:
         while True:
             event = self._next()
             if event[0] == _ITEMS:
-                _, items, done = event
+                _, items, done, *new_links = event
+                for pairs in new_links:
+                    self._link_table.append(tuple(Link(text, target) for text, target in pairs))
                 if self.progress is not None:
                     self.progress(path.name, done, total)
                 rows: list[Row] = []
@@ -161,6 +166,7 @@ class PageReader:
     def _start_child(self) -> None:
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
+        _widen(sender)
         child = context.Process(target=_parse_in_child, args=(self.paths, sender, receiver),
                                 name="youcheng-parse", daemon=True)
         with warnings.catch_warnings():
@@ -197,7 +203,10 @@ class PageReader:
             self._date(date) if date else None, date_text, note, cn_line)))
         return raw
 
-    def _link_tuple(self, pairs: tuple[tuple[str, str], ...]) -> tuple[Link, ...]:
+    def _link_tuple(self, pairs: int | tuple[tuple[str, str], ...]) -> tuple[Link, ...]:
+        if type(pairs) is int:
+            return self._link_table[pairs]
+        assert isinstance(pairs, tuple)
         links = self._links.get(pairs)
         if links is None:
             if len(self._links) >= 1 << 16:
@@ -221,6 +230,21 @@ def file_checksum(path: Path) -> tuple[str, int]:
             sha.update(chunk)
             newlines += chunk.count(b"\n")
     return sha.hexdigest(), newlines
+
+
+def _widen(conn: Connection) -> None:
+    """Let the pipe hold a few batches (1 MiB, not Linux's default 64 KiB).
+
+    With the default, every batch crosses in several 64 KiB turns, each waiting for
+    the other process to be scheduled: on a busy machine the two processes then
+    run in lockstep instead of side by side. Best effort: the size is a tuning.
+    """
+    try:
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def _use_child(paths: Sequence[Path]) -> bool:
@@ -250,25 +274,54 @@ def _parsed(paths: list[Path]) -> Iterator[Event]:
         yield (_END, *file_checksum(path))
 
 
-def _encode(item: Item) -> tuple[Any, ...]:
-    """A tuple of plain values for ``marshal``: several times faster than pickling dataclasses."""
-    if isinstance(item, Anomaly):
-        return (_ANOMALY, item.source, item.line, item.kind, item.severity, item.message, item.text)
-    date = item.date
-    return (_RAW, item.source, item.line, item.section, item.cn_name,
-            tuple((link.text, link.target) for link in item.cn_links), item.partner_name,
-            tuple((link.text, link.target) for link in item.partner_links), item.country_text,
-            item.country_link, (date.year, date.month, date.day) if date else None,
-            item.date_text, item.note, item.cn_line)
+class _Encoder:
+    """Items as tuples of plain values for ``marshal``: several times faster than pickling.
+
+    A row's links go as a number once the build process has been sent them (in
+    the event's tail): a page names a few thousand distinct link lists, and
+    decoding the same text again on every row cost more than the row's resolution.
+    """
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[Link, ...], int] = {}
+        self.new: list[tuple[tuple[str, str], ...]] = []
+
+    def event(self, items: list[Item], done: int) -> Event:
+        encoded = [self.item(item) for item in items]
+        event = (_ITEMS, encoded, done, *self.new)
+        self.new.clear()
+        return event
+
+    def item(self, item: Item) -> tuple[Any, ...]:
+        if isinstance(item, Anomaly):
+            return (_ANOMALY, item.source, item.line, item.kind, item.severity, item.message,
+                    item.text)
+        date = item.date
+        return (_RAW, item.source, item.line, item.section, item.cn_name, self.links(item.cn_links),
+                item.partner_name, self.links(item.partner_links), item.country_text,
+                item.country_link, (date.year, date.month, date.day) if date else None,
+                item.date_text, item.note, item.cn_line)
+
+    def links(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
+        number = self.numbers.get(links)
+        if number is not None:
+            return number
+        pairs = tuple((link.text, link.target) for link in links)
+        if len(self.numbers) < _INTERNED_LINKS:
+            self.numbers[links] = len(self.numbers)
+            self.new.append(pairs)
+            return len(self.numbers) - 1
+        return pairs
 
 
 def _parse_in_child(paths: list[Path], sender: Connection, receiver: Connection) -> None:
     """Child process: parse every page and send each event down the pipe."""
     receiver.close()
     try:
+        encoder = _Encoder()
         for event in _parsed(paths):
             if event[0] == _ITEMS:
-                event = (_ITEMS, [_encode(item) for item in event[1]], event[2])
+                event = encoder.event(event[1], event[2])
             sender.send_bytes(marshal.dumps(event))
     except (BrokenPipeError, ConnectionResetError):
         return  # the build stopped reading: nothing left to do
