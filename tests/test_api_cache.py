@@ -217,40 +217,20 @@ def test_place_bodies_match_the_declared_model(client: TestClient) -> None:
 
 def test_serve_with_two_workers_answers_from_two_processes(seed_db: Path) -> None:
     """``youcheng serve --workers 2``: a parent and two server processes, each answering the API."""
-    import socket
-    import subprocess
-    import sys
     import time
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    proc = subprocess.Popen([sys.executable, "-m", "youcheng", "serve", "--db", str(seed_db), "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", "2", "--no-access-log"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        children: list[str] = []
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, "youcheng serve --workers 2 exited"
-            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/summary", timeout=5) as response:
-                    body = json.load(response)
-                if len(children) >= 3:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        assert body["partnerships"] == 352
+    from tests.test_api_hostile import serving
+
+    with serving(seed_db, "--workers", "2", "--no-access-log") as (proc, port):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/summary", timeout=5) as response:
+            assert json.load(response)["partnerships"] == 352
         # uvicorn spawns its workers with multiprocessing (beside a resource tracker).
-        workers = [c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            workers = [c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+            if len(workers) == 2:
+                break
+            time.sleep(0.2)
         assert len(workers) == 2, children
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

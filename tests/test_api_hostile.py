@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -384,28 +385,34 @@ def test_cors_preflight_allows_get_and_revalidation_only(client: TestClient) -> 
 
 # --- on the wire: what client libraries will not send ---------------------------------------
 
-@pytest.fixture(scope="module")
-def server(hostile_db: Path) -> Iterator[int]:
-    """``youcheng serve`` itself, on a free port of 127.0.0.1; stopped by its own pid."""
+@contextmanager
+def serving(db: Path, *options: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """``youcheng serve`` itself on a free port of 127.0.0.1, once it answers; stopped by its own pid."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    proc = subprocess.Popen([sys.executable, "-m", "youcheng", "serve", "--db", str(hostile_db),
-                             "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "youcheng", "serve", "--db", str(db),
+                             "--host", "127.0.0.1", "--port", str(port), *options],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while raw(port, b"GET /api/summary HTTP/1.1\r\nHost: x\r\n\r\n")[0] != 200:
+        while raw(port, b"GET /api/summary HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[0] != 200:
             assert proc.poll() is None and time.monotonic() < deadline, "youcheng serve did not start"
             time.sleep(0.1)
-        yield port
+        yield proc, port
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(hostile_db: Path) -> Iterator[int]:
+    with serving(hostile_db) as (_, port):
+        yield port
 
 
 def raw(port: int, request: bytes) -> tuple[int | None, bytes]:
