@@ -4,7 +4,7 @@ A build's work per row is parsing the page, resolving the row's places and
 storing it. On a machine with two cores and a large page, a forked child
 process parses the pages and streams compact tuples through a pipe while the
 build process resolves each row and inserts it as the plain tuple SQLite
-stores (``store.partnership_row``); the build process turns the child's tuples
+stores (``store.resolved_row``); the build process turns the child's tuples
 back into the same ``RawPartnership`` and ``Anomaly`` values in the same order,
 so the registry is the one a single process builds, byte for byte. (Parsing
 costs about as much as resolving and storing together, which is why the line
@@ -37,7 +37,7 @@ from youcheng import config
 from youcheng.model import Anomaly, Link, PartialDate, Place, RawPartnership
 from youcheng.resolve.records import RecordResolver
 from youcheng.sources import read_page
-from youcheng.store import partnership_row
+from youcheng.store import resolved_row
 
 # Called with (source name, bytes read so far, total bytes of that page).
 Progress = Callable[[str, int, int], None]
@@ -125,7 +125,7 @@ class PageReader:
         Each row is resolved here, in the build process, as it arrives.
         """
         total = path.stat().st_size if path.exists() else 0
-        resolve = self._resolver.resolve
+        resolve = self._resolver.resolve_fields
         while True:
             event = self._next()
             if event[0] == _ITEMS:
@@ -138,7 +138,7 @@ class PageReader:
                 anomalies: list[Anomaly] = []
                 for item in items if self._conn is None else map(self._decode, items):
                     if type(item) is RawPartnership:
-                        rows.append(partnership_row(resolve(item)))
+                        rows.append(resolved_row(item, resolve(item)))
                     else:
                         assert isinstance(item, Anomaly)
                         anomalies.append(item)
@@ -285,6 +285,9 @@ class _Encoder:
     def __init__(self) -> None:
         self.numbers: dict[tuple[Link, ...], int] = {}
         self.new: list[tuple[tuple[str, str], ...]] = []
+        # The parser hands out the same tuple object for a place's links row after
+        # row: known objects are found by identity, before hashing every Link.
+        self.by_object: dict[int, tuple[tuple[Link, ...], int | tuple[tuple[str, str], ...]]] = {}
 
     def event(self, items: list[Item], done: int) -> Event:
         encoded = [self.item(item) for item in items]
@@ -303,6 +306,16 @@ class _Encoder:
                 item.date_text, item.note, item.cn_line)
 
     def links(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
+        known = self.by_object.get(id(links))
+        if known is not None and known[0] is links:
+            return known[1]
+        ref = self._number(links)
+        if len(self.by_object) >= _INTERNED_LINKS:
+            self.by_object.clear()
+        self.by_object[id(links)] = (links, ref)  # holds the tuple, so its id stays its own
+        return ref
+
+    def _number(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
         number = self.numbers.get(links)
         if number is not None:
             return number

@@ -17,12 +17,15 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, cast
 
 from youcheng.errors import StoreError
-from youcheng.model import Anomaly, Partnership, Place, SourceInfo
+from youcheng.model import Anomaly, Partnership, Place, RawPartnership, SourceInfo
 
 if sys.platform != "win32":
     import fcntl
+if TYPE_CHECKING:  # queries import this module: they need no resolver
+    from youcheng.resolve.records import ResolvedFields
 
 SCHEMA_VERSION = "1"
 _MMAP_BYTES = 1 << 32  # address space only: pages are read on demand, shared with the OS cache
@@ -86,27 +89,35 @@ _links_json: dict[tuple[str, ...], str] = {}
 def partnership_row(item: Partnership) -> tuple[object, ...]:
     """The columns of ``item`` as stored, in ``_INSERT_PARTNERSHIP`` order less ``source_id``.
 
-    Plain values only, so a build can send rows between processes with ``marshal``.
+    Plain values only, so rows can be handed around in bulk and inserted with executemany.
     """
-    raw = item.raw
-    date = raw.date
     extra = item.extra
-    targets = tuple([link.target for link in raw.partner_links])
+    return resolved_row(item.raw, cast("ResolvedFields", (
+        item.id, item.country, item.cn_id, item.partner_id, bool(extra.get("country_inferred")),
+        extra.get("country_method"), extra.get("cn_name_simplified"),
+        extra.get("partner_name_simplified"), extra.get("cn_level"), extra.get("province"))))
+
+
+def resolved_row(raw: RawPartnership, fields: ResolvedFields) -> tuple[object, ...]:
+    """``partnership_row`` of ``raw`` resolved to ``fields`` (RecordResolver.resolve_fields)."""
+    (pid, country, cn_id, partner_id, inferred, method, cn_simplified, partner_simplified,
+     cn_level, province) = fields
+    date = raw.date
+    partner_links = raw.partner_links
+    targets = tuple([link.target for link in partner_links])
     links = _links_json.get(targets)
     if links is None:
         if len(_links_json) >= 1 << 16:
             _links_json.clear()
         links = _links_json[targets] = json.dumps(list(targets), ensure_ascii=False)
     return (
-        item.id, raw.source, raw.line, raw.section,
-        item.cn_id, raw.cn_name, raw.cn_link, raw.cn_line,
-        item.partner_id, raw.partner_name, raw.partner_link, links,
-        raw.country_text, item.country, int(bool(extra.get("country_inferred"))),
-        extra.get("country_method"),
+        pid, raw.source, raw.line, raw.section,
+        cn_id, raw.cn_name, raw.cn_links[-1].target if raw.cn_links else None, raw.cn_line,
+        partner_id, raw.partner_name, partner_links[-1].target if partner_links else None, links,
+        raw.country_text, country, int(inferred), method,
         date.iso() if date else None, date.precision if date else None, raw.date_text,
         date.year if date else None, raw.note,
-        extra.get("cn_name_simplified") or raw.cn_name, extra.get("partner_name_simplified"),
-        extra.get("cn_level"), extra.get("province"),
+        cn_simplified or raw.cn_name, partner_simplified, cn_level, province,
     )
 
 

@@ -20,6 +20,10 @@ from youcheng.resolve.gazetteer import ForeignPlace, cities_elsewhere, resolve_f
 from youcheng.resolve.names import fold_key, to_simplified
 
 _MERGED_CACHE = 1 << 15
+# (id, country, cn_id, partner_id, country_inferred, country_method, cn_name_simplified,
+#  partner_name_simplified, cn_level, province): see RecordResolver.resolve_fields.
+ResolvedFields = tuple[str, str | None, str, str | None, bool, str | None, str, str | None,
+                       str | None, str | None]
 _PLAN_CACHE = 1 << 15
 
 
@@ -82,6 +86,21 @@ class RecordResolver:
 
     def resolve(self, raw: RawPartnership) -> Partnership:
         """Return the stored form of ``raw`` and register the places it names."""
+        (pid, country, cn_id, partner_id, inferred, method, cn_simplified, partner_simplified,
+         cn_level, province) = self.resolve_fields(raw)
+        extra: dict[str, object] = {
+            "province": province, "cn_level": cn_level,
+            "country_inferred": inferred, "country_method": method,
+            "cn_name_simplified": cn_simplified, "partner_name_simplified": partner_simplified,
+        }
+        return Partnership(pid, raw, country, cn_id, partner_id, extra)
+
+    def resolve_fields(self, raw: RawPartnership) -> ResolvedFields:
+        """What ``resolve`` adds to ``raw``, as one tuple (``store.resolved_row`` reads it).
+
+        The build's path: no ``Partnership`` or ``extra`` dict made per row only to
+        be taken apart again by the store.
+        """
         identity = _identity(raw, raw.partner_links[-1].target if raw.partner_links else None)
         occurrence = self._occurrence(hash(identity))
         stated = country_code(raw.country_text)
@@ -94,16 +113,13 @@ class RecordResolver:
         if raw.country_text and stated is None:
             self._finding(raw, "unknown_country", "warning",
                           f"country {raw.country_text!r} is not an ISO 3166 country name")
-        self._check_pair(raw, cn.id, partner.id if partner else None, country)
-        extra: dict[str, object] = {
-            "province": cn.province, "cn_level": cn.kind,
-            "country_inferred": method is not None and method.startswith("inferred"),
-            "country_method": method,
-            "cn_name_simplified": to_simplified(raw.cn_name),
-            "partner_name_simplified": to_simplified(raw.partner_name) if raw.partner_name else None,
-        }
-        return Partnership(_hashed_id(identity, occurrence), raw, country, cn.id,
-                           partner.id if partner else None, extra)
+        partner_id = partner.id if partner else None
+        self._check_pair(raw, cn.id, partner_id, country)
+        return (_hashed_id(identity, occurrence), country, cn.id, partner_id,
+                method is not None and method.startswith("inferred"), method,
+                to_simplified(raw.cn_name),
+                to_simplified(raw.partner_name) if raw.partner_name else None,
+                cn.kind, cn.province)
 
     def findings(self) -> Iterator[Anomaly]:
         """Data-quality findings gathered so far (call once, after the last row)."""
@@ -327,4 +343,4 @@ def _division_names(d: Division) -> list[str]:
     return [d.name, d.stem, d.stem_romanized(), d.name_en]
 
 
-__all__ = ["RecordResolver", "partnership_id"]
+__all__ = ["RecordResolver", "ResolvedFields", "partnership_id"]
