@@ -13,12 +13,12 @@
     GET /api/export/{format}       csv, jsonl, geojson, graphml, datapackage (youcheng export)
     GET /openapi.json, /docs       the documentation of all of the above
 
-The registry is opened read-only, one connection per worker thread, and reopened
-when a build replaces the file. Since the file never changes between builds, a
-GET response's bytes are a function of the build and the URL: ``_ResponseCache``
-keeps successful ``/api`` responses in memory (bounded, least recently used
-first out, emptied by a rebuild), so a repeated question costs a dictionary
-lookup instead of FastAPI, SQLite and JSON. Responses carry an ``ETag`` derived
+The registry is opened read-only, a connection lent to each request, and
+reopened when a build replaces the file. Since the file never changes between
+builds, a GET response's bytes are a function of the build and the URL (and the
+Origin header, for CORS): ``_ResponseCache`` keeps successful ``/api`` responses
+in memory (bounded, least recently used first out, emptied by a rebuild), so a
+repeated question costs a dictionary lookup instead of FastAPI, SQLite and JSON. Responses carry an ``ETag`` derived
 from the build and the request, so a client revalidates with ``If-None-Match``
 and gets ``304`` until the next build. Errors are JSON ``{"error": message}``:
 NotFound is 404, UsageError and bad parameters 422, a missing registry 503;
