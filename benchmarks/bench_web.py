@@ -12,7 +12,8 @@ on a free port of 127.0.0.1 and opens the page in a fresh browser context each r
 ``--baseline-tree`` names a checkout of an earlier commit (``git worktree add
 /tmp/yc-base <commit>``): its own ``youcheng serve`` serves the same registry beside
 ours and the runs alternate between the two, so both see the same machine load;
-the summary gives each one's medians and the ratio ours / baseline.
+the summary gives each one's medians, the ratio of the medians and the median of the
+run-by-run ratios (each run of ours against the baseline run right after it).
 
 Per run: seconds from navigation start to the first frame after the map's lines were
 set (``#map[data-drawn="1"]``; a page without that mark draws its map in the same task
@@ -180,7 +181,10 @@ def summarize(results: dict[str, list[dict[str, Any]]]) -> None:
               f"{med(name, 'bytes') / 1e6:.2f} MB | {max(r['largest'][0] for r in runs) / 1e6:.2f} MB | "
               f"{runs[-1]['map'].get('lines')} |")
     if "baseline" in results:
-        print(f"\nours / baseline: time to map {med('ours', 'map_s') / med('baseline', 'map_s'):.2f}x, "
+        # Each run of ours is paired with the baseline run right after it, under the same load.
+        paired = sorted(o["map_s"] / b["map_s"] for o, b in zip(results["ours"], results["baseline"]))
+        print(f"\nours / baseline: time to map {med('ours', 'map_s') / med('baseline', 'map_s'):.2f}x "
+              f"(run by run: median {statistics.median(paired):.2f}x, {paired[0]:.2f}-{paired[-1]:.2f}x), "
               f"ready {med('ours', 'ready') / med('baseline', 'ready'):.2f}x, "
               f"bytes {med('ours', 'bytes') / med('baseline', 'bytes'):.3f}x")
 
