@@ -17,7 +17,6 @@ platforms without ``fork`` and ``YOUCHENG_BUILD_PROCESSES=1`` read in-process.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import marshal
 import multiprocessing
@@ -52,7 +51,6 @@ _BATCH = 2000
 _PIPE_BYTES = 1 << 20
 _INTERNED_LINKS = 1 << 17
 _ITEMS, _END = 0, 1
-_RAW_FIELDS = tuple(f.name for f in dataclasses.fields(RawPartnership))
 _RAW, _ANOMALY = 0, 1
 _ERROR = b"E"
 
@@ -194,14 +192,10 @@ class PageReader:
             return Anomaly(*entry[1:])
         (_, source, line, section, cn_name, cn_links, partner_name, partner_links, country_text,
          country_link, date, date_text, note, cn_line) = entry
-        # Filled in the way pickle restores a dataclass: the frozen __init__'s thirteen
-        # object.__setattr__ calls cost more than the rest of decoding a row.
-        raw: RawPartnership = object.__new__(RawPartnership)
-        raw.__dict__.update(zip(_RAW_FIELDS, (
+        return RawPartnership.fast(
             source, line, section, cn_name, self._link_tuple(cn_links), partner_name,
             self._link_tuple(partner_links), country_text, country_link,
-            self._date(date) if date else None, date_text, note, cn_line)))
-        return raw
+            self._date(date) if date else None, date_text, note, cn_line)
 
     def _link_tuple(self, pairs: int | tuple[tuple[str, str], ...]) -> tuple[Link, ...]:
         if type(pairs) is int:

@@ -174,7 +174,21 @@ def split_parentheticals(text: str) -> tuple[str, list[str]]:
     """Remove full- or half-width parenthesised remarks and return (rest, remarks).
 
     Used on the plain text after a partner link, where the page puts the date
-    ``（1981年4月6日）`` and notes such as ``（友好協約書）``.
+    ``（1981年4月6日）`` and notes such as ``（友好協約書）``. Short texts (a date
+    recurs on many rows) are split once.
     """
+    if len(text) > _CACHED_CHARS:
+        return _split_parentheticals(text)
+    rest, remarks = _split_parentheticals_cached(text)
+    return rest, list(remarks)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _split_parentheticals_cached(text: str) -> tuple[str, tuple[str, ...]]:
+    rest, remarks = _split_parentheticals(text)
+    return rest, tuple(remarks)
+
+
+def _split_parentheticals(text: str) -> tuple[str, list[str]]:
     remarks = [m.group(1).strip() for m in _PAREN.finditer(text)]
     return _PAREN.sub("", text).strip(), [r for r in remarks if r]

@@ -46,6 +46,7 @@ _HTML_TAG = re.compile(r"<(/?)(table|thead|tbody|tr|td|th)\b[^<>]*>", re.I)
 _PIPE_SEPARATOR = re.compile(r"^\s*:?-+:?\s*$")
 _SPACE = re.compile(r"\s*")
 _SMALL = re.compile(r"</?small>", re.I)
+_PIPE_SPLIT = re.compile(r"(?<!\\)\|")
 # The fast path (``_PageParser.feed_block``): a whole headerless-table row as the
 # seed and its converter write it, five lines or so, in one match. A cell holds
 # text, <p> and wiki links only, so no table tag can hide in it; any other row
@@ -471,13 +472,9 @@ class _PageParser:
         if partner.name is None:
             yield self.anomaly(line, "no_partner_place", "warning",
                                f"row names a country ({country_text}) but no place", text)
-        yield RawPartnership(
-            source=self.source, line=line, section=self.section,
-            cn_name=cn.name, cn_links=cn.links,
-            partner_name=partner.name, partner_links=partner.links,
-            country_text=country_text, country_link=country_link,
-            date=date, date_text=date_text,
-            note="；".join(partner.notes) or None, cn_line=cn.line,
+        yield RawPartnership.fast(
+            self.source, line, self.section, cn.name, cn.links, partner.name, partner.links,
+            country_text, country_link, date, date_text, "；".join(partner.notes) or None, cn.line,
         )
 
 
@@ -514,7 +511,7 @@ def _pipe_cells(row: str) -> list[str]:
     inner = row.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", inner)]
+    return [c.strip().replace("\\|", "|") for c in _PIPE_SPLIT.split(inner)]
 
 
 def _read_chinese_place(cell: str, line: int) -> _ChinesePlace:
