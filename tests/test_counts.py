@@ -96,3 +96,12 @@ def test_stats_orders_years_and_counts(both: tuple[sqlite3.Connection, sqlite3.C
 def test_unknown_dimension_is_usage_error(both: tuple[sqlite3.Connection, sqlite3.Connection]) -> None:
     with pytest.raises(UsageError, match="cannot group by"):
         query.stats(both[0], "city")
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=repr)
+def test_breakdowns_at_once_equal_one_at_a_time(both: tuple[sqlite3.Connection, sqlite3.Connection],
+                                                filters: Filters) -> None:
+    for conn in both:
+        total, by_dimension = query.breakdowns(conn, filters)
+        assert total == query.count_records(conn, filters)
+        assert by_dimension == {by: query.breakdown(conn, by, filters) for by in STAT_DIMENSIONS}

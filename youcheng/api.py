@@ -391,8 +391,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
     @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
              summary="Counts by country, year, province and level, under the filters")
     def stats(conn: Conn, filters: FiltersDep) -> Response:
-        total = query.count_records(conn, filters)
-        dims = {by: query.breakdown(conn, by, filters) for by in ("country", "year", "province", "level")}
+        total, dims = query.breakdowns(conn, filters)
         return _json({"total": total, **dims})
 
     @app.get("/api/lines", response_model=MapLinesPage, responses=_ERRORS,

@@ -322,22 +322,53 @@ def breakdown(conn: sqlite3.Connection, by: str, filters: Filters | None = None)
     """
     if by not in STAT_DIMENSIONS:
         raise UsageError(f"cannot group by {by!r}; choose one of {', '.join(STAT_DIMENSIONS)}")
-    f = filters or Filters()
+    return _grouped(conn, by, _CountPlan.make(conn, filters or Filters()))
+
+
+def breakdowns(conn: sqlite3.Connection, filters: Filters | None = None) -> tuple[int, dict[str, list[StatRow]]]:
+    """The number of matching relationships and their counts by every dimension (``/api/stats``).
+
+    The same answers as ``count_records`` and ``breakdown`` for each dimension, with the
+    filters resolved to SQL once rather than five times.
+    """
+    plan = _CountPlan.make(conn, filters or Filters())
+    by_dimension = {by: _grouped(conn, by, plan) for by in STAT_DIMENSIONS}
+    return sum(row.count for row in by_dimension["country"]), by_dimension
+
+
+@dataclass(frozen=True)
+class _CountPlan:
+    """Where the counts under some filters come from, decided once per question."""
+
+    unfiltered: bool  # one read of stat_counts per dimension
+    table: str
+    count: str
+    where: str
+    params: list[object]
+    columns: frozenset[str]
+
+    @staticmethod
+    def make(conn: sqlite3.Connection, f: Filters) -> _CountPlan:
+        counts = _has_counts(conn)
+        table, count = ("partnership_counts", "SUM(p.n)") if counts and _countable(f) else ("partnerships", "COUNT(*)")
+        where, params = _where(conn, f)
+        columns = frozenset(r[1] for r in conn.execute("PRAGMA table_info(partnerships)"))
+        return _CountPlan(counts and f == Filters(), table, count, where, params, columns)
+
+
+def _grouped(conn: sqlite3.Connection, by: str, plan: _CountPlan) -> list[StatRow]:
     column = _STAT_COLUMNS[by]
     order = "year" if by == "year" else "n DESC"
-    counts = _has_counts(conn)
-    if counts and f == Filters():
+    if plan.unfiltered:
         rows = conn.execute(
             f"SELECT key AS {column}, n FROM stat_counts WHERE dimension = ?"
             f" ORDER BY {column} IS NULL, {order}, {column}", (by,)).fetchall()
+    elif column not in plan.columns:
+        return []
     else:
-        if column not in {r[1] for r in conn.execute("PRAGMA table_info(partnerships)")}:
-            return []
-        table, count = ("partnership_counts", "SUM(p.n)") if counts and _countable(f) else ("partnerships", "COUNT(*)")
-        where, params = _where(conn, f)
         rows = conn.execute(
-            f"SELECT p.{column} AS {column}, {count} AS n FROM {table} p {where} GROUP BY p.{column}"
-            f" ORDER BY {column} IS NULL, {order}, {column}", params).fetchall()
+            f"SELECT p.{column} AS {column}, {plan.count} AS n FROM {plan.table} p {plan.where}"
+            f" GROUP BY p.{column} ORDER BY {column} IS NULL, {order}, {column}", plan.params).fetchall()
     out = []
     for key, n in rows:
         label = _country_label(key) if by == "country" and key else (None if key is None else str(key))
