@@ -263,3 +263,19 @@ def test_list_pages_through_the_api(page: Page, server: str) -> None:
     page.goto(server + "?lang=en&page=8")
     expect(page.locator("#app")).to_have_attribute("data-ready", "1", timeout=20_000)
     expect(page.locator("#list tbody tr")).to_have_count(352 - 7 * 50)
+
+
+def test_data_quality_page_draws_a_bounded_table_and_says_so(page: Page, server: str) -> None:
+    """A million-row build has 100,000 anomalies: the page shows the first 1,000 and the total."""
+    import json
+
+    item = {"source": "big.md", "line": 1, "kind": "unparsed", "severity": "warning", "message": "m", "text": "t"}
+    body = {"total": 104_119, "items": [dict(item, line=i) for i in range(1, 1501)], "unplaced": []}
+    page.route("**/api/anomalies", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(body)))
+    _open(page, server, "?lang=en&view=quality")
+    expect(page.locator("#anomalies tbody tr")).to_have_count(1000)
+    expect(page.locator("#q-anomalies-more")).to_have_text(
+        "Showing the first 1,000 of 104,119 (the full report: api/anomalies, or youcheng check).")
+    expect(page.locator("#q-unplaced-more")).to_be_hidden()
+    expect(page.locator("#q-summary")).to_contain_text("104,119 anomalies")

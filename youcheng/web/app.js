@@ -40,6 +40,7 @@
       q_title: "数据质量", q_summary: "{0} 对关系，{1} 个地方，{2} 个国家；{3} 条异常；{4} 个地方缺少坐标。",
       q_unplaced: "未能定位的地名", q_unplaced_help: "这些地方没有坐标，地图无法画出；解析方式一栏说明名称解析到了哪一步。",
       q_anomalies: "构建时的异常（无法读取或只部分读取的行）",
+      q_more: "显示前 {0} 条，共 {1} 条（完整报告：api/anomalies 或 youcheng check）。",
       footer: "数据：维基百科“中华人民共和国友好城市列表”，CC BY-SA 3.0。", footer_vendor: "第三方组件及许可",
       error: "出错了：{0}", no_suggestions: "没有匹配的地名",
     },
@@ -76,6 +77,7 @@
       q_unplaced: "Names that could not be placed",
       q_unplaced_help: "These places have no coordinates, so the map cannot draw them; the resolution column tells how far name resolution got.",
       q_anomalies: "Build anomalies (rows that could not be read, or only partly)",
+      q_more: "Showing the first {0} of {1} (the full report: api/anomalies, or youcheng check).",
       footer: "Data: zh-Wikipedia, 中华人民共和国友好城市列表, CC BY-SA 3.0.", footer_vendor: "Third-party components and licences",
       error: "Something went wrong: {0}", no_suggestions: "No place matches",
     },
@@ -84,7 +86,8 @@
   const LEVELS = ["province", "prefecture", "county", "district"];
   const FORMATS = [["csv", "CSV"], ["jsonl", "JSONL"], ["geojson", "GeoJSON"], ["graphml", "GraphML"],
                    ["datapackage", "Data Package"]];
-  const PAGE_SIZE = 50, MAP_LINES = 3000, CUT = -25;
+  // QUALITY_ROWS: a million-row build has 100,000 anomalies; a table that long only freezes the tab.
+  const PAGE_SIZE = 50, MAP_LINES = 3000, QUALITY_ROWS = 1000, UNPLACED_CAP = 10000, CUT = -25;
   const FONT = getComputedStyle(document.documentElement).getPropertyValue("--font").trim() || "sans-serif";
   const $ = (sel) => document.querySelector(sel);
 
@@ -615,13 +618,21 @@
     try {
       const [report, summary] = await Promise.all([quality || getJSON("api/anomalies"), getJSON("api/summary")]);
       quality = report;
+      // The API lists at most UNPLACED_CAP places without coordinates.
+      const unplaced = num(report.unplaced.length) + (report.unplaced.length >= UNPLACED_CAP ? "+" : "");
       $("#q-summary").textContent = t("q_summary", num(summary.partnerships), num(summary.places),
-        num(summary.countries), num(report.total), num(report.unplaced.length));
-      $("#unplaced tbody").replaceChildren(...report.unplaced.map((u) => el("tr", {},
+        num(summary.countries), num(report.total), unplaced);
+      const more = (sel, shown, all) => {
+        $(sel).hidden = shown >= all;
+        $(sel).textContent = shown >= all ? "" : t("q_more", num(shown), all);
+      };
+      more("#q-unplaced-more", Math.min(QUALITY_ROWS, report.unplaced.length), unplaced);
+      more("#q-anomalies-more", Math.min(QUALITY_ROWS, report.items.length), num(report.total));
+      $("#unplaced tbody").replaceChildren(...report.unplaced.slice(0, QUALITY_ROWS).map((u) => el("tr", {},
         el("td", {}, el("button", { class: "place-link", type: "button", "data-id": u.id }, u.name)),
         el("td", {}, u.side === "cn" ? t("side_cn") : t("side_foreign")),
         el("td", {}, countryName(u.country, u.country)), el("td", {}, u.resolution || "—"), el("td", {}, String(u.partnerships)))));
-      $("#anomalies tbody").replaceChildren(...report.items.map((a) => el("tr", {},
+      $("#anomalies tbody").replaceChildren(...report.items.slice(0, QUALITY_ROWS).map((a) => el("tr", {},
         el("td", { class: "src" }, `${a.source}:${a.line}`), el("td", { class: "sev-" + a.severity }, a.severity),
         el("td", {}, a.kind), el("td", {}, a.message, a.text ? el("span", { class: "sub" }, a.text) : null))));
       $("#app").dataset.ready = "1";
