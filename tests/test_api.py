@@ -136,6 +136,17 @@ def test_place_has_names_codes_and_partnerships(client: TestClient) -> None:
     assert {"code", "lat", "lon", "name_pinyin", "name_en", "province", "resolution"} <= set(body)
 
 
+def test_place_lists_at_most_limit_partnerships_and_their_total(client: TestClient) -> None:
+    whole = client.get("/api/places/cn:420100").json()
+    assert whole["partnerships_total"] == len(whole["partnerships"]) == 11
+    first = client.get("/api/places/cn:420100", params={"limit": 3}).json()
+    assert first["partnerships_total"] == 11
+    assert first["partnerships"] == whole["partnerships"][:3]
+    assert client.get("/api/places/cn:420100", params={"limit": 0}).json()["partnerships"] == []
+    for bad in (-1, 1001, "x"):
+        assert client.get("/api/places/cn:420100", params={"limit": bad}).status_code == 422
+
+
 def test_place_unknown_id_is_404_json(client: TestClient) -> None:
     response = client.get("/api/places/cn:nope")
     assert response.status_code == 404
@@ -215,6 +226,18 @@ def test_anomalies_lists_what_the_build_could_not_read(client: TestClient, seed_
     assert placeholder and all(a["line"] > 0 for a in placeholder)
     assert all(set(u) == {"id", "side", "name", "country", "resolution", "partnerships"}
                for u in body["unplaced"])
+
+
+def test_anomalies_page_through_with_limit_and_offset(client: TestClient) -> None:
+    whole = client.get("/api/anomalies").json()
+    assert (whole["limit"], whole["offset"]) == (1000, 0) and whole["total"] == len(whole["items"]) == 15
+    page = client.get("/api/anomalies", params={"limit": 4, "offset": 10}).json()
+    assert page["total"] == 15 and page["items"] == whole["items"][10:14]
+    assert page["unplaced_total"] == whole["unplaced_total"] >= len(whole["unplaced"])
+    assert page["unplaced"] == whole["unplaced"][:4]
+    assert client.get("/api/anomalies", params={"offset": 100}).json()["items"] == []
+    for params in ({"limit": -1}, {"limit": 10_001}, {"offset": -1}):
+        assert client.get("/api/anomalies", params=params).status_code == 422
 
 
 def test_anomalies_unplaced_lists_places_without_coordinates(tiny: TestClient) -> None:

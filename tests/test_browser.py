@@ -270,8 +270,9 @@ def test_data_quality_page_draws_a_bounded_table_and_says_so(page: Page, server:
     import json
 
     item = {"source": "big.md", "line": 1, "kind": "unparsed", "severity": "warning", "message": "m", "text": "t"}
-    body = {"total": 104_119, "items": [dict(item, line=i) for i in range(1, 1501)], "unplaced": []}
-    page.route("**/api/anomalies", lambda route: route.fulfill(
+    body = {"total": 104_119, "limit": 1000, "offset": 0, "items": [dict(item, line=i) for i in range(1, 1001)],
+            "unplaced_total": 0, "unplaced": []}
+    page.route("**/api/anomalies?limit=1000", lambda route: route.fulfill(
         status=200, content_type="application/json", body=json.dumps(body)))
     _open(page, server, "?lang=en&view=quality")
     expect(page.locator("#anomalies tbody tr")).to_have_count(1000)
@@ -279,3 +280,26 @@ def test_data_quality_page_draws_a_bounded_table_and_says_so(page: Page, server:
         "Showing the first 1,000 of 104,119 (the full report: api/anomalies, or youcheng check).")
     expect(page.locator("#q-unplaced-more")).to_be_hidden()
     expect(page.locator("#q-summary")).to_contain_text("104,119 anomalies")
+
+
+def test_place_page_of_a_busy_place_says_the_table_is_the_first_part(page: Page, server: str) -> None:
+    """The API lists at most 1,000 of a place's partnerships; the page says so and gives the total."""
+    import json
+
+    def first_three_of_many(route: Any) -> None:
+        body = route.fetch().json()
+        body["partnerships_total"] = 4106
+        body["partnerships"] = body["partnerships"][:3]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/places/*", first_three_of_many)
+    _open(page, server, "?lang=en&place=cn%3A420100")
+    expect(page.locator("#place-sub")).to_contain_text("4,106 partnerships")
+    expect(page.locator("#place-sub")).to_contain_text("The table lists the first 3")
+    expect(page.locator("#place-partners tbody tr")).to_have_count(3)
+
+
+def test_place_page_of_a_small_place_has_no_note(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en&place=cn%3A420100")
+    expect(page.locator("#place-sub")).to_contain_text("11 partnerships")
+    expect(page.locator("#place-sub")).not_to_contain_text("first")

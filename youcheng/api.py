@@ -126,7 +126,10 @@ class PlaceDetail(BaseModel):
     parent_id: str | None = None
     resolution: str | None = Field(None, description="How the place's identity was decided.")
     names: list[PlaceName]
-    partnerships: list[Record]
+    partnerships: list[Record] = Field(description=(
+        "The place's relationships, by Chinese place and date: the first `limit` of them. "
+        "Page through all of them with /api/partnerships?place={id}."))
+    partnerships_total: int = Field(description="How many relationships the place has in all.")
 
 
 class SearchResult(BaseModel):
@@ -150,8 +153,12 @@ class QualityReport(BaseModel):
     """What the build could not read, and the places the map cannot draw."""
 
     total: int = Field(description="How many anomalies.")
-    items: list[Anomaly]
-    unplaced: list[UnplacedPlace] = Field(description="Places without coordinates.")
+    limit: int
+    offset: int
+    items: list[Anomaly] = Field(description="Anomalies in source and line order, from `offset`, at most `limit`.")
+    unplaced_total: int = Field(description="How many places have no coordinates.")
+    unplaced: list[UnplacedPlace] = Field(
+        description="Places without coordinates, most relationships first: at most `limit`.")
 
 
 class MapLinesPage(BaseModel):
@@ -370,11 +377,15 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
              summary="One place: its names in every script, codes, coordinates and partnerships")
     def place(conn: Conn, place_id: Annotated[str, PathParam(
             description="A place id, e.g. cn:410300 (ids come from /api/search and the records).",
-            max_length=200)]) -> Response:
+            max_length=200)],
+            limit: Annotated[int, Query(description=f"Most relationships to include (at most {PAGE_LIMIT}).",
+                                        ge=0, le=PAGE_LIMIT)] = PAGE_LIMIT) -> Response:
         found = query.place(conn, place_id)
-        detail = {k: getattr(found, k) for k in PlaceDetail.model_fields if k not in ("names", "partnerships")}
+        detail = {k: getattr(found, k) for k in PlaceDetail.model_fields
+                  if k not in ("names", "partnerships", "partnerships_total")}
         detail["names"] = [{"name": n, "kind": k} for n, k in found.names]
-        detail["partnerships"] = query.partners_of(conn, place_id)
+        detail["partnerships"] = query.partners_of(conn, place_id, limit)
+        detail["partnerships_total"] = query.count_records(conn, query.Filters(place=place_id))
         return _json(detail)
 
     @app.get("/api/search", response_model=SearchResult, responses=_ERRORS,
@@ -415,9 +426,15 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
 
     @app.get("/api/anomalies", response_model=QualityReport, responses=_ERRORS,
              summary="The data-quality report: what the build could not read, what cannot be mapped")
-    def anomalies(conn: Conn) -> Response:
-        items = query.anomalies(conn)
-        return _json({"total": len(items), "items": items, "unplaced": query.unplaced(conn)})
+    def anomalies(
+        conn: Conn,
+        limit: Annotated[int, Query(description=f"Most anomalies, and most unplaced places, to list (at most "
+                                                f"{query.MAX_LIMIT}).", ge=0, le=query.MAX_LIMIT)] = PAGE_LIMIT,
+        offset: Annotated[int, Query(description="Anomalies to skip.", ge=0, le=10_000_000)] = 0,
+    ) -> Response:
+        return _json({"total": query.count_anomalies(conn), "limit": limit, "offset": offset,
+                      "items": query.anomalies(conn, limit, offset),
+                      "unplaced_total": query.count_unplaced(conn), "unplaced": query.unplaced(conn, limit)})
 
     @app.get("/api/summary", response_model=dict[str, Any], responses=_ERRORS,
              summary="Counts and build metadata")

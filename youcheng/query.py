@@ -73,17 +73,25 @@ def place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def partners_of(conn: sqlite3.Connection, name: str) -> list[Record]:
+def partners_of(conn: sqlite3.Connection, name: str, limit: int | None = None) -> list[Record]:
     """Relationships of the place ``name``: its partners, whichever side it is on.
 
-    Raises NotFound when no place has that name, so callers can suggest a search.
+    Ordered by Chinese place, then date. ``limit`` keeps the first so many (the
+    API's place page); ``count_records(conn, Filters(place=name))`` tells how many
+    there are in all. Raises NotFound when no place has that name, so callers can
+    suggest a search.
     """
     ids = place_ids(conn, name)
     if not ids:
         raise NotFound(f"no place is called {name!r}; try 'youcheng search {name}'")
     marks = ", ".join("?" * len(ids))
-    return list(_records(conn, f"{_SELECT} WHERE p.cn_id IN ({marks}) OR p.partner_id IN ({marks})"
-                               " ORDER BY p.cn_name, p.date IS NULL, p.date, p.line", ids + ids))
+    sql = (f"{_SELECT} WHERE p.cn_id IN ({marks}) OR p.partner_id IN ({marks})"
+           " ORDER BY p.cn_name, p.date IS NULL, p.date, p.line, p.rowid")
+    params: list[object] = [*ids, *ids]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return list(_records(conn, sql, params))
 
 
 def select_records(conn: sqlite3.Connection, filters: Filters, limit: int | None = None,
@@ -219,12 +227,21 @@ def _country_label(code: str) -> str | None:
     return country_name_zh(code)
 
 
-def anomalies(conn: sqlite3.Connection) -> list[Anomaly]:
-    """Everything the build could not read, or only partly, in source and line order."""
+def anomalies(conn: sqlite3.Connection, limit: int | None = None, offset: int = 0) -> list[Anomaly]:
+    """Everything the build could not read, or only partly, in source and line order.
+
+    ``limit`` and ``offset`` page through them (a million-row page has a hundred
+    thousand); ``count_anomalies`` tells how many there are.
+    """
     rows = conn.execute(
         "SELECT source, line, kind, severity, message, text FROM anomalies ORDER BY source, line, id"
-    ).fetchall()
+        " LIMIT ? OFFSET ?", (-1 if limit is None else limit, offset)).fetchall()
     return [Anomaly(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def count_anomalies(conn: sqlite3.Connection) -> int:
+    """How many anomalies the build reported."""
+    return int(conn.execute("SELECT COUNT(*) FROM anomalies").fetchone()[0])
 
 
 def resolution_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
@@ -387,6 +404,11 @@ def unplaced(conn: sqlite3.Connection, limit: int = MAX_LIMIT) -> list[UnplacedP
         ORDER BY n DESC, pl.side, pl.name LIMIT ?
         """, (limit,)).fetchall()
     return [UnplacedPlace(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def count_unplaced(conn: sqlite3.Connection) -> int:
+    """How many places have no coordinates."""
+    return int(conn.execute("SELECT COUNT(*) FROM places WHERE lat IS NULL OR lon IS NULL").fetchone()[0])
 
 
 from dataclasses import fields as _dataclass_fields  # noqa: E402

@@ -35,7 +35,7 @@
       place_partners: "友城", place_id: "编号", place_code: "行政区划代码", place_level: "级别",
       place_province: "省份", place_country: "国家", place_coords: "坐标", place_geonames: "GeoNames",
       place_subdivision: "ISO 3166-2", place_resolution: "解析方式", place_link: "维基条目",
-      place_cn: "中国地方", place_foreign: "外国地方", place_count: "{0} 对友城关系", no_coords: "无坐标，无法在小地图上显示。",
+      place_cn: "中国地方", place_foreign: "外国地方", place_count: "{0} 对友城关系", place_more: "下表列出前 {0} 对（全部：用上方的下载，或 api/partnerships?place=…）", no_coords: "无坐标，无法在小地图上显示。",
       side_cn: "中国", side_foreign: "外国", only_country: "（只给出国家）",
       q_title: "数据质量", q_summary: "{0} 对关系，{1} 个地方，{2} 个国家；{3} 条异常；{4} 个地方缺少坐标。",
       q_unplaced: "未能定位的地名", q_unplaced_help: "这些地方没有坐标，地图无法画出；解析方式一栏说明名称解析到了哪一步。",
@@ -70,7 +70,7 @@
       place_partners: "Partners", place_id: "Id", place_code: "GB/T 2260 code", place_level: "Level",
       place_province: "Province", place_country: "Country", place_coords: "Coordinates", place_geonames: "GeoNames",
       place_subdivision: "ISO 3166-2", place_resolution: "Resolution", place_link: "Wiki page",
-      place_cn: "Chinese place", place_foreign: "Foreign place", place_count: "{0} partnerships",
+      place_cn: "Chinese place", place_foreign: "Foreign place", place_count: "{0} partnerships", place_more: "The table lists the first {0} (all of them: the downloads above, or api/partnerships?place=…)",
       no_coords: "No coordinates: cannot be shown on the mini map.",
       side_cn: "China", side_foreign: "Foreign", only_country: "(country only)",
       q_title: "Data quality", q_summary: "{0} partnerships, {1} places, {2} countries; {3} anomalies; {4} places without coordinates.",
@@ -87,7 +87,7 @@
   const FORMATS = [["csv", "CSV"], ["jsonl", "JSONL"], ["geojson", "GeoJSON"], ["graphml", "GraphML"],
                    ["datapackage", "Data Package"]];
   // QUALITY_ROWS: a million-row build has 100,000 anomalies; a table that long only freezes the tab.
-  const PAGE_SIZE = 50, MAP_LINES = 3000, QUALITY_ROWS = 1000, UNPLACED_CAP = 10000, CUT = -25;
+  const PAGE_SIZE = 50, MAP_LINES = 3000, QUALITY_ROWS = 1000, CUT = -25;
   const FONT = getComputedStyle(document.documentElement).getPropertyValue("--font").trim() || "sans-serif";
   const $ = (sel) => document.querySelector(sel);
 
@@ -478,7 +478,9 @@
     panel.dataset.id = p.id;
     $("#place-name").textContent = p.name + (p.name_en && p.name_en !== p.name ? ` · ${p.name_en}` : "");
     $("#place-sub").textContent = [p.side === "cn" ? t("place_cn") : t("place_foreign"),
-      countryName(p.country, p.country), t("place_count", p.partnerships.length)].filter(Boolean).join(" · ");
+      countryName(p.country, p.country), t("place_count", num(p.partnerships_total)),
+      p.partnerships_total > p.partnerships.length ? t("place_more", num(p.partnerships.length)) : "",
+    ].filter(Boolean).join(" · ");
     const facts = [
       ["place_id", p.id], ["place_code", p.code], ["place_level", p.side === "cn" && LEVELS.includes(p.kind) ? levelLabel(p.kind) : p.kind],
       ["place_province", p.province], ["place_country", p.country ? `${countryName(p.country)} (${p.country})` : ""],
@@ -616,18 +618,16 @@
   // ---------- data quality ----------
   async function renderQuality() {
     try {
-      const [report, summary] = await Promise.all([quality || getJSON("api/anomalies"), getJSON("api/summary")]);
+      const [report, summary] = await Promise.all([quality || getJSON(`api/anomalies?limit=${QUALITY_ROWS}`), getJSON("api/summary")]);
       quality = report;
-      // The API lists at most UNPLACED_CAP places without coordinates.
-      const unplaced = num(report.unplaced.length) + (report.unplaced.length >= UNPLACED_CAP ? "+" : "");
       $("#q-summary").textContent = t("q_summary", num(summary.partnerships), num(summary.places),
-        num(summary.countries), num(report.total), unplaced);
-      const more = (sel, shown, all) => {
+        num(summary.countries), num(report.total), num(report.unplaced_total));
+      const more = (sel, shown, all) => {  // numbers, not formatted text
         $(sel).hidden = shown >= all;
-        $(sel).textContent = shown >= all ? "" : t("q_more", num(shown), all);
+        $(sel).textContent = shown >= all ? "" : t("q_more", num(shown), num(all));
       };
-      more("#q-unplaced-more", Math.min(QUALITY_ROWS, report.unplaced.length), unplaced);
-      more("#q-anomalies-more", Math.min(QUALITY_ROWS, report.items.length), num(report.total));
+      more("#q-unplaced-more", Math.min(QUALITY_ROWS, report.unplaced.length), report.unplaced_total);
+      more("#q-anomalies-more", Math.min(QUALITY_ROWS, report.items.length), report.total);
       $("#unplaced tbody").replaceChildren(...report.unplaced.slice(0, QUALITY_ROWS).map((u) => el("tr", {},
         el("td", {}, el("button", { class: "place-link", type: "button", "data-id": u.id }, u.name)),
         el("td", {}, u.side === "cn" ? t("side_cn") : t("side_foreign")),
