@@ -272,7 +272,7 @@ def test_query_sql_interpolates_only_fixed_text() -> None:
     sql_like = {e for e in seen if not e.startswith(("name", "by", "f.level", "limit", "offset", "text",
                                                        "place_id", "MAX_LIMIT", "', '.join(LEVELS)",
                                                        "', '.join(STAT_DIMENSIONS)", "group", "LINE_LIMIT",
-                                                       "', '.join(LINE_GROUPS)"))}
+                                                       "', '.join(LINE_GROUPS)", "matching", "PLACE_LINES_MAX_ROWS"))}
     assert sql_like <= allowed, sql_like - allowed
     assert query._RECORD_SQL and all(v.replace(".", "").replace("_", "").isalnum()
                                      for v in query._RECORD_SQL.values())

@@ -169,6 +169,16 @@ def test_bad_arguments_are_usage_errors(conn: sqlite3.Connection, limit: int, gr
         query.map_lines(conn, limit=limit, group=group)
 
 
+def test_place_pairs_of_too_many_relationships_ask_for_a_filter(conn: sqlite3.Connection,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(query, "PLACE_LINES_MAX_ROWS", len(ROWS) - 1)
+    with pytest.raises(UsageError, match=f"{len(ROWS)} relationships match: too many"):
+        query.map_lines(conn, group="place")
+    assert query.map_lines(conn, query.Filters(country="US"), group="place").group == "place"  # filtered: fits
+    assert query.map_lines(conn, group="region").relationships == len(ROWS)
+    assert query.map_lines(conn, limit=7).group == "region"  # auto never asks for too many
+
+
 # --- /api/lines ----------------------------------------------------------------------
 
 
@@ -200,6 +210,13 @@ def test_api_lines_takes_the_common_filters(client: TestClient) -> None:
 def test_api_lines_rejects_bad_parameters(client: TestClient, params: dict[str, object]) -> None:
     response = client.get("/api/lines", params=params)
     assert response.status_code == 422 and "error" in response.json()
+
+
+def test_api_lines_refuses_place_pairs_of_too_many_relationships(client: TestClient,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(query, "PLACE_LINES_MAX_ROWS", 5)
+    response = client.get("/api/lines", params={"group": "place", "year_from": 1900})
+    assert response.status_code == 422 and "add a filter, or group by region" in response.json()["error"]
 
 
 def test_api_lines_is_documented(client: TestClient) -> None:

@@ -416,7 +416,9 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
     def lines(
         conn: Conn, filters: FiltersDep,
         group: Annotated[Literal["auto", "place", "region"], Query(
-            description="How to aggregate: auto, place (place pairs) or region (province to country).")] = "auto",
+            description="How to aggregate: auto, place (place pairs) or region (province to country). "
+                        f"place needs filters that match at most {query.PLACE_LINES_MAX_ROWS:,} relationships "
+                        "(422 otherwise); auto never asks for more.")] = "auto",
         limit: Annotated[int, Query(description=f"Most lines (at most {query.LINE_LIMIT}).",
                                     ge=1, le=query.LINE_LIMIT)] = 2000,
     ) -> MapLinesPage:

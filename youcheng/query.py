@@ -423,6 +423,9 @@ from typing import Any  # noqa: E402
 
 LINE_LIMIT = 5000
 LINE_GROUPS = ("auto", "place", "region")
+# Grouping by place pair reads and groups every matching row (about 12 s for a million here);
+# above this many matching relationships, ``group=place`` asks for a filter or ``region`` instead.
+PLACE_LINES_MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -492,6 +495,10 @@ def map_lines(conn: sqlite3.Connection, filters: Filters | None = None, limit: i
                              f" {where} LIMIT ?)", [*params, limit + 1]).fetchone()[0]
         group = "place" if pairs <= limit else "region"
     if group == "place":
+        matching = count_records(conn, f)
+        if matching > PLACE_LINES_MAX_ROWS:
+            raise UsageError(f"{matching:,} relationships match: too many to group by place pair (at most "
+                             f"{PLACE_LINES_MAX_ROWS:,}); add a filter, or group by region")
         return _place_lines(conn, where, params, limit)
     # Province and country are stats dimensions: the build's precomputed counts answer without
     # reading a million partnerships, unless a place or text filter needs the rows themselves.
