@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
 from youcheng import query
-from youcheng.api import (CACHE_CONTROL, PartnershipPage, PlaceDetail, QualityReport, SearchResult, Stats,
+from youcheng.api import (CACHE_CONTROL, MapLinesPage, PartnershipPage, PlaceDetail, QualityReport, SearchResult, Stats,
                           create_app)
 from youcheng.registry import Registry
 from tests.test_api import tiny_registry
@@ -197,6 +197,8 @@ def test_the_page_and_static_files_pass_through(client: TestClient) -> None:
     ("/api/partnerships?limit=1000", PartnershipPage), ("/api/partnerships?place=%E6%AD%A6%E6%BC%A2%E5%B8%82", PartnershipPage),
     ("/api/search?q=%E5%B8%82&limit=100", SearchResult), ("/api/search?q=%20", SearchResult),
     ("/api/stats", Stats), ("/api/stats?country=JP", Stats), ("/api/anomalies", QualityReport),
+    ("/api/anomalies?limit=3&offset=2", QualityReport), ("/api/lines", MapLinesPage),
+    ("/api/lines?group=region&limit=5", MapLinesPage), ("/api/lines?group=place&country=JP", MapLinesPage),
 ])
 def test_bodies_encoded_without_pydantic_still_match_the_declared_models(
         client: TestClient, url: str, model: type[PartnershipPage]) -> None:

@@ -421,10 +421,10 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
                         "(422 otherwise); auto never asks for more.")] = "auto",
         limit: Annotated[int, Query(description=f"Most lines (at most {query.LINE_LIMIT}).",
                                     ge=1, le=query.LINE_LIMIT)] = 2000,
-    ) -> MapLinesPage:
+    ) -> Response:
         found = query.map_lines(conn, filters, limit, group)
-        return MapLinesPage(limit=limit, items=found.lines, **{
-            k: getattr(found, k) for k in MapLinesPage.model_fields if k not in ("limit", "items")})
+        given = {"limit": limit, "items": found.lines}
+        return _json({k: given[k] if k in given else getattr(found, k) for k in MapLinesPage.model_fields})
 
     @app.get("/api/anomalies", response_model=QualityReport, responses=_ERRORS,
              summary="The data-quality report: what the build could not read, what cannot be mapped")
