@@ -65,7 +65,7 @@ class Run:
     wall: float        # seconds
     cpu: float         # user + system seconds, the process and every child it waited for
     max_rss: int       # bytes: ru_maxrss, the largest single process of the tree
-    peak_pss: int      # bytes: the largest sum of PSS over the tree, sampled every 50 ms
+    peak_pss: int      # bytes: the largest sum of PSS over the tree, sampled every 200 ms
     out: str
 
 
@@ -98,7 +98,9 @@ def run_child(cmd: list[str]) -> Run:
     done = threading.Event()
 
     def sample() -> None:
-        while not done.wait(0.05):
+        # Every 200 ms: reading smaps_rollup of a large process tree costs CPU, and the
+        # build (two busy processes on two cores) would pay for more often.
+        while not done.wait(0.2):
             peak[0] = max(peak[0], _tree_pss(proc.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)

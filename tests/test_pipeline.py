@@ -100,3 +100,14 @@ def test_build_with_child_reader_is_identical(always_parallel: None, tmp_path: P
         return rows
 
     assert content(tmp_path / "parallel.db") == content(seed_db)
+
+
+def test_page_reader_restores_the_collector_thresholds(tmp_path: Path) -> None:
+    """The build collects garbage less often while it runs, and only while it runs."""
+    import gc
+
+    before = gc.get_threshold()
+    with pytest.raises(SourceError), PageReader([tmp_path / "missing.md"]) as reader:
+        assert gc.get_threshold() == pipeline._GC_THRESHOLD != before
+        list(reader.batches(tmp_path / "missing.md"))
+    assert gc.get_threshold() == before

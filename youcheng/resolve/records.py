@@ -24,7 +24,9 @@ _MERGED_CACHE = 1 << 15
 #  partner_name_simplified, cn_level, province): see RecordResolver.resolve_fields.
 ResolvedFields = tuple[str, str | None, str, str | None, bool, str | None, str, str | None,
                        str | None, str | None]
-_PLAN_CACHE = 1 << 15
+# Above the distinct partners of a million-row page (44,000): a cleared cache re-plans
+# every partner it meets again, and planning is the dearest step of resolution.
+_PLAN_CACHE = 1 << 16
 
 
 @dataclass(eq=False)
