@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from youcheng import NotFound, Registry, UsageError
@@ -67,3 +69,27 @@ def test_select_records_filters_combine(registry: Registry) -> None:
 def test_select_records_rejects_bad_paging(registry: Registry, limit: int, offset: int) -> None:
     with pytest.raises(UsageError):
         select_records(registry.conn, Filters(), limit=limit, offset=offset)
+
+
+@pytest.mark.parametrize("name", ["武汉", "武漢", "武漢市", "wuhan", "Wuhan", "ＷＵＨＡＮ", "匹兹堡", "匹茲堡", "cn:420100"])
+def test_place_ids_the_same_in_any_script(registry: Registry, name: str) -> None:
+    from youcheng.query import place_ids
+
+    assert place_ids(registry.conn, name) == place_ids(registry.conn, "武汉市" if "匹" not in name else "匹兹堡") != []
+
+
+def test_a_simplified_name_is_looked_up_without_loading_opencc(seed_db: Path) -> None:
+    import subprocess
+    import sys
+
+    def run(name: str) -> list[str]:
+        code = ("import sys; from pathlib import Path; from youcheng import Registry\n"
+                f"reg = Registry.open(Path({str(seed_db)!r}))\n"
+                f"print(sorted(r.partner_name or '' for r in reg.partners({name!r})))\n"
+                "print('opencc' in sys.modules)")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True).stdout.splitlines()
+
+    simplified, traditional = run("武汉市"), run("武漢市")
+    assert simplified[0] == traditional[0] and "匹茲堡" in simplified[0]
+    assert (simplified[1], traditional[1]) == ("False", "True")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from youcheng.errors import NotFound, UsageError
 from youcheng.model import Anomaly, PlaceHit, Record, StatRow
-from youcheng.resolve.names import fold_key
+from youcheng.resolve.names import fold_key, fold_key_as_written
 from youcheng.store import name_grams
 
 STAT_DIMENSIONS = ("country", "year", "province", "level")
@@ -64,8 +64,20 @@ class Filters:
 
 
 def place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
-    """Ids of the places called ``name`` in any indexed script, or with that id."""
+    """Ids of the places called ``name`` in any indexed script, or with that id.
+
+    Names already in Simplified script (or Latin letters) are looked up as written
+    first: their key is the same, and a one-shot command then never loads OpenCC.
+    """
+    written = fold_key_as_written(name)
+    ids = _ids_for_key(conn, written, name)
+    if ids or written.isascii():
+        return ids
     key = fold_key(name)
+    return _ids_for_key(conn, key, name) if key != written else ids
+
+
+def _ids_for_key(conn: sqlite3.Connection, key: str, name: str) -> list[str]:
     rows = conn.execute(
         "SELECT DISTINCT place_id FROM place_names WHERE key = ? "
         "UNION SELECT id FROM places WHERE id = ?", (key, name.strip()),
