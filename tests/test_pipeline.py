@@ -111,3 +111,15 @@ def test_page_reader_restores_the_collector_thresholds(tmp_path: Path) -> None:
         assert gc.get_threshold() == pipeline._GC_THRESHOLD != before
         list(reader.batches(tmp_path / "missing.md"))
     assert gc.get_threshold() == before
+
+
+def test_page_reader_that_cannot_start_restores_the_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from youcheng.errors import UsageError
+
+    before = gc.get_threshold()
+    monkeypatch.setenv("YOUCHENG_BUILD_PROCESSES", "two")
+    with pytest.raises(UsageError), PageReader([config.seed_path()]):
+        pass
+    assert gc.get_threshold() == before

@@ -105,10 +105,14 @@ class PageReader:
         # time on a million-row page. Objects here are freed by reference counting.
         self._gc_threshold = gc.get_threshold()
         gc.set_threshold(*_GC_THRESHOLD)
-        if _use_child(self.paths):
-            self._start_child()
-        else:
-            self._local = _parsed(self.paths)
+        try:
+            if _use_child(self.paths):
+                self._start_child()
+            else:
+                self._local = _parsed(self.paths)
+        except BaseException:  # e.g. a bad YOUCHENG_BUILD_PROCESSES: no __exit__ will run
+            self.close()
+            raise
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
