@@ -141,10 +141,9 @@ def datasette_sql(db: Path) -> dict[str, str]:
     assert len(place) == 2 and "COUNT(" in place[0].upper(), place
     search = traced_sql(db, CASES["search"])
     assert len(search) == 1, search
-    stats = traced_sql(db, CASES["stats"])
-    assert len(stats) == 5, stats
-    total, *dims = stats
-    union = [f"SELECT 'total' AS dimension, NULL AS key, ({total}) AS n"]
+    dims = traced_sql(db, CASES["stats"])
+    assert len(dims) == 4, dims  # one per dimension; the total is the sum of the first
+    union = [f"SELECT 'total' AS dimension, NULL AS key, (SELECT SUM(n) FROM ({dims[0]})) AS n"]
     for name, sql in zip(("country", "year", "province", "level"), dims):
         union.append(f"SELECT '{name}', * FROM ({sql})")
     return {"place": f"SELECT ({place[0]}) AS total, page.* FROM ({place[1]}) AS page",
