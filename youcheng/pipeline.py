@@ -35,9 +35,9 @@ from typing import Any
 
 from youcheng import config
 from youcheng.model import Anomaly, Link, PartialDate, Place, RawPartnership
-from youcheng.resolve.records import RecordResolver
+from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
-from youcheng.store import resolved_row
+from youcheng.store import raw_columns, resolved_row
 
 # Called with (source name, bytes read so far, total bytes of that page).
 Progress = Callable[[str, int, int], None]
@@ -150,12 +150,21 @@ class PageReader:
                     self.progress(path.name, done, total)
                 rows: list[Row] = []
                 anomalies: list[Anomaly] = []
-                for item in items if self._conn is None else map(self._decode, items):
-                    if type(item) is RawPartnership:
-                        rows.append(resolved_row(item, resolve(item)))
-                    else:
-                        assert isinstance(item, Anomaly)
-                        anomalies.append(item)
+                if self._conn is None:
+                    for item in items:
+                        if type(item) is RawPartnership:
+                            rows.append(resolved_row(item, resolve(item)))
+                        else:
+                            assert isinstance(item, Anomaly)
+                            anomalies.append(item)
+                else:
+                    # The child sent each row with its id and raw_columns (see _Encoder).
+                    for entry in items:
+                        if entry[0] == _RAW:
+                            raw = self._decode(entry)
+                            rows.append(resolved_row(raw, resolve(raw, entry[14]), entry[15]))
+                        else:
+                            anomalies.append(Anomaly(*entry[1:]))
                 yield rows, anomalies
             else:
                 self._checksums[path] = (event[1], event[2])
@@ -203,11 +212,9 @@ class PageReader:
         event: Event = marshal.loads(data)
         return event
 
-    def _decode(self, entry: tuple[Any, ...]) -> Item:
-        if entry[0] == _ANOMALY:
-            return Anomaly(*entry[1:])
+    def _decode(self, entry: tuple[Any, ...]) -> RawPartnership:
         (_, source, line, section, cn_name, cn_links, partner_name, partner_links, country_text,
-         country_link, date, date_text, note, cn_line) = entry
+         country_link, date, date_text, note, cn_line) = entry[:14]
         return RawPartnership.fast(
             source, line, section, cn_name, self._link_tuple(cn_links), partner_name,
             self._link_tuple(partner_links), country_text, country_link,
@@ -293,6 +300,7 @@ class _Encoder:
     """
 
     def __init__(self) -> None:
+        self.ids = RowIds()
         self.numbers: dict[tuple[Link, ...], int] = {}
         self.new: list[tuple[tuple[str, str], ...]] = []
         # The parser hands out the same tuple object for a place's links row after
@@ -313,7 +321,10 @@ class _Encoder:
         return (_RAW, item.source, item.line, item.section, item.cn_name, self.links(item.cn_links),
                 item.partner_name, self.links(item.partner_links), item.country_text,
                 item.country_link, (date.year, date.month, date.day) if date else None,
-                item.date_text, item.note, item.cn_line)
+                item.date_text, item.note, item.cn_line,
+                # Work that depends on the rows alone, done here to even out the two
+                # processes: the build process resolves, and inserts into SQLite.
+                self.ids.next(item), raw_columns(item))
 
     def links(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
         known = self.by_object.get(id(links))

@@ -98,10 +98,9 @@ def partnership_row(item: Partnership) -> tuple[object, ...]:
         extra.get("partner_name_simplified"), extra.get("cn_level"), extra.get("province"))))
 
 
-def resolved_row(raw: RawPartnership, fields: ResolvedFields) -> tuple[object, ...]:
-    """``partnership_row`` of ``raw`` resolved to ``fields`` (RecordResolver.resolve_fields)."""
-    (pid, country, cn_id, partner_id, inferred, method, cn_simplified, partner_simplified,
-     cn_level, province) = fields
+def raw_columns(raw: RawPartnership) -> tuple[object, ...]:
+    """The stored columns that depend on ``raw`` alone (link targets, link JSON, date),
+    so that a build's parsing process can work them out (``resolved_row``)."""
     date = raw.date
     partner_links = raw.partner_links
     targets = tuple([link.target for link in partner_links])
@@ -110,13 +109,25 @@ def resolved_row(raw: RawPartnership, fields: ResolvedFields) -> tuple[object, .
         if len(_links_json) >= 1 << 16:
             _links_json.clear()
         links = _links_json[targets] = json.dumps(list(targets), ensure_ascii=False)
+    return (raw.cn_links[-1].target if raw.cn_links else None,
+            targets[-1] if targets else None, links,
+            date.iso() if date else None, date.precision if date else None,
+            date.year if date else None)
+
+
+def resolved_row(raw: RawPartnership, fields: ResolvedFields,
+                 columns: tuple[object, ...] | None = None) -> tuple[object, ...]:
+    """``partnership_row`` of ``raw`` resolved to ``fields`` (RecordResolver.resolve_fields);
+    ``columns`` are its ``raw_columns`` when they were worked out already."""
+    (pid, country, cn_id, partner_id, inferred, method, cn_simplified, partner_simplified,
+     cn_level, province) = fields
+    cn_link, partner_link, links, date, precision, year = columns or raw_columns(raw)
     return (
         pid, raw.source, raw.line, raw.section,
-        cn_id, raw.cn_name, raw.cn_links[-1].target if raw.cn_links else None, raw.cn_line,
-        partner_id, raw.partner_name, partner_links[-1].target if partner_links else None, links,
+        cn_id, raw.cn_name, cn_link, raw.cn_line,
+        partner_id, raw.partner_name, partner_link, links,
         raw.country_text, country, int(inferred), method,
-        date.iso() if date else None, date.precision if date else None, raw.date_text,
-        date.year if date else None, raw.note,
+        date, precision, raw.date_text, year, raw.note,
         cn_simplified or raw.cn_name, partner_simplified, cn_level, province,
     )
 

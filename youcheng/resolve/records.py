@@ -61,6 +61,34 @@ def _hashed_id(identity: str, occurrence: int) -> str:
     return hashlib.sha1(f"{identity}\x1f{occurrence}".encode()).hexdigest()[:16]
 
 
+class RowIds:
+    """``partnership_id`` of each row in page order, counting repeated identities.
+
+    Apart from ``RecordResolver`` because an id depends on nothing but the rows
+    before it: a build's parsing process assigns them, which halves the work
+    left to the process that resolves and stores.
+    """
+
+    def __init__(self) -> None:
+        # Compact for million-row pages: 64-bit hashes of the row identities.
+        self._seen_once: set[int] = set()
+        self._occurrences: dict[int, int] = {}  # only identities seen more than once
+
+    def next(self, raw: RawPartnership) -> str:
+        """The id of ``raw``, the next row of its page."""
+        identity = _identity(raw, raw.partner_links[-1].target if raw.partner_links else None)
+        return _hashed_id(identity, self._occurrence(hash(identity)))
+
+    def _occurrence(self, key: int) -> int:
+        """How many times this row identity came before (0 the first time), counting this one."""
+        if key not in self._seen_once:
+            self._seen_once.add(key)
+            return 0
+        occurrence = self._occurrences.get(key, 1)
+        self._occurrences[key] = occurrence + 1
+        return occurrence
+
+
 class RecordResolver:
     """Assigns ids, places and countries to raw rows, one page after another.
 
@@ -72,10 +100,9 @@ class RecordResolver:
     def __init__(self) -> None:
         self.places: dict[str, Place] = {}
         self.methods: Counter[str] = Counter()
-        # Per-row state, kept compact for million-row pages: 64-bit hashes of the
-        # row identity (as the ids use) and of each (Chinese place, partner, source).
-        self._seen_once: set[int] = set()
-        self._occurrences: dict[int, int] = {}  # only identities seen more than once
+        # Per-row state, kept compact for million-row pages: 64-bit hashes of each
+        # (Chinese place, partner, source), and the ids' count of repeated rows.
+        self._ids = RowIds()
         self._pairs: dict[int, int] = {}  # pair hash -> line first listed
         self._spellings: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
         self._findings: list[Anomaly] = []
@@ -97,14 +124,15 @@ class RecordResolver:
         }
         return Partnership(pid, raw, country, cn_id, partner_id, extra)
 
-    def resolve_fields(self, raw: RawPartnership) -> ResolvedFields:
+    def resolve_fields(self, raw: RawPartnership, pid: str | None = None) -> ResolvedFields:
         """What ``resolve`` adds to ``raw``, as one tuple (``store.resolved_row`` reads it).
 
         The build's path: no ``Partnership`` or ``extra`` dict made per row only to
-        be taken apart again by the store.
+        be taken apart again by the store. ``pid``: the row's id when a ``RowIds``
+        elsewhere gave it (then every row must come with one).
         """
-        identity = _identity(raw, raw.partner_links[-1].target if raw.partner_links else None)
-        occurrence = self._occurrence(hash(identity))
+        if pid is None:
+            pid = self._ids.next(raw)
         stated = country_code(raw.country_text)
         cn = self._chinese_place(raw)
         partner, country, method = None, stated, "page" if stated else None
@@ -117,7 +145,7 @@ class RecordResolver:
                           f"country {raw.country_text!r} is not an ISO 3166 country name")
         partner_id = partner.id if partner else None
         self._check_pair(raw, cn.id, partner_id, country)
-        return (_hashed_id(identity, occurrence), country, cn.id, partner_id,
+        return (pid, country, cn.id, partner_id,
                 method is not None and method.startswith("inferred"), method,
                 to_simplified(raw.cn_name),
                 to_simplified(raw.partner_name) if raw.partner_name else None,
@@ -314,15 +342,6 @@ class RecordResolver:
         else:
             self._pairs[key] = raw.line
 
-    def _occurrence(self, key: int) -> int:
-        """How many times this row identity came before (0 the first time), counting this one."""
-        if key not in self._seen_once:
-            self._seen_once.add(key)
-            return 0
-        occurrence = self._occurrences.get(key, 1)
-        self._occurrences[key] = occurrence + 1
-        return occurrence
-
     def _finding(self, raw: RawPartnership, kind: str, severity: str, message: str,
                  line: int | None = None) -> None:
         self._findings.append(Anomaly(raw.source, line or raw.line, kind, severity,  # type: ignore[arg-type]
@@ -345,4 +364,4 @@ def _division_names(d: Division) -> list[str]:
     return [d.name, d.stem, d.stem_romanized(), d.name_en]
 
 
-__all__ = ["RecordResolver", "ResolvedFields", "partnership_id"]
+__all__ = ["RecordResolver", "ResolvedFields", "RowIds", "partnership_id"]
