@@ -105,3 +105,22 @@ def test_breakdowns_at_once_equal_one_at_a_time(both: tuple[sqlite3.Connection, 
         total, by_dimension = query.breakdowns(conn, filters)
         assert total == query.count_records(conn, filters)
         assert by_dimension == {by: query.breakdown(conn, by, filters) for by in STAT_DIMENSIONS}
+
+
+def _counted_and_grouped(db: Path) -> tuple[list[object], list[object]]:
+    conn = sqlite3.connect(db)
+    counted = sorted(conn.execute("SELECT country, year, province, cn_level, n FROM partnership_counts"), key=repr)
+    grouped = sorted(conn.execute("SELECT country, year, province, cn_level, COUNT(*) FROM partnerships"
+                                  " GROUP BY country, year, province, cn_level"), key=repr)
+    conn.close()
+    return counted, grouped
+
+
+def test_counts_kept_while_loading_equal_grouping_the_rows(seed_db: Path, tmp_path: Path) -> None:
+    """Both ways rows reach the writer (rows from the build, Partnerships one by one) are counted."""
+    from tests.test_web_lines import lines_registry
+
+    counted, grouped = _counted_and_grouped(seed_db)
+    assert counted == grouped and len(counted) > 100
+    counted, grouped = _counted_and_grouped(lines_registry(tmp_path / "lines.db"))
+    assert counted == grouped and len(counted) > 3

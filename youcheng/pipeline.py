@@ -322,9 +322,10 @@ class _Encoder:
                 item.partner_name, self.links(item.partner_links), item.country_text,
                 item.country_link, (date.year, date.month, date.day) if date else None,
                 item.date_text, item.note, item.cn_line,
-                # Work that depends on the rows alone, done here to even out the two
-                # processes: the build process resolves, and inserts into SQLite.
-                self.ids.next(item), raw_columns(item))
+                # The row's id depends on the rows before it alone: made here. Its other
+                # row-only columns (raw_columns) are made by the build process, which has
+                # the spare time since it builds the id index after the load.
+                self.ids.next(item), None)
 
     def links(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
         known = self.by_object.get(id(links))

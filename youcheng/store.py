@@ -11,9 +11,11 @@ holds a lock on its own, which the system drops when the process dies).
 from __future__ import annotations
 
 import json
+import operator
 import os
 import sqlite3
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -58,16 +60,15 @@ ORDER BY gram, place_id
 """
 
 
-# The precomputed statistics (schema.sql partnership_counts, stat_counts), from the finished rows.
-_COUNTS_SQL = (
-    "INSERT INTO partnership_counts (country, year, province, cn_level, n)"
-    " SELECT country, year, province, cn_level, COUNT(*) FROM partnerships"
-    " GROUP BY country, year, province, cn_level ORDER BY country, year, province, cn_level",
-    *(f"INSERT INTO stat_counts (dimension, key, n) SELECT '{dimension}', {column}, SUM(n)"
-      f" FROM partnership_counts GROUP BY {column}"
-      for dimension, column in (("country", "country"), ("year", "year"),
-                                ("province", "province"), ("level", "cn_level"))),
-)
+# The precomputed statistics (schema.sql partnership_counts, stat_counts). The writer counts
+# the combinations as rows arrive (grouping a million rows afterwards took 8 s); stat_counts
+# is summed from those counts.
+_COUNTED_COLUMNS = operator.itemgetter(13, 19, 24, 23)  # country, year, province, cn_level of a partnership_row
+_COUNTS_SQL = tuple(
+    f"INSERT INTO stat_counts (dimension, key, n) SELECT '{dimension}', {column}, SUM(n)"
+    f" FROM partnership_counts GROUP BY {column}"
+    for dimension, column in (("country", "country"), ("year", "year"),
+                              ("province", "province"), ("level", "cn_level")))
 
 
 def name_grams(key: str) -> set[str]:
@@ -160,6 +161,7 @@ class RegistryWriter:
         self.conn.execute("BEGIN")
         self._pending: list[tuple[object, ...]] = []
         self._source_ids: dict[str, int] = {}
+        self._counts: Counter[tuple[object, ...]] = Counter()
 
     def __enter__(self) -> RegistryWriter:
         return self
@@ -194,6 +196,7 @@ class RegistryWriter:
     def add_partnership(self, item: Partnership) -> None:
         """Queue one relationship; rows are inserted in batches."""
         row = partnership_row(item)
+        self._counts[_COUNTED_COLUMNS(row)] += 1
         self._pending.append((row[0], self.source_id(item.raw.source), *row[1:]))
         if len(self._pending) >= _BATCH:
             self._flush()
@@ -207,6 +210,7 @@ class RegistryWriter:
         self._flush()
         values = ", ".join(["?", str(int(self.source_id(source)))] + ["?"] * 24)
         self.conn.executemany(_INSERT_PARTNERSHIP + values + ")", rows)
+        self._counts.update(map(_COUNTED_COLUMNS, rows))
 
     def _flush(self) -> None:
         if self._pending:
@@ -267,6 +271,8 @@ class RegistryWriter:
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
             self.conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            self.conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, n)"
+                                  " VALUES (?, ?, ?, ?, ?)", ((*key, n) for key, n in self._counts.items()))
             for statement in _COUNTS_SQL:
                 self.conn.execute(statement)
             self.conn.execute("COMMIT")
