@@ -236,3 +236,20 @@ def test_serve_with_two_workers_answers_from_two_processes(seed_db: Path) -> Non
                 break
             time.sleep(0.2)
         assert len(workers) == 2, children
+
+
+def test_endpoints_run_on_a_few_worker_threads(seed_db: Path) -> None:
+    """Forty threads contending for the GIL made a 2 ms answer take 10 ms under load (see _lifespan)."""
+    import anyio.to_thread
+
+    from youcheng.api import QUERY_THREADS
+
+    with TestClient(create_app(seed_db)) as client:
+        assert client.portal is not None
+        limit = client.portal.call(lambda: _tokens(anyio.to_thread.current_default_thread_limiter()))
+        assert limit == QUERY_THREADS and 1 <= QUERY_THREADS <= 8
+        assert client.get("/api/stats").status_code == 200
+
+
+async def _tokens(limiter: object) -> float:
+    return float(limiter.total_tokens)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import json
 import sqlite3
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -143,8 +144,33 @@ def _countable(f: Filters) -> bool:
 
 def _has_counts(conn: sqlite3.Connection) -> bool:
     """Whether the build wrote the precomputed counts (registries from before it did not)."""
-    return conn.execute(
+    return _layout(conn)[0]
+
+
+def _partnership_columns(conn: sqlite3.Connection) -> frozenset[str]:
+    return _layout(conn)[1]
+
+
+_LAYOUTS: weakref.WeakKeyDictionary[sqlite3.Connection, tuple[bool, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def _layout(conn: sqlite3.Connection) -> tuple[bool, frozenset[str]]:
+    """What this registry's schema has, read once per connection: a registry never changes
+    while it is open (a rebuild is a new file), and asking SQLite on every request cost
+    more than the statistics themselves."""
+    try:
+        layout = _LAYOUTS.get(conn)
+    except TypeError:  # a plain sqlite3.Connection (not from connect_readonly) cannot be remembered
+        return _read_layout(conn)
+    if layout is None:
+        layout = _LAYOUTS[conn] = _read_layout(conn)
+    return layout
+
+
+def _read_layout(conn: sqlite3.Connection) -> tuple[bool, frozenset[str]]:
+    has_counts = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stat_counts'").fetchone() is not None
+    return has_counts, frozenset(str(r[1]) for r in conn.execute("PRAGMA table_info(partnerships)"))
 
 
 def iter_records(conn: sqlite3.Connection, filters: Filters | None = None) -> Iterator[Record]:
@@ -381,7 +407,7 @@ class _CountPlan:
         counts = _has_counts(conn)
         table, count = ("partnership_counts", "SUM(p.n)") if counts and _countable(f) else ("partnerships", "COUNT(*)")
         where, params = _where(conn, f)
-        columns = frozenset(r[1] for r in conn.execute("PRAGMA table_info(partnerships)"))
+        columns = _partnership_columns(conn)
         return _CountPlan(counts and f == Filters(), table, count, where, params, columns)
 
 

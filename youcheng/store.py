@@ -376,6 +376,11 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+class RegistryConnection(sqlite3.Connection):
+    """A connection to a built registry: a plain one, except that it can be weakly referenced,
+    so the read layer can remember what the file's schema holds for as long as it is open."""
+
+
 def connect_readonly(path: Path) -> sqlite3.Connection:
     """Open a registry read-only; the served database is never written.
 
@@ -388,7 +393,7 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
         raise StoreError(f"no registry at {path}: run 'youcheng build' (or pass --db) first")
     try:
         conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True,
-                               check_same_thread=False)
+                               check_same_thread=False, factory=RegistryConnection)
         conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
