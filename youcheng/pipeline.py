@@ -37,7 +37,7 @@ from youcheng import config
 from youcheng.model import Anomaly, Link, PartialDate, Place, RawPartnership
 from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
-from youcheng.store import raw_columns, resolved_row
+from youcheng.store import resolved_row
 
 # Called with (source name, bytes read so far, total bytes of that page).
 Progress = Callable[[str, int, int], None]
@@ -158,11 +158,11 @@ class PageReader:
                             assert isinstance(item, Anomaly)
                             anomalies.append(item)
                 else:
-                    # The child sent each row with its id and raw_columns (see _Encoder).
+                    # The child sent each row with its id (see _Encoder).
                     for entry in items:
                         if entry[0] == _RAW:
                             raw = self._decode(entry)
-                            rows.append(resolved_row(raw, resolve(raw, entry[14]), entry[15]))
+                            rows.append(resolved_row(raw, resolve(raw, entry[14])))
                         else:
                             anomalies.append(Anomaly(*entry[1:]))
                 yield rows, anomalies
@@ -322,10 +322,9 @@ class _Encoder:
                 item.partner_name, self.links(item.partner_links), item.country_text,
                 item.country_link, (date.year, date.month, date.day) if date else None,
                 item.date_text, item.note, item.cn_line,
-                # The row's id depends on the rows before it alone: made here. Its other
-                # row-only columns (raw_columns) are made by the build process, which has
-                # the spare time since it builds the id index after the load.
-                self.ids.next(item), None)
+                # The row's id depends on the rows before it alone, so it is made here, which
+                # evens out the two processes (the build process resolves and inserts).
+                self.ids.next(item))
 
     def links(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
         known = self.by_object.get(id(links))

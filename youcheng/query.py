@@ -10,13 +10,16 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import sqlite3
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from dataclasses import fields as _dataclass_fields
+from typing import Any
 
 from youcheng.errors import NotFound, UsageError
-from youcheng.model import Anomaly, PlaceHit, Record, StatRow
+from youcheng.model import Anomaly, Place, PlaceHit, Record, StatRow, UnplacedPlace
 from youcheng.resolve.names import fold_key, fold_key_as_written
 from youcheng.store import name_grams
 
@@ -114,8 +117,8 @@ def select_records(conn: sqlite3.Connection, filters: Filters, limit: int | None
         raise UsageError(f"limit must be between 0 and {MAX_LIMIT}, got {limit}")
     if offset < 0:
         raise UsageError(f"offset must not be negative, got {offset}")
-    total = count_records(conn, filters)
-    where, params = _where(conn, filters)
+    plan = _CountPlan.make(conn, filters)  # filters resolved to SQL once, for the count and the page
+    total, where, params = _count(conn, plan), plan.where, plan.params
     if limit is None:
         return total, list(_records(conn, f"{_SELECT} {where} ORDER BY {_SOURCE_ORDER}", params))
     # Choose the page's rows first, then join the places for those rows only: a place with
@@ -127,14 +130,15 @@ def select_records(conn: sqlite3.Connection, filters: Filters, limit: int | None
 
 def count_records(conn: sqlite3.Connection, filters: Filters | None = None) -> int:
     """How many relationships match ``filters``, from the precomputed counts when they can tell."""
-    f = filters or Filters()
-    where, params = _where(conn, f)
-    if _countable(f) and _has_counts(conn):
-        sql = (f"SELECT COALESCE(SUM(p.n), 0) FROM partnership_counts p {where}" if where else
-               "SELECT COALESCE(SUM(n), 0) FROM stat_counts WHERE dimension = 'country'")
-    else:
-        sql = f"SELECT COUNT(*) FROM partnerships p {where}"
-    return int(conn.execute(sql, params).fetchone()[0])
+    return _count(conn, _CountPlan.make(conn, filters or Filters()))
+
+
+def _count(conn: sqlite3.Connection, plan: _CountPlan) -> int:
+    if plan.unfiltered:
+        return int(conn.execute(
+            "SELECT COALESCE(SUM(n), 0) FROM stat_counts WHERE dimension = 'country'").fetchone()[0])
+    return int(conn.execute(f"SELECT COALESCE({plan.count}, 0) FROM {plan.table} p {plan.where}",
+                            plan.params).fetchone()[0])
 
 
 def _countable(f: Filters) -> bool:
@@ -449,15 +453,10 @@ def count_unplaced(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM places WHERE lat IS NULL OR lon IS NULL").fetchone()[0])
 
 
-from dataclasses import fields as _dataclass_fields  # noqa: E402
-
-from youcheng.model import Place, UnplacedPlace  # noqa: E402
 
 
 # --- Map lines: relationships aggregated by place pair (issue #5) -----------------------
 
-import math  # noqa: E402
-from typing import Any  # noqa: E402
 
 LINE_LIMIT = 5000
 LINE_GROUPS = ("auto", "place", "region")
@@ -525,26 +524,24 @@ def map_lines(conn: sqlite3.Connection, filters: Filters | None = None, limit: i
         raise UsageError(f"cannot group lines by {group!r}; choose one of {', '.join(LINE_GROUPS)}")
     if not 1 <= limit <= LINE_LIMIT:
         raise UsageError(f"limit must be between 1 and {LINE_LIMIT}, got {limit}")
-    f = filters or Filters()
-    where, params = _where(conn, f)
+    plan = _CountPlan.make(conn, filters or Filters())
+    where, params = plan.where, plan.params
     if group == "auto":
         # DISTINCT streams: SQLite stops at the first limit + 1 pairs instead of grouping them all.
         pairs = conn.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT p.cn_id, p.partner_id FROM partnerships p"
                              f" {where} LIMIT ?)", [*params, limit + 1]).fetchone()[0]
         group = "place" if pairs <= limit else "region"
     if group == "place":
-        matching = count_records(conn, f)
+        matching = _count(conn, plan)
         if matching > PLACE_LINES_MAX_ROWS:
             raise UsageError(f"{matching:,} relationships match: too many to group by place pair (at most "
                              f"{PLACE_LINES_MAX_ROWS:,}); add a filter, or group by region")
         return _place_lines(conn, where, params, limit)
     # Province and country are stats dimensions: the build's precomputed counts answer without
     # reading a million partnerships, unless a place or text filter needs the rows themselves.
-    if _countable(f) and _has_counts(conn):
-        sql = f"SELECT p.province, p.country, SUM(p.n), MIN(p.year) FROM partnership_counts p {where}"
-    else:
-        sql = f"SELECT p.province, p.country, COUNT(*), MIN(p.year) FROM partnerships p {where}"
-    return _region_lines(conn, conn.execute(sql + " GROUP BY p.province, p.country", params).fetchall(), limit)
+    rows = conn.execute(f"SELECT p.province, p.country, {plan.count}, MIN(p.year) FROM {plan.table} p {where}"
+                        " GROUP BY p.province, p.country", params).fetchall()
+    return _region_lines(conn, rows, limit)
 
 
 def _place_lines(conn: sqlite3.Connection, where: str, params: list[object], limit: int) -> MapLines:

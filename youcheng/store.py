@@ -63,7 +63,6 @@ ORDER BY gram, place_id
 # The precomputed statistics (schema.sql partnership_counts, stat_counts). The writer counts
 # the combinations as rows arrive (grouping a million rows afterwards took 8 s); stat_counts
 # is summed from those counts.
-_COUNTED_COLUMNS = operator.itemgetter(13, 19, 24, 23)  # country, year, province, cn_level of a partnership_row
 _COUNTS_SQL = tuple(
     f"INSERT INTO stat_counts (dimension, key, n) SELECT '{dimension}', {column}, SUM(n)"
     f" FROM partnership_counts GROUP BY {column}"
@@ -76,13 +75,15 @@ def name_grams(key: str) -> set[str]:
     return set(key) | {key[i:i + 2] for i in range(len(key) - 1)}
 
 
-_INSERT_PARTNERSHIP = (
-    "INSERT INTO partnerships (id, source_id, source, line, section, cn_id, cn_name,"
-    " cn_link, cn_line, partner_id, partner_name, partner_link, partner_links,"
-    " country_text, country, country_inferred, country_method, date, date_precision,"
-    " date_text, year, note, cn_name_simplified, partner_name_simplified, cn_level, province)"
-    " VALUES ("
-)
+# The partnership columns in the order of a ``partnership_row`` (source_id is added on insert).
+_ROW_COLUMNS = (
+    "id", "source", "line", "section", "cn_id", "cn_name", "cn_link", "cn_line",
+    "partner_id", "partner_name", "partner_link", "partner_links", "country_text", "country",
+    "country_inferred", "country_method", "date", "date_precision", "date_text", "year", "note",
+    "cn_name_simplified", "partner_name_simplified", "cn_level", "province")
+_INSERT_PARTNERSHIP = f"INSERT INTO partnerships (id, source_id, {', '.join(_ROW_COLUMNS[1:])}) VALUES ("
+# The columns partnership_counts groups by, read from a partnership_row.
+_COUNTED_COLUMNS = operator.itemgetter(*(_ROW_COLUMNS.index(c) for c in ("country", "year", "province", "cn_level")))
 # partner_links as JSON, by the links' targets: a few thousand distinct lists on a long page.
 _links_json: dict[tuple[str, ...], str] = {}
 
@@ -99,9 +100,8 @@ def partnership_row(item: Partnership) -> tuple[object, ...]:
         extra.get("partner_name_simplified"), extra.get("cn_level"), extra.get("province"))))
 
 
-def raw_columns(raw: RawPartnership) -> tuple[object, ...]:
-    """The stored columns that depend on ``raw`` alone (link targets, link JSON, date),
-    so that a build's parsing process can work them out (``resolved_row``)."""
+def _raw_columns(raw: RawPartnership) -> tuple[object, ...]:
+    """The stored columns that depend on ``raw`` alone: link targets, link JSON, date."""
     date = raw.date
     partner_links = raw.partner_links
     targets = tuple([link.target for link in partner_links])
@@ -116,13 +116,11 @@ def raw_columns(raw: RawPartnership) -> tuple[object, ...]:
             date.year if date else None)
 
 
-def resolved_row(raw: RawPartnership, fields: ResolvedFields,
-                 columns: tuple[object, ...] | None = None) -> tuple[object, ...]:
-    """``partnership_row`` of ``raw`` resolved to ``fields`` (RecordResolver.resolve_fields);
-    ``columns`` are its ``raw_columns`` when they were worked out already."""
+def resolved_row(raw: RawPartnership, fields: ResolvedFields) -> tuple[object, ...]:
+    """``partnership_row`` of ``raw`` resolved to ``fields`` (RecordResolver.resolve_fields)."""
     (pid, country, cn_id, partner_id, inferred, method, cn_simplified, partner_simplified,
      cn_level, province) = fields
-    cn_link, partner_link, links, date, precision, year = columns or raw_columns(raw)
+    cn_link, partner_link, links, date, precision, year = _raw_columns(raw)
     return (
         pid, raw.source, raw.line, raw.section,
         cn_id, raw.cn_name, cn_link, raw.cn_line,
