@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_cli.py [--db registry.db] [--runs 30]
 Builds the seed registry unless ``--db`` names one. Runs every command ``--runs``
 times in turn (interleaved, so a busy moment of the machine hits them all alike)
 and prints the median and the fastest run of each, and each command's ratio to
-``python -c pass`` run by the same interpreter. ``youcheng partners`` prints a Rich
+``python -c pass`` run by the same interpreter. ``youcheng partners`` prints a boxed
 table on a terminal and tab-separated lines to a pipe, so it is timed both ways:
 with its output piped (to /dev/null) and on a pseudo-terminal (read and thrown
 away). For reference it also times the Typer CLI itself (``python -m youcheng.cli``),
@@ -51,7 +51,7 @@ def main() -> None:
             "python -c pass (terminal)": ([sys.executable, "-c", "pass"], True),
             f"youcheng partners {args.place} (piped: tsv)": (command + query, False),
             f"youcheng partners {args.place} --format json": (command + query + ["--format", "json"], False),
-            f"youcheng partners {args.place} (terminal: Rich table)": (command + query, True),
+            f"youcheng partners {args.place} (terminal: table)": (command + query, True),
             f"python -m youcheng.cli partners {args.place} (Typer, piped)":
                 ([sys.executable, "-m", "youcheng.cli", *query], False),
         }

@@ -6,11 +6,13 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
 from youcheng import __version__
 from youcheng.cli import app
+from youcheng.model import Record
 
 from .conftest import write_page
 
@@ -78,6 +80,37 @@ def test_partners_tsv_keeps_one_line_per_record() -> None:
     record = Record(**{**fields, "cn_name": "甲\t市", "partner_name": "乙\n市", "line": 7,
                        "partner_links": [], "country_inferred": False})
     assert partners_tsv([record]).splitlines()[1] == "甲 市\t乙 市\t\t\t\t7"
+
+
+def _table_record(**values: Any) -> Record:
+    fields: dict[str, Any] = {f: None for f in Record.__dataclass_fields__}
+    return Record(**{**fields, "cn_name": "武漢市", "line": 7, "partner_links": [], "country_inferred": False,
+                     **values})
+
+
+def test_partners_table_lines_up_wide_characters() -> None:
+    from youcheng._render import cell_width, partners_table
+
+    assert (cell_width("abc"), cell_width("武漢"), cell_width("e\u0301"), cell_width("ＡＢ")) == (3, 4, 1, 4)
+    records = [_table_record(partner_name="Pittsburgh", country="US", date="1982-09-17"),
+               _table_record(partner_name="匹茲堡", country_text="美國", note="（友好協約書）", line=12345)]
+    lines = partners_table("武汉", records, width=200).splitlines()
+    assert lines[0].strip() == "武汉: 2 partnership(s)"
+    body = lines[1:]
+    assert len(body) == 2 + 1 + 2 + 1 and len({cell_width(line) for line in body}) == 1
+    assert body[3].startswith("│ 武漢市 ") and "│ 美國 " in body[4] and body[4].endswith(" 12345 │")
+    assert "│ —  " not in body[3] and "Pittsburgh" in body[3]
+
+
+def test_partners_table_cuts_cells_to_fit_the_terminal() -> None:
+    from youcheng._render import cell_width, partners_table
+
+    long_note = "注" * 200
+    table = partners_table("武汉", [_table_record(partner_name="X", note=long_note)], width=70)
+    assert all(cell_width(line) <= 70 for line in table.splitlines())
+    assert "…" in table and long_note not in table
+    missing = partners_table("武汉", [_table_record(partner_name=None, note="a\tb\nc")], width=120)
+    assert "│ —" in missing and "a b c" in missing and "\t" not in missing
 
 
 def test_partners_on_a_terminal_prints_the_table(seed_db: Path) -> None:
