@@ -121,6 +121,11 @@ class PageReader:
 
     def close(self) -> None:
         """Stop the child, if any (it may still be parsing when the build failed)."""
+        # Drop the resolver's and the links' caches (millions of objects at a million rows)
+        # before the collector's usual thresholds return: the first collection after that
+        # would otherwise walk all of them once more, about a second.
+        self._resolver = RecordResolver()
+        self._links, self._link_table, self._dates = {}, [], {}
         if self._gc_threshold is not None:
             gc.set_threshold(*self._gc_threshold)
             self._gc_threshold = None
