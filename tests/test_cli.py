@@ -99,7 +99,19 @@ def test_partners_table_lines_up_wide_characters() -> None:
     body = lines[1:]
     assert len(body) == 2 + 1 + 2 + 1 and len({cell_width(line) for line in body}) == 1
     assert body[3].startswith("│ 武漢市 ") and "│ 美國 " in body[4] and body[4].endswith(" 12345 │")
-    assert "│ —  " not in body[3] and "Pittsburgh" in body[3]
+    # The partner column is as wide as its header, 伙伴 Partner (12 cells); 匹茲堡 takes 6.
+    assert "│ Pittsburgh   │" in body[3] and "│ 匹茲堡       │" in body[4]
+
+
+def test_partners_table_marks_a_missing_partner_and_keeps_line_numbers_whole() -> None:
+    from youcheng._render import cell_width, partners_table
+
+    records = [_table_record(partner_name=None, line=1234567), _table_record(partner_name="Pittsburgh")]
+    wide = partners_table("武汉", records, width=200).splitlines()
+    assert "│ —            │" in wide[4]  # the dash, padded to the partner column (12 cells)
+    narrow = partners_table("武汉", records, width=50).splitlines()
+    assert narrow[4].endswith(" 1234567 │") and "…" in narrow[2]
+    assert all(cell_width(line) <= 50 for line in narrow)
 
 
 def test_partners_table_cuts_cells_to_fit_the_terminal() -> None:
@@ -109,8 +121,19 @@ def test_partners_table_cuts_cells_to_fit_the_terminal() -> None:
     table = partners_table("武汉", [_table_record(partner_name="X", note=long_note)], width=70)
     assert all(cell_width(line) <= 70 for line in table.splitlines())
     assert "…" in table and long_note not in table
-    missing = partners_table("武汉", [_table_record(partner_name=None, note="a\tb\nc")], width=120)
-    assert "│ —" in missing and "a b c" in missing and "\t" not in missing
+    huge = partners_table("武汉", [_table_record(partner_name="X", note="注" * 5000)] * 20, width=100)
+    assert len(huge.splitlines()) == 1 + 3 + 20 + 1 and all(cell_width(line) <= 100 for line in huge.splitlines())
+
+
+def test_partners_table_never_passes_control_characters_to_the_terminal() -> None:
+    from youcheng._render import cell_width, partners_table
+
+    hostile = "馬德\x1b[2J\x0b\u2028里\t\r\n\x85\x07"
+    table = partners_table("武\x1b]0;x\x07汉", [_table_record(partner_name=hostile, note="a\x0cb")], width=120)
+    assert not any(c != "\n" and not c.isprintable() for c in table)
+    lines = table.splitlines()
+    assert len(lines) == 1 + 3 + 1 + 1 and len({cell_width(line) for line in lines[1:]}) == 1
+    assert "馬德 [2J  里" in table and "a b" in table
 
 
 def test_partners_on_a_terminal_prints_the_table(seed_db: Path) -> None:

@@ -62,20 +62,23 @@ TABLE_HEADERS = ("中方 Chinese place", "伙伴 Partner", "国家", "日期 Dat
 
 
 def partners_table(name: str, records: Sequence[Record], width: int = 80) -> str:
-    """A place's partnerships boxed in the style of Rich's default table, at most ``width`` cells wide.
+    """A place's partnerships boxed in the style of Rich's default table, fitted to ``width`` cells.
 
     Laid out here rather than by Rich because importing and rendering Rich's table
     costs about 60 ms, more than the rest of ``youcheng partners`` together
     (issue #5's start-up target; ``benchmarks/bench_cli.py``). Cell widths come from
     ``unicodedata`` (East Asian wide characters take two cells). When the table is
-    wider than ``width``, the widest columns are cut and end in "…"; ``-f tsv`` and
-    ``-f json`` always give the whole text.
+    wider than ``width``, the widest text columns are cut and end in "…" (never below
+    4 cells, so a very narrow terminal wraps the lines; line numbers are never cut);
+    ``-f tsv`` and ``-f json`` always give the whole text.
     """
     rows = [[_one_line(value) for value in (r.cn_name, r.partner_name or "—", r.country or r.country_text or "",
                                            r.date or "", r.note or "", str(r.line))] for r in records]
     widths = [max([cell_width(h)] + [cell_width(row[i]) for row in rows]) for i, h in enumerate(TABLE_HEADERS)]
-    _fit(widths, width - 3 * len(widths) - 1)
-    right = len(widths) - 1  # the line number, aligned right
+    right = len(widths) - 1  # the line number: aligned right, and only its header may be cut
+    least = [4] * len(widths)
+    least[right] = max([4] + [len(row[right]) for row in rows])
+    _fit(widths, width - 3 * len(widths) - 1, least)
 
     def line(cells: Sequence[str], bar: str) -> str:
         padded = [_pad(c, w, i == right) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
@@ -85,8 +88,9 @@ def partners_table(name: str, records: Sequence[Record], width: int = 80) -> str
         return left + mid.join(fill * (w + 2) for w in widths) + end
 
     total = sum(widths) + 3 * len(widths) + 1
-    title = _cut(f"{name}: {len(records)} partnership(s)", total)
-    out = [" " * ((total - cell_width(title)) // 2) + title, rule("┏", "━", "┳", "┓"),
+    count = f": {len(records)} partnership(s)"
+    title = _cut(_one_line(name), max(total - cell_width(count), 1)) + count
+    out = [" " * max((total - cell_width(title)) // 2, 0) + title, rule("┏", "━", "┳", "┓"),
            line(TABLE_HEADERS, "┃"), rule("┡", "━", "╇", "┩")]
     out += [line(row, "│") for row in rows]
     out.append(rule("└", "─", "┴", "┘"))
@@ -97,32 +101,45 @@ def cell_width(text: str) -> int:
     """Terminal cells ``text`` takes: two for East Asian wide characters, none for combining marks."""
     if text.isascii():
         return len(text)
+    return sum(_char_width(c) for c in text)
+
+
+def _char_width(char: str) -> int:
+    if char.isascii():
+        return 1
     from unicodedata import category, east_asian_width
 
-    return sum(0 if category(c) in ("Mn", "Me", "Cf") else 2 if east_asian_width(c) in ("W", "F") else 1
-               for c in text)
+    return 0 if category(char) in ("Mn", "Me", "Cf") else 2 if east_asian_width(char) in ("W", "F") else 1
 
 
 def _one_line(value: str) -> str:
-    return " ".join(value.split()) if any(c in value for c in "\t\r\n") else value
+    """``value`` with every control, line or paragraph separator as a space: it must not move
+    the cursor, start a new line or reach the terminal as an escape sequence."""
+    return value if value.isprintable() else "".join(c if c.isprintable() else " " for c in value)
 
 
-def _fit(widths: list[int], room: int) -> None:
-    """Narrow the widest columns, never below 4 cells, until they fit in ``room``."""
+def _fit(widths: list[int], room: int, least: list[int]) -> None:
+    """Narrow the widest columns until they fit in ``room``, none below its ``least`` width."""
     while sum(widths) > room:
-        widest = max(range(len(widths)), key=widths.__getitem__)
-        if widths[widest] <= 4:
+        shrinkable = sorted((w, i) for i, w in enumerate(widths) if w > least[i])
+        if not shrinkable:
             return
-        widths[widest] -= 1
+        widest, column = shrinkable[-1]
+        # Straight down to the next widest column (or as far as needed), not one cell a turn.
+        floor = max(shrinkable[-2][0] if len(shrinkable) > 1 else 0, least[column])
+        widths[column] = max(widest - (sum(widths) - room), floor) if widest > floor else widest - 1
 
 
 def _cut(text: str, width: int) -> str:
-    """``text`` if it fits in ``width`` cells, else its start and "…"."""
+    """``text`` if it fits in ``width`` cells, else its start and "…" (one pass over the text)."""
     if cell_width(text) <= width:
         return text
-    while text and cell_width(text) > width - 1:
-        text = text[:-1]
-    return text + "…"
+    used = 0
+    for end, char in enumerate(text):
+        used += _char_width(char)
+        if used > width - 1:
+            return text[:end] + "…"
+    return text
 
 
 def _pad(text: str, width: int, right: bool) -> str:
