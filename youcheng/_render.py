@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from unicodedata import category, east_asian_width
 
 from youcheng.model import Record
 
@@ -107,8 +108,6 @@ def cell_width(text: str) -> int:
 def _char_width(char: str) -> int:
     if char.isascii():
         return 1
-    from unicodedata import category, east_asian_width
-
     return 0 if category(char) in ("Mn", "Me", "Cf") else 2 if east_asian_width(char) in ("W", "F") else 1
 
 
