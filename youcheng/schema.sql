@@ -119,11 +119,17 @@ CREATE TABLE anomalies (
     text      TEXT NOT NULL
 );
 
--- Kept up while rows arrive: a page lists a place's partners together and in line order,
--- so these take each row near the last one (about 0.6 s more to insert a million rows,
--- 1.2 s less at the end of the build, when nothing else runs).
+-- Kept up while rows arrive, not built at the end when nothing else runs. A page lists a
+-- place's partners together and in line order, so the first two take each row next to the
+-- last one (0.6 s more inserting a million rows, 1.2 s less at the end); province and level
+-- come in runs too (a few hundred places to insert at), and the build process has the time
+-- while the parsing process sends rows (about 6 s less at the end of a million-row build).
+-- The other indexes stay at the end: kept up during the load they made the build process
+-- the slower of the two (benchmarks/README.md, "Where the build time goes").
 CREATE INDEX partnerships_cn ON partnerships (cn_id);
 CREATE INDEX partnerships_source_line ON partnerships (source, line);
+CREATE INDEX partnerships_province ON partnerships (province, year);
+CREATE INDEX partnerships_level ON partnerships (cn_level, year);
 
 -- @indexes (created after the bulk load)
 -- The ids are hashes, in random order: one sorted pass at the end builds their index several
@@ -131,8 +137,6 @@ CREATE INDEX partnerships_source_line ON partnerships (source, line);
 CREATE UNIQUE INDEX partnerships_id ON partnerships (id);
 CREATE INDEX partnerships_partner ON partnerships (partner_id);
 CREATE INDEX partnerships_country ON partnerships (country, year);
-CREATE INDEX partnerships_province ON partnerships (province, year);
-CREATE INDEX partnerships_level ON partnerships (cn_level, year);
 -- No index leads with year: a year-only filter skip-scans partnerships_level (five levels),
 -- as fast as an index of its own, which would cost a million-row build 2 s more.
 CREATE INDEX place_names_place ON place_names (place_id);
