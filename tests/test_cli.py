@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from youcheng import __version__
@@ -123,6 +124,34 @@ def test_partners_table_cuts_cells_to_fit_the_terminal() -> None:
     assert "…" in table and long_note not in table
     huge = partners_table("武汉", [_table_record(partner_name="X", note="注" * 5000)] * 20, width=100)
     assert len(huge.splitlines()) == 1 + 3 + 20 + 1 and all(cell_width(line) <= 100 for line in huge.splitlines())
+
+
+def test_terminal_width_follows_columns_then_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+    import io
+    import os
+    import pty
+    import struct
+    import sys
+    import termios
+
+    from youcheng._render import terminal_width
+
+    monkeypatch.setenv("COLUMNS", "123")
+    assert terminal_width() == 123
+    monkeypatch.setenv("COLUMNS", "not a number")
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert terminal_width() == 80  # no terminal behind standard output
+    leader, follower = pty.openpty()
+    try:
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 97, 0, 0))
+        with open(follower, "w", closefd=False) as tty:
+            monkeypatch.setattr(sys, "stdout", tty)
+            monkeypatch.delenv("COLUMNS")
+            assert terminal_width() == 97
+    finally:
+        os.close(leader)
+        os.close(follower)
 
 
 def test_partners_table_never_passes_control_characters_to_the_terminal() -> None:
