@@ -142,6 +142,8 @@ def test_place_lists_at_most_limit_partnerships_and_their_total(client: TestClie
     first = client.get("/api/places/cn:420100", params={"limit": 3}).json()
     assert first["partnerships_total"] == 11
     assert first["partnerships"] == whole["partnerships"][:3]
+    for limit in (10, 11, 12):  # counted, counted (a full page), and taken from the page's length
+        assert client.get("/api/places/cn:420100", params={"limit": limit}).json()["partnerships_total"] == 11
     assert client.get("/api/places/cn:420100", params={"limit": 0}).json()["partnerships"] == []
     for bad in (-1, 1001, "x"):
         assert client.get("/api/places/cn:420100", params={"limit": bad}).status_code == 422

@@ -178,7 +178,7 @@ def _sweep(client: TestClient, registry: Registry) -> None:
     hit = client.get("/api/search", params={"q": "武汉"}).json()["items"][0]
     for url in ["/api/partnerships", "/api/partnerships?place=洛阳市&country=jp&province=河南&level=prefecture"
                 "&year_from=1980&year_to=2020&q=京", f"/api/places/{hit['id']}", "/api/places/nope",
-                "/api/search?q=x", "/api/stats?q=东京&province=湖北", "/api/anomalies", "/api/summary",
+                f"/api/places/{hit['id']}?limit=1", "/api/search?q=x", "/api/stats?q=东京&province=湖北", "/api/anomalies", "/api/summary",
                 "/api/lines", "/api/lines?group=place&country=jp", "/api/lines?group=region&q=京&province=河南",
                 *[f"/api/export/{f}?country=FR" for f in ("csv", "jsonl", "geojson", "graphml", "datapackage")],
                 *[f"/api/partnerships?place={t}&q={t}" for t in INJECTIONS]]:

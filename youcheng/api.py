@@ -401,8 +401,10 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         detail = {k: getattr(found, k) for k in PlaceDetail.model_fields
                   if k not in ("names", "partnerships", "partnerships_total")}
         detail["names"] = [{"name": n, "kind": k} for n, k in found.names]
-        detail["partnerships"] = query.partners_of(conn, place_id, limit)
-        detail["partnerships_total"] = query.count_records(conn, query.Filters(place=place_id))
+        items = detail["partnerships"] = query.partners_of(conn, place_id, limit)
+        # A page shorter than the limit holds them all: no second look-up and count.
+        detail["partnerships_total"] = len(items) if len(items) < limit else \
+            query.count_records(conn, query.Filters(place=place_id))
         return _json(detail)
 
     @app.get("/api/search", response_model=SearchResult, responses=_ERRORS,
@@ -567,8 +569,19 @@ def _revalidated(scope: Scope, etag: bytes) -> bool:
                for name, value in scope["headers"])
 
 
-def _cacheable(scope: Scope) -> bool:
-    return scope["type"] == "http" and scope["method"] == "GET" and str(scope["path"]).startswith("/api/")
+def _api_request(scope: Scope, methods: tuple[str, ...]) -> bool:
+    """Whether ``scope`` is an HTTP request under /api/ with one of ``methods``."""
+    return scope["type"] == "http" and scope["method"] in methods and str(scope["path"]).startswith("/api/")
+
+
+def _url_key(scope: Scope) -> tuple[bytes, bytes]:
+    """The request's path (as sent) and query string: what names an answer."""
+    return scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape"), scope["query_string"]
+
+
+# The build token _ResponseCache checked, handed to _Revalidation in the request's state,
+# so one request stats the registry file once before its endpoint runs.
+_CHECKED_TOKEN = "checked_build_token"
 
 
 class _ResponseCache:
@@ -589,7 +602,7 @@ class _ResponseCache:
         self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _cacheable(scope):
+        if not _api_request(scope, ("GET",)):
             await self.app(scope, receive, send)
             return
         try:
@@ -597,8 +610,8 @@ class _ResponseCache:
         except StoreError:  # the app answers 503
             await self.app(scope, receive, send)
             return
-        key: Key = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape"),
-                    scope["query_string"], _header(scope, b"origin"))
+        scope.setdefault("state", {})[_CHECKED_TOKEN] = token
+        key: Key = (*_url_key(scope), _header(scope, b"origin"))
         cached = self.cache.get(token, key)
         if cached is not None and not _revalidated(scope, cached.etag):
             await send({"type": "http.response.start", "status": 200, "headers": list(cached.headers)})
@@ -660,17 +673,16 @@ class _Revalidation:
         self.database = database
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        method = scope.get("method")
-        if scope["type"] != "http" or method not in ("GET", "HEAD") or not scope["path"].startswith("/api/"):
+        if not _api_request(scope, ("GET", "HEAD")):
             await self.app(scope, receive, send)
             return
         try:
-            token = self.database.refresh()
+            token = scope.get("state", {}).get(_CHECKED_TOKEN) or self.database.refresh()
         except StoreError as exc:
             response = JSONResponse({"error": str(exc)}, status_code=503, headers={"Cache-Control": "no-store"})
             await response(scope, receive, send)
             return
-        key = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape"), scope["query_string"])
+        key = _url_key(scope)
         etag = _etag(token, key)
         if _revalidated(scope, etag):
             await send({"type": "http.response.start", "status": 304,

@@ -100,10 +100,8 @@ def partners_of(conn: sqlite3.Connection, name: str, limit: int | None = None) -
     ids = place_ids(conn, name)
     if not ids:
         raise NotFound(f"no place is called {name!r}; try 'youcheng search {name}'")
-    marks = ", ".join("?" * len(ids))
-    sql = (f"{_SELECT} WHERE p.cn_id IN ({marks}) OR p.partner_id IN ({marks})"
-           " ORDER BY p.cn_name, p.date IS NULL, p.date, p.line, p.rowid")
-    params: list[object] = [*ids, *ids]
+    where, params = _places_clause(ids)
+    sql = f"{_SELECT} WHERE {where} ORDER BY p.cn_name, p.date IS NULL, p.date, p.line, p.rowid"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
@@ -148,17 +146,26 @@ def _countable(f: Filters) -> bool:
 
 def _has_counts(conn: sqlite3.Connection) -> bool:
     """Whether the build wrote the precomputed counts (registries from before it did not)."""
-    return _layout(conn)[0]
+    return _layout(conn).has_counts
 
 
 def _partnership_columns(conn: sqlite3.Connection) -> frozenset[str]:
-    return _layout(conn)[1]
+    return _layout(conn).columns
 
 
-_LAYOUTS: weakref.WeakKeyDictionary[sqlite3.Connection, tuple[bool, frozenset[str]]] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class _Layout:
+    """What one registry file holds, fixed for as long as it is open."""
+
+    has_counts: bool
+    columns: frozenset[str]  # of the partnerships table
+    build: tuple[str, str]  # (file, build time): names the build across connections
 
 
-def _layout(conn: sqlite3.Connection) -> tuple[bool, frozenset[str]]:
+_LAYOUTS: weakref.WeakKeyDictionary[sqlite3.Connection, _Layout] = weakref.WeakKeyDictionary()
+
+
+def _layout(conn: sqlite3.Connection) -> _Layout:
     """What this registry's schema has, read once per connection: a registry never changes
     while it is open (a rebuild is a new file), and asking SQLite on every request cost
     more than the statistics themselves."""
@@ -171,10 +178,12 @@ def _layout(conn: sqlite3.Connection) -> tuple[bool, frozenset[str]]:
     return layout
 
 
-def _read_layout(conn: sqlite3.Connection) -> tuple[bool, frozenset[str]]:
+def _read_layout(conn: sqlite3.Connection) -> _Layout:
     has_counts = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stat_counts'").fetchone() is not None
-    return has_counts, frozenset(str(r[1]) for r in conn.execute("PRAGMA table_info(partnerships)"))
+    built = conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+    return _Layout(has_counts, frozenset(str(r[1]) for r in conn.execute("PRAGMA table_info(partnerships)")),
+                   (str(conn.execute("PRAGMA database_list").fetchone()[2]), str(built[0] if built else "")))
 
 
 def iter_records(conn: sqlite3.Connection, filters: Filters | None = None) -> Iterator[Record]:
@@ -187,10 +196,9 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     if f.place:
-        ids = place_ids(conn, f.place)
-        marks = ", ".join("?" * len(ids)) or "NULL"
-        clauses.append(f"(p.cn_id IN ({marks}) OR p.partner_id IN ({marks}))")
-        params += ids + ids
+        clause, ids = _places_clause(place_ids(conn, f.place))
+        clauses.append(clause)
+        params += ids
     if f.country:
         clauses.append("p.country = ?")
         params.append(f.country.upper())
@@ -210,11 +218,16 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
         clauses.append("p.year <= ?")
         params.append(f.year_to)
     if f.q:
-        ids = [hit.id for hit in search(conn, f.q, limit=MAX_LIMIT)]
-        marks = ", ".join("?" * len(ids)) or "NULL"
-        clauses.append(f"(p.cn_id IN ({marks}) OR p.partner_id IN ({marks}))")
-        params += ids + ids
+        clause, ids = _places_clause([hit.id for hit in search(conn, f.q, limit=MAX_LIMIT)])
+        clauses.append(clause)
+        params += ids
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _places_clause(ids: list[str]) -> tuple[str, list[object]]:
+    """SQL (and its parameters) for the relationships of any of the places ``ids``, on either side."""
+    marks = ", ".join("?" * len(ids)) or "NULL"
+    return f"(p.cn_id IN ({marks}) OR p.partner_id IN ({marks}))", [*ids, *ids]
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHit]:
@@ -404,15 +417,13 @@ class _CountPlan:
     count: str
     where: str
     params: list[object]
-    columns: frozenset[str]
 
     @staticmethod
     def make(conn: sqlite3.Connection, f: Filters) -> _CountPlan:
         counts = _has_counts(conn)
         table, count = ("partnership_counts", "SUM(p.n)") if counts and _countable(f) else ("partnerships", "COUNT(*)")
         where, params = _where(conn, f)
-        columns = _partnership_columns(conn)
-        return _CountPlan(counts and f == Filters(), table, count, where, params, columns)
+        return _CountPlan(counts and f == Filters(), table, count, where, params)
 
 
 def _grouped(conn: sqlite3.Connection, by: str, plan: _CountPlan) -> list[StatRow]:
@@ -422,7 +433,7 @@ def _grouped(conn: sqlite3.Connection, by: str, plan: _CountPlan) -> list[StatRo
         rows = conn.execute(
             f"SELECT key AS {column}, n FROM stat_counts WHERE dimension = ?"
             f" ORDER BY {column} IS NULL, {order}, {column}", (by,)).fetchall()
-    elif column not in plan.columns:
+    elif column not in _partnership_columns(conn):
         return []
     else:
         rows = conn.execute(
@@ -451,8 +462,6 @@ def unplaced(conn: sqlite3.Connection, limit: int = MAX_LIMIT) -> list[UnplacedP
 def count_unplaced(conn: sqlite3.Connection) -> int:
     """How many places have no coordinates."""
     return int(conn.execute("SELECT COUNT(*) FROM places WHERE lat IS NULL OR lon IS NULL").fetchone()[0])
-
-
 
 
 # --- Map lines: relationships aggregated by place pair (issue #5) -----------------------
@@ -601,8 +610,7 @@ def _region_ends(conn: sqlite3.Connection) -> tuple[dict[str, tuple[float, float
     They depend only on the places table, which a build never changes afterwards, so
     they are kept by file and build time (a rebuild has a new build time).
     """
-    built = conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
-    key = (str(conn.execute("PRAGMA database_list").fetchone()[2]), str(built[0] if built else ""))
+    key = _layout(conn).build
     found = _REGION_ENDS.get(key)
     if found is None:
         if len(_REGION_ENDS) >= 8:
