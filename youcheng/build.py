@@ -2,7 +2,7 @@
 
 Pages are read line by line and rows are written in batches, so memory grows
 with the number of distinct places, not with the size of the pages. Large pages
-are parsed and resolved in a second process while this one stores (pipeline.py).
+are parsed in a second process while this one resolves and stores (pipeline.py).
 """
 
 from __future__ import annotations

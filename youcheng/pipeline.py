@@ -88,6 +88,7 @@ class PageReader:
         self._local: Iterator[Event] | None = None
         self._checksums: dict[Path, tuple[str, int]] = {}
         self._resolver = RecordResolver()
+        self._ids = RowIds()  # in this process; a parsing child sends each row's id with it
         self._links: dict[tuple[tuple[str, str], ...], tuple[Link, ...]] = {}
         self._link_table: list[tuple[Link, ...]] = []  # the child's interned links, by number
         self._gc_threshold: tuple[int, int, int] | None = None
@@ -124,7 +125,7 @@ class PageReader:
         # Drop the resolver's and the links' caches (millions of objects at a million rows)
         # before the collector's usual thresholds return: the first collection after that
         # would otherwise walk all of them once more, about a second.
-        self._resolver = RecordResolver()
+        self._resolver, self._ids = RecordResolver(), RowIds()
         self._links, self._link_table, self._dates = {}, [], {}
         if self._gc_threshold is not None:
             gc.set_threshold(*self._gc_threshold)
@@ -158,7 +159,7 @@ class PageReader:
                 if self._conn is None:
                     for item in items:
                         if type(item) is RawPartnership:
-                            rows.append(resolved_row(item, resolve(item)))
+                            rows.append(resolved_row(item, resolve(item, self._ids.next(item))))
                         else:
                             assert isinstance(item, Anomaly)
                             anomalies.append(item)

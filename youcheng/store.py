@@ -157,7 +157,6 @@ class RegistryWriter:
         tables, self._indexes = schema_sql()
         self.conn.executescript(tables)
         self.conn.execute("BEGIN")
-        self._pending: list[tuple[object, ...]] = []
         self._source_ids: dict[str, int] = {}
         self._counts: Counter[tuple[object, ...]] = Counter()
 
@@ -192,28 +191,18 @@ class RegistryWriter:
         )
 
     def add_partnership(self, item: Partnership) -> None:
-        """Queue one relationship; rows are inserted in batches."""
-        row = partnership_row(item)
-        self._counts[_COUNTED_COLUMNS(row)] += 1
-        self._pending.append((row[0], self.source_id(item.raw.source), *row[1:]))
-        if len(self._pending) >= _BATCH:
-            self._flush()
+        """Insert one relationship (builds insert rows in batches with ``add_partnership_rows``)."""
+        self.add_partnership_rows(item.raw.source, [partnership_row(item)])
 
     def add_partnership_rows(self, source: str, rows: list[tuple[object, ...]]) -> None:
-        """Insert rows made by ``partnership_row`` for one source, after any queued ones.
+        """Insert rows made by ``partnership_row`` (or ``resolved_row``) for one source.
 
         The build's fast path: rows arrive as plain tuples (from the parsing process),
         so none is turned back into a ``Partnership`` just to be taken apart again.
         """
-        self._flush()
-        values = ", ".join(["?", str(int(self.source_id(source)))] + ["?"] * 24)
+        values = ", ".join(["?", str(int(self.source_id(source)))] + ["?"] * (len(_ROW_COLUMNS) - 1))
         self.conn.executemany(_INSERT_PARTNERSHIP + values + ")", rows)
         self._counts.update(map(_COUNTED_COLUMNS, rows))
-
-    def _flush(self) -> None:
-        if self._pending:
-            self.conn.executemany(_INSERT_PARTNERSHIP + ", ".join("?" * 26) + ")", self._pending)
-        self._pending.clear()
 
     def add_anomalies(self, anomalies: Iterable[Anomaly]) -> None:
         """Store what could not be read, with source and line."""
@@ -262,7 +251,6 @@ class RegistryWriter:
         from datetime import datetime, timezone
 
         try:
-            self._flush()
             meta = {
                 "schema_version": SCHEMA_VERSION,
                 "youcheng_version": self.version,

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from youcheng.model import Anomaly, Link, Partnership, Place, RawPartnership
+from youcheng.model import Anomaly, Link, Place, RawPartnership
 from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.countries import country_code
 from youcheng.resolve.gazetteer import ForeignPlace, cities_elsewhere, resolve_foreign
@@ -40,19 +40,8 @@ class _Plan:
     merged: bool = False  # add_names already merged into places[place.id]
 
 
-def partnership_id(raw: RawPartnership, occurrence: int) -> str:
-    """Stable id of a relationship: the same row gets the same id on every rebuild.
-
-    Built from what identifies the relationship on its page (source, both names,
-    partner link, country text) and not from the line number or date, so edits
-    elsewhere on the page or a corrected date keep the id. ``occurrence`` tells
-    apart a pair a page lists twice.
-    """
-    return _hashed_id(_identity(raw, raw.partner_link), occurrence)
-
-
 def _identity(raw: RawPartnership, partner_link: str | None) -> str:
-    """What identifies a row on its page (see ``partnership_id``), as one string."""
+    """What identifies a row on its page (see ``RowIds``), as one string."""
     return "\x1f".join((raw.source, raw.cn_name, raw.partner_name or "", partner_link or "",
                         raw.country_text or ""))
 
@@ -62,7 +51,12 @@ def _hashed_id(identity: str, occurrence: int) -> str:
 
 
 class RowIds:
-    """``partnership_id`` of each row in page order, counting repeated identities.
+    """Stable ids of rows in page order: the same row gets the same id on every rebuild.
+
+    An id is built from what identifies the relationship on its page (source, both
+    names, partner link, country text) and not from the line number or date, so
+    edits elsewhere on the page or a corrected date keep it; a pair the page lists
+    again gets its occurrence counted in.
 
     Apart from ``RecordResolver`` because an id depends on nothing but the rows
     before it: a build's parsing process assigns them, which halves the work
@@ -102,7 +96,6 @@ class RecordResolver:
         self.methods: Counter[str] = Counter()
         # Per-row state, kept compact for million-row pages: 64-bit hashes of each
         # (Chinese place, partner, source), and the ids' count of repeated rows.
-        self._ids = RowIds()
         self._pairs: dict[int, int] = {}  # pair hash -> line first listed
         self._spellings: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
         self._findings: list[Anomaly] = []
@@ -113,26 +106,9 @@ class RecordResolver:
         self._cn_plans: dict[tuple[object, ...], _Plan] = {}
         self._partner_plans: dict[tuple[object, ...], _Plan] = {}
 
-    def resolve(self, raw: RawPartnership) -> Partnership:
-        """Return the stored form of ``raw`` and register the places it names."""
-        (pid, country, cn_id, partner_id, inferred, method, cn_simplified, partner_simplified,
-         cn_level, province) = self.resolve_fields(raw)
-        extra: dict[str, object] = {
-            "province": province, "cn_level": cn_level,
-            "country_inferred": inferred, "country_method": method,
-            "cn_name_simplified": cn_simplified, "partner_name_simplified": partner_simplified,
-        }
-        return Partnership(pid, raw, country, cn_id, partner_id, extra)
-
-    def resolve_fields(self, raw: RawPartnership, pid: str | None = None) -> ResolvedFields:
-        """What ``resolve`` adds to ``raw``, as one tuple (``store.resolved_row`` reads it).
-
-        The build's path: no ``Partnership`` or ``extra`` dict made per row only to
-        be taken apart again by the store. ``pid``: the row's id when a ``RowIds``
-        elsewhere gave it (then every row must come with one).
-        """
-        if pid is None:
-            pid = self._ids.next(raw)
+    def resolve_fields(self, raw: RawPartnership, pid: str) -> ResolvedFields:
+        """The row's places and country, registering the places it names, as the tuple
+        ``store.resolved_row`` stores; ``pid`` is the row's id from a ``RowIds``."""
         stated = country_code(raw.country_text)
         cn = self._chinese_place(raw)
         partner, country, method = None, stated, "page" if stated else None
@@ -364,4 +340,4 @@ def _division_names(d: Division) -> list[str]:
     return [d.name, d.stem, d.stem_romanized(), d.name_en]
 
 
-__all__ = ["RecordResolver", "ResolvedFields", "RowIds", "partnership_id"]
+__all__ = ["RecordResolver", "ResolvedFields", "RowIds"]
