@@ -38,16 +38,13 @@ requests/s and latency percentiles, and each ratio to Datasette measured in the 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -55,6 +52,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import free_port, get_json, stop, wait_until_up  # noqa: E402
 
 # Every request a new URL: wrk runs this in each thread, which gets its own id.
 UNIQUE_URLS = """
@@ -83,26 +82,6 @@ CASES = {  # name: youcheng path
 }
 TITLES = {"place": "a place's partnerships (武漢市)", "search": "two-character search (武汉)",
           "stats": "counts (/api/stats)"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server for {url} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
 def traced_sql(db: Path, path: str) -> list[str]:
@@ -160,12 +139,6 @@ def datasette_version(datasette: str) -> str:
     return out.stdout.strip() or "(version unknown)"
 
 
-def fetch_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        assert response.status == 200, url
-        return json.load(response)
-
-
 def check_same_answers(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
     """Stop the run unless both servers return the same data for each case."""
     a, b = ours["place"], theirs["place"]
@@ -197,16 +170,6 @@ def run_wrk(wrk: str, url: str, seconds: int, connections: int, threads: int,
     result["errors"] = float(errors.group(1)) if errors else 0.0
     result["errors"] += sum(int(g) for g in socket_errors.groups()) if socket_errors else 0
     return result
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def main() -> None:
@@ -262,10 +225,10 @@ def main() -> None:
                 wait_until_up(f"http://127.0.0.1:{ports[name]}/api/summary", procs[name])
             wait_until_up(f"http://127.0.0.1:{ports['floor']}/", procs["floor"])
             for name in ("yc1", "ycN"):
-                ours = {case: fetch_json(u[name]) for case, u in urls.items()}
-                check_same_answers(ours, {case: fetch_json(u["datasette"]) for case, u in urls.items()})
+                ours = {case: get_json(u[name]) for case, u in urls.items()}
+                check_same_answers(ours, {case: get_json(u["datasette"]) for case, u in urls.items()})
                 for case, u in urls.items():  # the parameter that makes a miss changes nothing else
-                    assert fetch_json(u[name] + ("&" if "?" in u[name] else "?") + "nocache=check") == ours[case]
+                    assert get_json(u[name] + ("&" if "?" in u[name] else "?") + "nocache=check") == ours[case]
             load = os.getloadavg()
             print(f"registry: {db}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency, "
                   f"127.0.0.1, {os.cpu_count()} cores shared by the servers and wrk; load average before "
@@ -294,7 +257,7 @@ def main() -> None:
             print("targets: youcheng >= 10x Datasette on each; youcheng p99 <= 15 ms at 32 connections")
         finally:
             for proc in procs.values():
-                stop(proc)
+                stop(proc, signal.SIGINT)
 
 
 if __name__ == "__main__":

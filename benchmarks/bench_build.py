@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import percentile  # noqa: E402
+
 # The floor: read, one regex pass, insert into an indexed table. Nothing else.
 FLOOR = r"""
 import re, sqlite3, sys
@@ -130,11 +132,6 @@ def page_for(args: argparse.Namespace) -> Path:
         size = write_page(path, args.partnerships, args.places, args.seed)
         print(f"generated {path.name}: {size / 1e6:.0f} MB in {time.perf_counter() - start:.0f} s")
     return path
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def time_queries(db: Path, n: int, seed: int) -> dict[str, list[float]]:

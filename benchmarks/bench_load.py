@@ -24,19 +24,21 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-HOST = "127.0.0.1"  # never anything else: load tests here stay on the loopback interface
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import HOST, free_port, get_json, stop, wait_until_up  # noqa: E402
+
+# HOST is never anything else: load tests here stay on the loopback interface.
 
 
 @dataclass
@@ -62,12 +64,6 @@ class Result:
                 f"errors: {self.errors_status} non-2xx/3xx, {self.errors_socket} connection")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def youcheng_cmd() -> list[str]:
     return [sys.executable, "-m", "youcheng"]
 
@@ -89,40 +85,19 @@ class Server:
             stdout=subprocess.DEVNULL, stderr=self.log)
 
     def __enter__(self) -> Server:
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                self.log.seek(0)
-                err = self.log.read().decode(errors="replace")[-2000:]
-                raise SystemExit(f"youcheng serve exited with {self.proc.returncode}: {err}")
-            try:
-                with urllib.request.urlopen(self.base + "/api/summary", timeout=5) as response:
-                    if response.status == 200:
-                        return self
-            except (OSError, urllib.error.URLError):
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit("youcheng serve did not answer within 60 s")
-            time.sleep(0.1)
+        try:
+            wait_until_up(self.base + "/api/summary", self.proc, 60, self.log)
+        except SystemExit:
+            self.log.close()
+            raise
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc)
         self.log.close()
-
-
-def get_json(url: str) -> object:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.load(response)
 
 
 def request_mix(base: str) -> list[tuple[str, dict[str, str]]]:

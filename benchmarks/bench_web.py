@@ -26,20 +26,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import free_port, stop, wait_until_up  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -55,12 +55,6 @@ new MutationObserver(() => {
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serve(db: Path, tree: Path) -> Iterator[str]:
     """``youcheng serve`` from the source tree ``tree`` on a free loopback port; yields its URL."""
@@ -71,23 +65,10 @@ def serve(db: Path, tree: Path) -> Iterator[str]:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "api/summary", timeout=60).close()  # opens the registry
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit(f"youcheng serve from {tree} did not start")
-                time.sleep(0.2)
+        wait_until_up(base + "api/summary", server, 120)  # opens the registry
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 def main() -> None:
@@ -113,7 +94,7 @@ def main() -> None:
         print(f"registry: {db}; page: /{args.query}")
         results: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
         with serve(db, trees["ours"]) as ours, \
-                (serve(db, trees["baseline"]) if "baseline" in trees else _none()) as baseline:
+                (serve(db, trees["baseline"]) if "baseline" in trees else nullcontext("")) as baseline:
             bases = {"ours": ours, "baseline": baseline}
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -126,11 +107,6 @@ def main() -> None:
                 finally:
                     browser.close()
         summarize(results)
-
-
-@contextmanager
-def _none() -> Iterator[str]:
-    yield ""
 
 
 def measure(browser: Any, url: str, timeout: float) -> dict[str, Any]:
