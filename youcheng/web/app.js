@@ -87,7 +87,8 @@
   const FORMATS = [["csv", "CSV"], ["jsonl", "JSONL"], ["geojson", "GeoJSON"], ["graphml", "GraphML"],
                    ["datapackage", "Data Package"]];
   // QUALITY_ROWS: a million-row build has 100,000 anomalies; a table that long only freezes the tab.
-  const PAGE_SIZE = 50, MAP_LINES = 3000, QUALITY_ROWS = 1000, CUT = -25;
+  // MAP_LINES at world zoom; HOT_LINES for the selected place, the API's most (LINE_LIMIT).
+  const PAGE_SIZE = 50, MAP_LINES = 3000, HOT_LINES = 5000, QUALITY_ROWS = 1000, CUT = -25;
   const FONT = getComputedStyle(document.documentElement).getPropertyValue("--font").trim() || "sans-serif";
   const $ = (sel) => document.querySelector(sel);
 
@@ -239,7 +240,7 @@
     $("#map").dataset.drawn = "0";
     const params = apiParams();
     try {
-      const lp = apiParams(); lp.set("limit", String(MAP_LINES));
+      const lp = new URLSearchParams(params); lp.set("limit", String(MAP_LINES));
       const linesP = getJSON("api/lines?" + lp);
       const statsP = hasFilters() || !overallP ? getJSON("api/stats?" + params) : overallP;
       const hotP = loadHot();
@@ -270,8 +271,8 @@
     params.set("offset", String(state.page * PAGE_SIZE));
     const found = await getJSON("api/partnerships?" + params);
     if (mine !== listSeq || (seq !== undefined && seq !== loadSeq)) return;
-    if (found.total && state.page * PAGE_SIZE >= found.total) {  // a shared URL past the last page
-      state.page = Math.ceil(found.total / PAGE_SIZE) - 1; writeUrl(false);
+    if (state.page && state.page * PAGE_SIZE >= found.total) {  // a shared URL past the last page
+      state.page = Math.max(0, Math.ceil(found.total / PAGE_SIZE) - 1); writeUrl(false);
       return loadList(seq);
     }
     rows = found.items; total = found.total;
@@ -282,7 +283,7 @@
     const mine = ++hotSeq;
     if (!state.place) { hot = null; return; }
     const params = apiParams();
-    params.set("place", state.place); params.set("group", "place"); params.set("limit", "5000");
+    params.set("place", state.place); params.set("group", "place"); params.set("limit", String(HOT_LINES));
     const found = await getJSON("api/lines?" + params);
     if (mine === hotSeq) hot = found;
   }
@@ -332,16 +333,13 @@
   function lineEnds(l) {
     // Labels and ids of both ends: places at place grouping, province and country at region grouping.
     const region = !l.cn_id;
-    const cn = state.lang === "en" && l.cn_name_en ? `${l.cn_name_en} (${l.cn_name})` : l.cn_name;
-    const partner = region ? countryName(l.country, l.partner_name) :
-      state.lang === "en" && l.partner_name_en ? `${l.partner_name_en} (${l.partner_name})` : l.partner_name;
-    return { region, cn, partner, cnKey: region ? "p:" + l.cn_province : l.cn_id,
+    const partner = region ? countryName(l.country, l.partner_name) : partnerLabel(l);
+    return { region, cn: cnLabel(l), partner, cnKey: region ? "p:" + l.cn_province : l.cn_id,
              partnerKey: region ? "c:" + l.country : l.partner_id };
   }
   function mapOption() {
     const sel = state.place;
-    const found = lines || { group: "place", items: [], relationships: 0, pairs: 0, shown_partnerships: 0,
-                             left_out_pairs: 0, left_out_partnerships: 0, unplaced_pairs: 0, unplaced_partnerships: 0 };
+    const found = lines;  // renderMap draws only once they have arrived
     const heaviest = found.items.reduce((m, l) => Math.max(m, l.partnerships), 1);
     const width = (n) => 0.6 + 2.4 * Math.sqrt(n / heaviest);
     const places = new Map(), hotKeys = new Set();
@@ -436,7 +434,7 @@
     }
   }
   function renderMap() {
-    if (!worldReady || state.view !== "map") return;
+    if (!worldReady || !lines || state.view !== "map") return;  // drawn once the lines arrive
     charts.map = charts.map || echarts.init($("#map"));
     charts.map.setOption(mapOption(), { replaceMerge: ["series"] });
     if (lines && $("#map").dataset.drawn === "0") {
