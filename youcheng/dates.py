@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from functools import lru_cache
 
+from youcheng._memo import short_text_cache
 from youcheng.model import PartialDate
 
 _CJK_DATE = re.compile(
@@ -29,35 +29,19 @@ class InvalidDate(ValueError):
 _CACHED_CHARS = 64
 
 
+@short_text_cache(1 << 14, _CACHED_CHARS)
 def looks_like_date(text: str) -> bool:
     """Whether ``text`` is shaped like a date, valid or not (decides what a cell is)."""
-    return _looks_like_date_cached(text) if len(text) <= _CACHED_CHARS else _looks_like_date(text)
-
-
-@lru_cache(maxsize=1 << 14)
-def _looks_like_date_cached(text: str) -> bool:
-    return _looks_like_date(text)
-
-
-def _looks_like_date(text: str) -> bool:
     return bool(_CJK_DATE.search(text) or _ISO_DATE.search(text) or _YEAR_ONLY.match(text))
 
 
+@short_text_cache(1 << 14, _CACHED_CHARS)
 def parse_date(text: str) -> PartialDate | None:
     """Return the first date in ``text`` at its precision, or None when there is none.
 
     Raises InvalidDate when the text is date-shaped but impossible, so the caller
     can report the row instead of silently dropping the date.
     """
-    return _parse_date_cached(text) if len(text) <= _CACHED_CHARS else _parse_date(text)
-
-
-@lru_cache(maxsize=1 << 14)
-def _parse_date_cached(text: str) -> PartialDate | None:
-    return _parse_date(text)
-
-
-def _parse_date(text: str) -> PartialDate | None:
     match = _CJK_DATE.search(text) or _ISO_DATE.search(text) or _YEAR_ONLY.match(text)
     if match is None:
         return None

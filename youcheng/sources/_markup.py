@@ -13,8 +13,8 @@ import html
 import re
 import urllib.parse
 from dataclasses import dataclass
-from functools import lru_cache
 
+from youcheng._memo import short_text_cache
 from youcheng.model import Link
 
 # [text](target "title") where target may hold backslash-escaped or balanced parens.
@@ -35,8 +35,7 @@ _BACKSLASH_ESCAPE = re.compile(r"\\(.)")
 # raise ValueError (Python's limit on int() of long digit strings).
 _HUGE_CHARREF = re.compile(r"&#0*+[0-9]{8,};?")
 # Cells and link targets repeat all over a long page (the same partner, the same
-# date), so short ones are split once and remembered; long ones are not kept.
-_CACHED_CHARS = 512
+# date), so short ones are split once and remembered (youcheng._memo).
 _CACHE_SIZE = 1 << 15
 
 
@@ -48,6 +47,7 @@ class Segment:
     link: Link | None = None
 
 
+@short_text_cache(_CACHE_SIZE)
 def page_title(target: str) -> str:
     """Turn a link target into the wiki page title it names.
 
@@ -55,15 +55,6 @@ def page_title(target: str) -> str:
     interwiki-style escape the converter left in) is dropped. Targets that are
     not wiki pages (full URLs) are returned unquoted but otherwise as they are.
     """
-    return _page_title_cached(target) if len(target) <= _CACHED_CHARS else _page_title(target)
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _page_title_cached(target: str) -> str:
-    return _page_title(target)
-
-
-def _page_title(target: str) -> str:
     title = _BACKSLASH_ESCAPE.sub(r"\1", target.strip())
     title = urllib.parse.unquote(title)
     if title.startswith("../Page/"):
@@ -84,18 +75,13 @@ def markdown_segments(text: str) -> list[Segment]:
     """
     cut = text.rfind(")") + 1
     prefix = text[:cut]
-    links, tail = (_markdown_links_cached(prefix) if len(prefix) <= _CACHED_CHARS
-                   else _markdown_links(prefix))
+    links, tail = _markdown_links(prefix)
     out = list(links)
     _add_plain(out, tail + text[cut:], False)
     return out
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
-def _markdown_links_cached(text: str) -> tuple[tuple[Segment, ...], str]:
-    return _markdown_links(text)
-
-
+@short_text_cache(_CACHE_SIZE)
 def _markdown_links(text: str) -> tuple[tuple[Segment, ...], str]:
     """The segments of ``text`` up to its last link's end, and the raw text after it."""
     out: list[Segment] = []
@@ -115,17 +101,11 @@ def html_segments(fragment: str) -> list[Segment]:
     ``</a>``. Scanned by hand rather than with one regex because a lazy
     ``<a ...>(.*?)</a>`` rescans the rest of the cell from every unclosed ``<a``.
     """
-    if len(fragment) <= _CACHED_CHARS:
-        return list(_html_segments_cached(fragment))
-    return _html_segments(fragment)
+    return list(_html_segments(fragment))
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
-def _html_segments_cached(fragment: str) -> tuple[Segment, ...]:
-    return tuple(_html_segments(fragment))
-
-
-def _html_segments(fragment: str) -> list[Segment]:
+@short_text_cache(_CACHE_SIZE)
+def _html_segments(fragment: str) -> tuple[Segment, ...]:
     out: list[Segment] = []
     pos = 0
     search_from = 0
@@ -144,7 +124,7 @@ def _html_segments(fragment: str) -> list[Segment]:
         out.append(Segment(shown, Link(shown, page_title(_unescape(href["target"])))))
         pos = search_from = close + len(_HTML_LINK_CLOSE)
     _add_plain(out, fragment[pos:], True)
-    return out
+    return tuple(out)
 
 
 def _unescape(text: str) -> str:
@@ -177,18 +157,11 @@ def split_parentheticals(text: str) -> tuple[str, list[str]]:
     ``（1981年4月6日）`` and notes such as ``（友好協約書）``. Short texts (a date
     recurs on many rows) are split once.
     """
-    if len(text) > _CACHED_CHARS:
-        return _split_parentheticals(text)
-    rest, remarks = _split_parentheticals_cached(text)
+    rest, remarks = _split_parentheticals(text)
     return rest, list(remarks)
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
-def _split_parentheticals_cached(text: str) -> tuple[str, tuple[str, ...]]:
-    rest, remarks = _split_parentheticals(text)
-    return rest, tuple(remarks)
-
-
-def _split_parentheticals(text: str) -> tuple[str, list[str]]:
+@short_text_cache(_CACHE_SIZE)
+def _split_parentheticals(text: str) -> tuple[str, tuple[str, ...]]:
     remarks = [m.group(1).strip() for m in _PAREN.finditer(text)]
-    return _PAREN.sub("", text).strip(), [r for r in remarks if r]
+    return _PAREN.sub("", text).strip(), tuple(r for r in remarks if r)

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from youcheng._memo import short_text_cache
 from youcheng.dates import InvalidDate, looks_like_date, parse_date
 from youcheng.errors import ParseError
 from youcheng.model import Anomaly, Link, PartialDate, RawPartnership, Severity
@@ -90,20 +90,13 @@ class _Cell:
         return _cell_view(self.markup)[2]
 
 
-def _cell_view(markup: str) -> tuple[tuple[Segment, ...], str, bool]:
-    """(segments, plain text, whether it holds a link) of an HTML cell's markup."""
-    return _cell_view_cached(markup) if len(markup) <= _CACHED_CHARS else _cell_view_uncached(markup)
-
-
-def _cell_view_uncached(markup: str) -> tuple[tuple[Segment, ...], str, bool]:
-    segments = html_segments(markup)
-    return tuple(segments), plain_text(segments), any(s.link for s in segments)
-
-
 # Cells repeat all over a long page (the same partner, the same date): short
 # ones are read once and remembered, like _markup's segments.
-_CACHED_CHARS = 512
-_cell_view_cached = lru_cache(maxsize=1 << 15)(_cell_view_uncached)
+@short_text_cache(1 << 15)
+def _cell_view(markup: str) -> tuple[tuple[Segment, ...], str, bool]:
+    """(segments, plain text, whether it holds a link) of an HTML cell's markup."""
+    segments = html_segments(markup)
+    return tuple(segments), plain_text(segments), any(s.link for s in segments)
 
 
 @dataclass
@@ -542,13 +535,11 @@ def _read_partner(segments: list[Segment]) -> _PartnerCell:
     Remembered by segments: the same partner with the same date recurs. The
     result is shared, so nothing may change it (``_record`` only reads it).
     """
-    key = tuple(segments)
-    if sum(len(s.text) for s in key) > _CACHED_CHARS:
-        return _read_partner_uncached(key)
-    return _read_partner_cached(key)
+    return _partner_cell(tuple(segments))
 
 
-def _read_partner_uncached(segments: tuple[Segment, ...]) -> _PartnerCell:
+@short_text_cache(1 << 15, size=lambda segments: sum(len(s.text) for s in segments))
+def _partner_cell(segments: tuple[Segment, ...]) -> _PartnerCell:
     names: list[str] = []
     links: list[Link] = []
     cell = _PartnerCell(None, ())
@@ -575,6 +566,3 @@ def _read_partner_uncached(segments: tuple[Segment, ...]) -> _PartnerCell:
     cell.name = "".join(names).strip() or None
     cell.links = tuple(links)
     return cell
-
-
-_read_partner_cached = lru_cache(maxsize=1 << 15)(_read_partner_uncached)
