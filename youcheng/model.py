@@ -1,20 +1,21 @@
 """Records that travel between the stages: parse -> resolve -> store -> query.
 
 They are frozen dataclasses so a stage cannot change what an earlier one saw;
-a later stage makes a new record with ``dataclasses.replace``.
+a later stage makes a new record with ``dataclasses.replace``. ``Link`` is a named
+tuple, as immutable: a build hashes tuples of links several times per row, and a
+tuple's hash is computed in C where a dataclass's is a Python call per link.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import Literal, NamedTuple
 
 DatePrecision = Literal["day", "month", "year"]
 Severity = Literal["error", "warning", "info"]
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """A wiki link as the page shows it (``text``) and where it points (``target``)."""
 
     text: str

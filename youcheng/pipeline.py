@@ -4,7 +4,7 @@ A build's work per row is parsing the page, resolving the row's places and
 storing it. On a machine with two cores and a large page, a forked child
 process parses the pages and streams compact tuples through a pipe while the
 build process resolves each row and inserts it as the plain tuple SQLite
-stores (``store.resolved_row``); the build process turns the child's tuples
+stores (``store.raw_columns`` and the resolved fields); the build process turns the child's tuples
 back into the same ``RawPartnership`` and ``Anomaly`` values in the same order,
 so the registry is the one a single process builds, byte for byte. (Parsing
 costs about as much as resolving and storing together, which is why the line
@@ -37,7 +37,7 @@ from youcheng import config
 from youcheng.model import Anomaly, Link, PartialDate, Place, RawPartnership
 from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
-from youcheng.store import resolved_row
+from youcheng.store import DateColumns, date_columns, link_columns, raw_columns, raw_columns_of
 
 # Called with (source name, bytes read so far, total bytes of that page).
 Progress = Callable[[str, int, int], None]
@@ -51,7 +51,6 @@ PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 _BATCH = 2000
 _PIPE_BYTES = 1 << 20
 _INTERNED_LINKS = 1 << 17
-_GC_THRESHOLD = (100_000, 50, 100)
 _ITEMS, _END = 0, 1
 _RAW, _ANOMALY = 0, 1
 _ERROR = b"E"
@@ -89,10 +88,12 @@ class PageReader:
         self._checksums: dict[Path, tuple[str, int]] = {}
         self._resolver = RecordResolver()
         self._ids = RowIds()  # in this process; a parsing child sends each row's id with it
-        self._links: dict[tuple[tuple[str, str], ...], tuple[Link, ...]] = {}
-        self._link_table: list[tuple[Link, ...]] = []  # the child's interned links, by number
-        self._gc_threshold: tuple[int, int, int] | None = None
-        self._dates: dict[tuple[int, int | None, int | None], PartialDate] = {}
+        # A link list with its stored columns (store.link_columns), by the child's number for
+        # it (_link_table) or, past the numbered ones, by its text.
+        self._links: dict[tuple[tuple[str, str], ...], _LinkEntry] = {}
+        self._link_table: list[_LinkEntry] = []
+        self._collector_was_on: bool | None = None
+        self._dates: dict[tuple[int, int | None, int | None], tuple[PartialDate, DateColumns]] = {}
 
     @property
     def parallel(self) -> bool:
@@ -101,11 +102,12 @@ class PageReader:
 
     def __enter__(self) -> PageReader:
         # A build allocates millions of short-lived objects and keeps a few hundred
-        # thousand (caches, places): with the default thresholds the collector runs every
-        # 700 allocations and keeps re-walking what is kept, a quarter of the parser's
-        # time on a million-row page. Objects here are freed by reference counting.
-        self._gc_threshold = gc.get_threshold()
-        gc.set_threshold(*_GC_THRESHOLD)
+        # thousand (caches, places). It makes no reference cycles (tests/test_pipeline.py
+        # checks), so reference counting frees everything and the cycle collector would
+        # only re-walk what is kept: at a million rows its collections took 3-4 s in
+        # each process. It is off while the reader is open (and in the child it forks).
+        self._collector_was_on = gc.isenabled()
+        gc.disable()
         try:
             if _use_child(self.paths):
                 self._start_child()
@@ -123,13 +125,13 @@ class PageReader:
     def close(self) -> None:
         """Stop the child, if any (it may still be parsing when the build failed)."""
         # Drop the resolver's and the links' caches (millions of objects at a million rows)
-        # before the collector's usual thresholds return: the first collection after that
-        # would otherwise walk all of them once more, about a second.
+        # before the collector is back on: its first collection would otherwise walk all
+        # of them once more, about a second.
         self._resolver, self._ids = RecordResolver(), RowIds()
         self._links, self._link_table, self._dates = {}, [], {}
-        if self._gc_threshold is not None:
-            gc.set_threshold(*self._gc_threshold)
-            self._gc_threshold = None
+        if self._collector_was_on:
+            gc.enable()
+        self._collector_was_on = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -151,7 +153,7 @@ class PageReader:
             if event[0] == _ITEMS:
                 _, items, done, *new_links = event
                 for pairs in new_links:
-                    self._link_table.append(tuple(Link(text, target) for text, target in pairs))
+                    self._link_table.append(_new_link_entry(pairs))
                 if self.progress is not None:
                     self.progress(path.name, done, total)
                 rows: list[Row] = []
@@ -159,7 +161,7 @@ class PageReader:
                 if self._conn is None:
                     for item in items:
                         if type(item) is RawPartnership:
-                            rows.append(resolved_row(item, resolve(item, self._ids.next(item))))
+                            rows.append(raw_columns(item) + resolve(item, self._ids.next(item)))
                         else:
                             assert isinstance(item, Anomaly)
                             anomalies.append(item)
@@ -167,8 +169,8 @@ class PageReader:
                     # The child sent each row with its id (see _Encoder).
                     for entry in items:
                         if entry[0] == _RAW:
-                            raw = self._decode(entry)
-                            rows.append(resolved_row(raw, resolve(raw, entry[14])))
+                            raw, stored = self._decode(entry)
+                            rows.append(stored + resolve(raw, entry[14]))
                         else:
                             anomalies.append(Anomaly(*entry[1:]))
                 yield rows, anomalies
@@ -218,30 +220,46 @@ class PageReader:
         event: Event = marshal.loads(data)
         return event
 
-    def _decode(self, entry: tuple[Any, ...]) -> RawPartnership:
-        (_, source, line, section, cn_name, cn_links, partner_name, partner_links, country_text,
+    def _decode(self, entry: tuple[Any, ...]) -> tuple[RawPartnership, tuple[object, ...]]:
+        """The child's tuple as the row it was and that row's ``store.raw_columns``: the
+        columns derived from links and dates are remembered per link list and date."""
+        (_, source, line, section, cn_name, cn_ref, partner_name, partner_ref, country_text,
          country_link, date, date_text, note, cn_line) = entry[:14]
-        return RawPartnership.fast(
-            source, line, section, cn_name, self._link_tuple(cn_links), partner_name,
-            self._link_tuple(partner_links), country_text, country_link,
-            self._date(date) if date else None, date_text, note, cn_line)
+        cn_links, cn_link, _ = self._link_entry(cn_ref)
+        partner_links, partner_link, links_json = self._link_entry(partner_ref)
+        day, day_columns = self._date(date) if date else _UNDATED
+        raw = RawPartnership.fast(source, line, section, cn_name, cn_links, partner_name,
+                                  partner_links, country_text, country_link, day, date_text, note,
+                                  cn_line)
+        return raw, raw_columns_of(raw, cn_link, partner_link, links_json, day_columns)
 
-    def _link_tuple(self, pairs: int | tuple[tuple[str, str], ...]) -> tuple[Link, ...]:
-        if type(pairs) is int:
-            return self._link_table[pairs]
-        assert isinstance(pairs, tuple)
-        links = self._links.get(pairs)
-        if links is None:
+    def _link_entry(self, ref: int | tuple[tuple[str, str], ...]) -> _LinkEntry:
+        if type(ref) is int:
+            return self._link_table[ref]
+        assert isinstance(ref, tuple)
+        entry = self._links.get(ref)
+        if entry is None:
             if len(self._links) >= 1 << 16:
                 self._links.clear()
-            links = self._links[pairs] = tuple(Link(text, target) for text, target in pairs)
-        return links
+            entry = self._links[ref] = _new_link_entry(ref)
+        return entry
 
-    def _date(self, parts: tuple[int, int | None, int | None]) -> PartialDate:
-        date = self._dates.get(parts)
-        if date is None:
-            date = self._dates[parts] = PartialDate(*parts)
-        return date
+    def _date(self, parts: tuple[int, int | None, int | None]) -> tuple[PartialDate, DateColumns]:
+        known = self._dates.get(parts)
+        if known is None:
+            date = PartialDate(*parts)
+            known = self._dates[parts] = (date, date_columns(date))
+        return known
+
+
+# A link list, the target of its last link and its JSON, as store.link_columns gives them.
+_LinkEntry = tuple[tuple[Link, ...], str | None, str]
+_UNDATED: tuple[None, DateColumns] = (None, date_columns(None))
+
+
+def _new_link_entry(pairs: tuple[tuple[str, str], ...]) -> _LinkEntry:
+    links = tuple(Link(text, target) for text, target in pairs)
+    return (links, *link_columns(links))
 
 
 def file_checksum(path: Path) -> tuple[str, int]:

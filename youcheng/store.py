@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
 from youcheng.errors import StoreError
-from youcheng.model import Anomaly, Partnership, Place, RawPartnership, SourceInfo
+from youcheng.model import Anomaly, Link, PartialDate, Partnership, Place, RawPartnership, SourceInfo
 
 if sys.platform != "win32":
     import fcntl
@@ -75,17 +75,23 @@ def name_grams(key: str) -> set[str]:
     return set(key) | {key[i:i + 2] for i in range(len(key) - 1)}
 
 
-# The partnership columns in the order of a ``partnership_row`` (source_id is added on insert).
-_ROW_COLUMNS = (
-    "id", "source", "line", "section", "cn_id", "cn_name", "cn_link", "cn_line",
-    "partner_id", "partner_name", "partner_link", "partner_links", "country_text", "country",
-    "country_inferred", "country_method", "date", "date_precision", "date_text", "year", "note",
+# The partnership columns in the order of a ``partnership_row``: first those read off the
+# page (``raw_columns``), then those resolution adds (``ResolvedFields``). source_id is
+# added on insert.
+_RAW_COLUMNS = (
+    "source", "line", "section", "cn_name", "cn_link", "cn_line", "partner_name", "partner_link",
+    "partner_links", "country_text", "date", "date_precision", "date_text", "year", "note")
+_RESOLVED_COLUMNS = (
+    "id", "country", "cn_id", "partner_id", "country_inferred", "country_method",
     "cn_name_simplified", "partner_name_simplified", "cn_level", "province")
-_INSERT_PARTNERSHIP = f"INSERT INTO partnerships (id, source_id, {', '.join(_ROW_COLUMNS[1:])}) VALUES ("
+_ROW_COLUMNS = _RAW_COLUMNS + _RESOLVED_COLUMNS
+_INSERT_PARTNERSHIP = f"INSERT INTO partnerships (source_id, {', '.join(_ROW_COLUMNS)}) VALUES ("
 # The columns partnership_counts groups by, read from a partnership_row.
 _COUNTED_COLUMNS = operator.itemgetter(*(_ROW_COLUMNS.index(c) for c in ("country", "year", "province", "cn_level")))
 # partner_links as JSON, by the links' targets: a few thousand distinct lists on a long page.
 _links_json: dict[tuple[str, ...], str] = {}
+DateColumns = tuple[str | None, str | None, int | None]
+_NO_DATE: DateColumns = (None, None, None)
 
 
 def partnership_row(item: Partnership) -> tuple[object, ...]:
@@ -94,41 +100,45 @@ def partnership_row(item: Partnership) -> tuple[object, ...]:
     Plain values only, so rows can be handed around in bulk and inserted with executemany.
     """
     extra = item.extra
-    return resolved_row(item.raw, cast("ResolvedFields", (
+    return raw_columns(item.raw) + cast("ResolvedFields", (
         item.id, item.country, item.cn_id, item.partner_id, bool(extra.get("country_inferred")),
-        extra.get("country_method"), extra.get("cn_name_simplified"),
-        extra.get("partner_name_simplified"), extra.get("cn_level"), extra.get("province"))))
+        extra.get("country_method"), extra.get("cn_name_simplified") or item.raw.cn_name,
+        extra.get("partner_name_simplified"), extra.get("cn_level"), extra.get("province")))
 
 
-def _raw_columns(raw: RawPartnership) -> tuple[object, ...]:
-    """The stored columns that depend on ``raw`` alone: link targets, link JSON, date."""
-    date = raw.date
-    partner_links = raw.partner_links
-    targets = tuple([link.target for link in partner_links])
-    links = _links_json.get(targets)
-    if links is None:
+def raw_columns(raw: RawPartnership) -> tuple[object, ...]:
+    """The stored columns that depend on ``raw`` alone; a ``partnership_row`` is these
+    followed by the row's ``ResolvedFields``."""
+    partner_link, links = link_columns(raw.partner_links)
+    return raw_columns_of(raw, raw.cn_links[-1].target if raw.cn_links else None, partner_link,
+                          links, date_columns(raw.date))
+
+
+def raw_columns_of(raw: RawPartnership, cn_link: str | None, partner_link: str | None,
+                   partner_links: str, date: DateColumns) -> tuple[object, ...]:
+    """``raw_columns`` with its derived parts worked out already (by ``link_columns`` and
+    ``date_columns``): a build remembers them for each distinct link list and date."""
+    day, precision, year = date
+    return (raw.source, raw.line, raw.section, raw.cn_name, cn_link, raw.cn_line, raw.partner_name,
+            partner_link, partner_links, raw.country_text, day, precision, raw.date_text, year, raw.note)
+
+
+def link_columns(links: tuple[Link, ...]) -> tuple[str | None, str]:
+    """A partner's stored link columns: the last link's target and every target as JSON."""
+    targets = tuple([link.target for link in links])
+    text = _links_json.get(targets)
+    if text is None:
         if len(_links_json) >= 1 << 16:
             _links_json.clear()
-        links = _links_json[targets] = json.dumps(list(targets), ensure_ascii=False)
-    return (raw.cn_links[-1].target if raw.cn_links else None,
-            targets[-1] if targets else None, links,
-            date.iso() if date else None, date.precision if date else None,
-            date.year if date else None)
+        text = _links_json[targets] = json.dumps(list(targets), ensure_ascii=False)
+    return (targets[-1] if targets else None), text
 
 
-def resolved_row(raw: RawPartnership, fields: ResolvedFields) -> tuple[object, ...]:
-    """``partnership_row`` of ``raw`` resolved to ``fields`` (RecordResolver.resolve_fields)."""
-    (pid, country, cn_id, partner_id, inferred, method, cn_simplified, partner_simplified,
-     cn_level, province) = fields
-    cn_link, partner_link, links, date, precision, year = _raw_columns(raw)
-    return (
-        pid, raw.source, raw.line, raw.section,
-        cn_id, raw.cn_name, cn_link, raw.cn_line,
-        partner_id, raw.partner_name, partner_link, links,
-        raw.country_text, country, int(inferred), method,
-        date, precision, raw.date_text, year, raw.note,
-        cn_simplified or raw.cn_name, partner_simplified, cn_level, province,
-    )
+def date_columns(date: PartialDate | None) -> DateColumns:
+    """A date's stored columns: ISO text at its precision, the precision, the year."""
+    if date is None:
+        return _NO_DATE
+    return date.iso(), date.precision, date.year
 
 
 class RegistryWriter:
@@ -195,12 +205,12 @@ class RegistryWriter:
         self.add_partnership_rows(item.raw.source, [partnership_row(item)])
 
     def add_partnership_rows(self, source: str, rows: list[tuple[object, ...]]) -> None:
-        """Insert rows made by ``partnership_row`` (or ``resolved_row``) for one source.
+        """Insert rows made by ``partnership_row`` (or ``raw_columns`` + ``ResolvedFields``) for one source.
 
         The build's fast path: rows arrive as plain tuples (from the parsing process),
         so none is turned back into a ``Partnership`` just to be taken apart again.
         """
-        values = ", ".join(["?", str(int(self.source_id(source)))] + ["?"] * (len(_ROW_COLUMNS) - 1))
+        values = ", ".join([str(int(self.source_id(source)))] + ["?"] * len(_ROW_COLUMNS))
         self.conn.executemany(_INSERT_PARTNERSHIP + values + ")", rows)
         self._counts.update(map(_COUNTED_COLUMNS, rows))
 

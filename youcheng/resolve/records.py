@@ -108,7 +108,7 @@ class RecordResolver:
 
     def resolve_fields(self, raw: RawPartnership, pid: str) -> ResolvedFields:
         """The row's places and country, registering the places it names, as the tuple
-        ``store.resolved_row`` stores; ``pid`` is the row's id from a ``RowIds``."""
+        ``store`` stores after the row's ``raw_columns``; ``pid`` is the row's id from a ``RowIds``."""
         stated = country_code(raw.country_text)
         cn = self._chinese_place(raw)
         partner, country, method = None, stated, "page" if stated else None
@@ -123,7 +123,7 @@ class RecordResolver:
         self._check_pair(raw, cn.id, partner_id, country)
         return (pid, country, cn.id, partner_id,
                 method is not None and method.startswith("inferred"), method,
-                to_simplified(raw.cn_name),
+                to_simplified(raw.cn_name) or raw.cn_name,
                 to_simplified(raw.partner_name) if raw.partner_name else None,
                 cn.kind, cn.province)
 
