@@ -24,9 +24,11 @@ _MERGED_CACHE = 1 << 15
 #  partner_name_simplified, cn_level, province): see RecordResolver.resolve_fields.
 ResolvedFields = tuple[str, str | None, str, str | None, bool, str | None, str, str | None,
                        str | None, str | None]
-# Above the distinct partners of a million-row page (44,000): a cleared cache re-plans
-# every partner it meets again, and planning is the dearest step of resolution.
-_PLAN_CACHE = 1 << 16
+# Above the distinct ways a million-row page writes its partners (74,000 keys of links,
+# name and country for 44,000 places): a cleared cache re-plans every partner it meets
+# again, and planning is the dearest step of resolution (at 1 << 16 a million-row build
+# planned 130,000 times, 5 us a row more).
+_PLAN_CACHE = 1 << 18
 
 
 @dataclass(eq=False)

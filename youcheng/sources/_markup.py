@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 import urllib.parse
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from youcheng._memo import short_text_cache
 from youcheng.model import Link
@@ -39,9 +39,12 @@ _HUGE_CHARREF = re.compile(r"&#0*+[0-9]{8,};?")
 _CACHE_SIZE = 1 << 15
 
 
-@dataclass(frozen=True)
-class Segment:
-    """A run of plain text, or a link when ``link`` is set."""
+class Segment(NamedTuple):
+    """A run of plain text, or a link when ``link`` is set.
+
+    A named tuple (immutable, hashed in C): a partner cell's segments are the key
+    its reading is remembered by (wikimd._partner_cell), hashed once per row.
+    """
 
     text: str
     link: Link | None = None

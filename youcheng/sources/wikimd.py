@@ -538,7 +538,7 @@ def _read_partner(segments: list[Segment]) -> _PartnerCell:
     return _partner_cell(tuple(segments))
 
 
-@short_text_cache(1 << 15, size=lambda segments: sum(len(s.text) for s in segments))
+@short_text_cache(1 << 15, size=lambda segments: sum([len(s.text) for s in segments]))
 def _partner_cell(segments: tuple[Segment, ...]) -> _PartnerCell:
     names: list[str] = []
     links: list[Link] = []
