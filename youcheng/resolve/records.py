@@ -19,7 +19,6 @@ from youcheng.resolve.countries import country_code
 from youcheng.resolve.gazetteer import ForeignPlace, cities_elsewhere, resolve_foreign
 from youcheng.resolve.names import fold_key, to_simplified
 
-_MERGED_CACHE = 1 << 15
 # (id, country, cn_id, partner_id, country_inferred, country_method, cn_name_simplified,
 #  partner_name_simplified, cn_level, province): see RecordResolver.resolve_fields.
 ResolvedFields = tuple[str, str | None, str, str | None, bool, str | None, str, str | None,
@@ -39,7 +38,9 @@ class _Plan:
     names: list[str]  # the names tried, for the unresolved-partner report
     add_names: list[str | None]
     counted: str
+    simplified: str | None  # the row's own name in Simplified script, as stored with the row
     merged: bool = False  # add_names already merged into places[place.id]
+    parent: _Plan | None = None  # a district's parent place (東京都 of 東京都新宿區)
 
 
 def _identity(raw: RawPartnership, partner_link: str | None) -> str:
@@ -72,17 +73,16 @@ class RowIds:
 
     def next(self, raw: RawPartnership) -> str:
         """The id of ``raw``, the next row of its page."""
-        identity = _identity(raw, raw.partner_links[-1].target if raw.partner_links else None)
-        return _hashed_id(identity, self._occurrence(hash(identity)))
-
-    def _occurrence(self, key: int) -> int:
-        """How many times this row identity came before (0 the first time), counting this one."""
-        if key not in self._seen_once:
+        links = raw.partner_links
+        identity = _identity(raw, links[-1].target if links else None)
+        key = hash(identity)
+        if key in self._seen_once:  # how many times this identity came before
+            occurrence = self._occurrences.get(key, 1)
+            self._occurrences[key] = occurrence + 1
+        else:
             self._seen_once.add(key)
-            return 0
-        occurrence = self._occurrences.get(key, 1)
-        self._occurrences[key] = occurrence + 1
-        return occurrence
+            occurrence = 0
+        return _hashed_id(identity, occurrence)
 
 
 class RecordResolver:
@@ -101,9 +101,6 @@ class RecordResolver:
         self._pairs: dict[int, int] = {}  # pair hash -> line first listed
         self._spellings: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
         self._findings: list[Anomaly] = []
-        # (place id, names, official name, English name) already merged into
-        # ``places``: merging them again changes nothing, so ``_add`` skips it.
-        self._merged: set[tuple[object, ...]] = set()
         # What a row's names resolve to, worked out once per distinct spelling.
         self._cn_plans: dict[tuple[object, ...], _Plan] = {}
         self._partner_plans: dict[tuple[object, ...], _Plan] = {}
@@ -112,10 +109,10 @@ class RecordResolver:
         """The row's places and country, registering the places it names, as the tuple
         ``store`` stores after the row's ``raw_columns``; ``pid`` is the row's id from a ``RowIds``."""
         stated = country_code(raw.country_text)
-        cn = self._chinese_place(raw)
-        partner, country, method = None, stated, "page" if stated else None
+        cn, cn_simplified = self._chinese_place(raw)
+        partner, partner_simplified, country, method = None, None, stated, "page" if stated else None
         if raw.partner_name:
-            partner = self._partner_place(raw, stated)
+            partner, partner_simplified = self._partner_place(raw, stated)
             if stated is None and partner.country:
                 country, method = partner.country, f"inferred:{partner.resolution}"
         if raw.country_text and stated is None:
@@ -125,9 +122,7 @@ class RecordResolver:
         self._check_pair(raw, cn.id, partner_id, country)
         return (pid, country, cn.id, partner_id,
                 method is not None and method.startswith("inferred"), method,
-                to_simplified(raw.cn_name) or raw.cn_name,
-                to_simplified(raw.partner_name) if raw.partner_name else None,
-                cn.kind, cn.province)
+                cn_simplified, partner_simplified, cn.kind, cn.province)
 
     def findings(self) -> Iterator[Anomaly]:
         """Data-quality findings gathered so far (call once, after the last row)."""
@@ -143,7 +138,8 @@ class RecordResolver:
 
     # -- Chinese side --------------------------------------------------------------------
 
-    def _chinese_place(self, raw: RawPartnership) -> Place:
+    def _chinese_place(self, raw: RawPartnership) -> tuple[Place, str]:
+        """The row's Chinese place and its name as written, in Simplified script."""
         key = (raw.cn_links, raw.cn_name, raw.section)
         plan = self._cn_plans.get(key)
         if plan is None:
@@ -156,7 +152,8 @@ class RecordResolver:
             self._finding(raw, "unresolved_cn_place", "warning",
                           f"Chinese place {raw.cn_name!r} matches no GB/T 2260 division",
                           line=raw.cn_line)
-        return self._add(place, raw, plan.add_names, spelled=False, plan=plan)
+        cn = self._add(plan, raw, spelled=False)
+        return cn, plan.simplified or raw.cn_name
 
     def _plan_chinese_place(self, raw: RawPartnership) -> _Plan:
         """The place a row's Chinese side means and the names to index for it.
@@ -169,7 +166,7 @@ class RecordResolver:
         if division is None:
             place = Place(f"cn:?{fold_key(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
                           name_simplified=to_simplified(raw.cn_name), resolution="unresolved")
-            return _Plan(place, [], [raw.cn_name, raw.cn_link], f"cn:{method}")
+            return _Plan(place, [], [raw.cn_name, raw.cn_link], f"cn:{method}", place.name_simplified)
         province = divisions().by_code[division.province_code]
         place = Place(
             f"cn:{division.code}", "cn", raw.cn_name, raw.cn_link, "CN",
@@ -179,66 +176,47 @@ class RecordResolver:
             parent_id=f"cn:{division.parent_code}" if division.parent_code else None,
             resolution=method,
         )
-        return _Plan(place, [], [raw.cn_name, raw.cn_link, *_division_names(division)], f"cn:{method}")
+        return _Plan(place, [], [raw.cn_name, raw.cn_link, *_division_names(division)], f"cn:{method}",
+                     to_simplified(raw.cn_name))
 
     # -- foreign side ----------------------------------------------------------------------
 
-    def _partner_place(self, raw: RawPartnership, country: str | None) -> Place:
-        assert raw.partner_name is not None
-        if len(raw.partner_links) > 1:
-            return self._district_place(raw, country)
+    def _partner_place(self, raw: RawPartnership, country: str | None) -> tuple[Place, str]:
+        """The row's partner and its name as written, in Simplified script."""
         key = (raw.partner_links, raw.partner_name, country)
         plan = self._partner_plans.get(key)
         if plan is None:
             if len(self._partner_plans) >= _PLAN_CACHE:
                 self._partner_plans.clear()
             plan = self._partner_plans[key] = self._plan_partner_place(raw, country)
+        if plan.parent is not None:
+            self._add(plan.parent, raw, written=raw.partner_links[0].text)
         self.methods[plan.counted] += 1
         if plan.place.resolution == "unresolved":
             self._report_unresolved(raw, plan.names, country)
-        return self._add(plan.place, raw, plan.add_names, plan=plan)
+        assert plan.simplified is not None
+        return self._add(plan, raw), plan.simplified
 
     def _plan_partner_place(self, raw: RawPartnership, country: str | None) -> _Plan:
-        """The place a one-link partner means: depends only on its names and country."""
+        """The place a partner means, and for a partner written under a bigger place
+        (東京都新宿區) its parent's plan too: depends only on its links, name and country."""
         assert raw.partner_name is not None
         own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
         names = list(dict.fromkeys([*own, raw.partner_name]))
         found = resolve_foreign(names, country)
-        if found is None:
-            ident = fold_key(raw.partner_link or raw.partner_name)
-            place = Place(f"x:{(country or 'xx').lower()}:{ident}", "foreign", raw.partner_name,
-                          raw.partner_link, country, name_simplified=to_simplified(raw.partner_name),
-                          resolution="unresolved")
-            return _Plan(place, names, [raw.partner_name, raw.partner_link], "foreign:unresolved")
-        place = Place(
-            found.id, "foreign", raw.partner_name, raw.partner_link, found.country,
-            name_simplified=to_simplified(raw.partner_name), name_en=found.name_en, kind=found.kind,
-            subdivision=found.subdivision, geonames_id=found.geonames_id, lat=found.lat, lon=found.lon,
-            parent_id=None, resolution=found.method,
-        )
-        return _Plan(place, names, [raw.partner_name, raw.partner_link, *own, found.name_en],
-                     f"foreign:{found.method}")
-
-    def _district_place(self, raw: RawPartnership, country: str | None) -> Place:
-        """A partner written under a bigger place (東京都新宿區): the parent is resolved too."""
-        assert raw.partner_name is not None
-        own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
-        names = list(dict.fromkeys([*own, raw.partner_name]))
-        found = resolve_foreign(names, country)
-        parent = self._parent_place(raw, country)
+        parent_plan = self._plan_parent_place(raw, country) if len(raw.partner_links) > 1 else None
+        parent = parent_plan.place if parent_plan else None
         if found is None and parent is not None:
             found = ForeignPlace(
                 f"{parent.id}/{fold_key(raw.partner_links[-1].text)}", None,
                 parent.country or "", "district", "parent", None, None, parent.lat, parent.lon)
         if found is None:
-            self.methods["foreign:unresolved"] += 1
-            self._report_unresolved(raw, names, country)
             ident = fold_key(raw.partner_link or raw.partner_name)
             place = Place(f"x:{(country or 'xx').lower()}:{ident}", "foreign", raw.partner_name,
                           raw.partner_link, country, name_simplified=to_simplified(raw.partner_name),
                           resolution="unresolved")
-            return self._add(place, raw, [raw.partner_name, raw.partner_link])
-        self.methods[f"foreign:{found.method}"] += 1
+            return _Plan(place, names, [raw.partner_name, raw.partner_link], "foreign:unresolved",
+                         place.name_simplified, parent=parent_plan)
         kind = "district" if found.kind == "city" and parent and found.id != parent.id else found.kind
         place = Place(
             found.id, "foreign", raw.partner_name, raw.partner_link, found.country,
@@ -246,19 +224,19 @@ class RecordResolver:
             subdivision=found.subdivision, geonames_id=found.geonames_id, lat=found.lat, lon=found.lon,
             parent_id=parent.id if parent and parent.id != found.id else None, resolution=found.method,
         )
-        return self._add(place, raw, [raw.partner_name, raw.partner_link, *own, found.name_en])
+        return _Plan(place, names, [raw.partner_name, raw.partner_link, *own, found.name_en],
+                     f"foreign:{found.method}", place.name_simplified, parent=parent_plan)
 
-    def _parent_place(self, raw: RawPartnership, country: str | None) -> Place | None:
+    def _plan_parent_place(self, raw: RawPartnership, country: str | None) -> _Plan | None:
         first = raw.partner_links[0]
-        names = _own_names(first)
-        found = resolve_foreign(names, country)
+        found = resolve_foreign(_own_names(first), country)
         if found is None:
             return None
         place = Place(found.id, "foreign", first.text, first.target, found.country,
                       name_simplified=to_simplified(first.text), name_en=found.name_en,
                       kind=found.kind, subdivision=found.subdivision, geonames_id=found.geonames_id,
                       lat=found.lat, lon=found.lon, resolution=found.method)
-        return self._add(place, raw, [first.text, first.target, found.name_en], written=first.text)
+        return _Plan(place, [], [first.text, first.target, found.name_en], "", None)
 
     def _report_unresolved(self, raw: RawPartnership, names: list[str], country: str | None) -> None:
         elsewhere = cities_elsewhere(names, country) if country else []
@@ -273,25 +251,21 @@ class RecordResolver:
 
     # -- bookkeeping -------------------------------------------------------------------------
 
-    def _add(self, place: Place, raw: RawPartnership | None, names: list[str | None],
-             spelled: bool = True, written: str | None = None, plan: _Plan | None = None) -> Place:
+    def _add(self, plan: _Plan, raw: RawPartnership, spelled: bool = True,
+             written: str | None = None) -> Place:
+        """Register the plan's place with its names, and how this row spells it."""
+        place = plan.place
         existing = self.places.get(place.id)
         # Merging the same names into the same place again changes nothing: skip it.
-        if plan is not None:
-            done = existing is not None and plan.merged
+        if existing is None or not plan.merged:
+            existing = self._merge(existing, place, plan.add_names)
             plan.merged = True
-        else:
-            seen = (place.id, tuple(names), place.side == "cn" and place.name_simplified, place.name_en)
-            done = existing is not None and seen in self._merged
-            if not done:
-                if len(self._merged) >= _MERGED_CACHE:
-                    self._merged.clear()
-                self._merged.add(seen)
-        merged = existing if done and existing is not None else self._merge(existing, place, names)
-        written = written or (raw.partner_name if raw else None)
-        if raw is not None and spelled and place.side == "foreign" and written:
-            self._spellings[place.id].setdefault(written, (raw.source, raw.line))
-        return merged
+        written = written or raw.partner_name
+        if spelled and written and place.side == "foreign":
+            spellings = self._spellings[place.id]
+            if written not in spellings:
+                spellings[written] = (raw.source, raw.line)
+        return existing
 
     def _merge(self, existing: Place | None, place: Place, names: list[str | None]) -> Place:
         known = dict(existing.names) if existing else {}
