@@ -165,6 +165,15 @@ class Place:
     parent_id: str | None = None
     resolution: str | None = None
 
+    def with_names(self, names: tuple[tuple[str, str], ...]) -> Place:
+        """This place known by ``names``: ``dataclasses.replace(self, names=names)`` without
+        its field-by-field ``__init__`` (ten times slower; a million-row build merges
+        names into places 80,000 times)."""
+        place = object.__new__(Place)
+        place.__dict__.update(self.__dict__)
+        place.__dict__["names"] = names
+        return place
+
 
 @dataclass(frozen=True)
 class Record:

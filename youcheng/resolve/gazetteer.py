@@ -46,11 +46,13 @@ class ForeignPlace:
     lon: float | None = None
 
 
-def variants(name: str, *, region: bool = False) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def variants(name: str, *, region: bool = False) -> tuple[str, ...]:
     """Folded forms to try for a written name: as is, without a (qualifier), without a suffix.
 
     Only city suffixes (市, 町, 區) are dropped for city lookups: 基輔州 is Kyiv
     Oblast, not Kyiv, so a region suffix is dropped only when looking for regions.
+    Cached: resolving one partner asks for the same name's forms up to four times.
     """
     base = _QUALIFIER.sub("", name)
     out = [fold_key(name), fold_key(base)]
@@ -59,9 +61,10 @@ def variants(name: str, *, region: bool = False) -> list[str]:
     stripped = pattern.sub("", simple)
     if stripped != simple and len(stripped) >= 2:
         out.append(fold_key(stripped))
-    return list(dict.fromkeys(k for k in out if k))
+    return tuple(dict.fromkeys(k for k in out if k))
 
 
+@lru_cache(maxsize=1 << 16)
 def is_region_name(name: str) -> bool:
     """Whether the written name ends like a first-level region (州, 省, 道, 大區...)."""
     return bool(_REGION_SUFFIX.search(to_simplified(_QUALIFIER.sub("", name))))
@@ -199,7 +202,7 @@ def find_subdivision(names: list[str], country: str | None) -> ForeignPlace | No
     subs = _subdivisions()
     for name in names:
         simple = to_simplified(_QUALIFIER.sub("", name))
-        keys = variants(name, region=True) + [fold_key(simple + s) for s in ("州", "省", "县", "道", "府", "区")]
+        keys = [*variants(name, region=True), *(fold_key(simple + s) for s in ("州", "省", "县", "道", "府", "区"))]
         for key in dict.fromkeys(keys):
             candidates = [s for s in subs.get(key, []) if country in (None, s.country)]
             if len(candidates) == 1 or (candidates and country):

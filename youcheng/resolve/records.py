@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from youcheng.model import Anomaly, Link, Place, RawPartnership
 from youcheng.resolve.china import Division, divisions
@@ -278,7 +278,9 @@ class RecordResolver:
             known.setdefault(place.name_simplified, "official")
         if place.name_en:
             known.setdefault(place.name_en, "en")
-        merged = replace(existing or place, names=tuple(known.items()))
+        if existing is not None and len(known) == len(existing.names):
+            return existing  # nothing new (names are only ever added)
+        merged = (existing or place).with_names(tuple(known.items()))
         self.places[place.id] = merged
         return merged
 
