@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from youcheng._memo import short_text_cache
 from youcheng.dates import InvalidDate, looks_like_date, parse_date
@@ -106,16 +107,16 @@ class _ChinesePlace:
     line: int
 
 
-@dataclass
-class _PartnerCell:
-    """What a partner cell says once links, dates and remarks are told apart."""
+class _PartnerCell(NamedTuple):
+    """What a partner cell says once links, dates and remarks are told apart (shared by
+    every row with the same cell, so immutable)."""
 
     name: str | None
     links: tuple[Link, ...]
-    date: PartialDate | None = None
-    date_text: str | None = None
-    notes: list[str] = field(default_factory=list)
-    problems: list[tuple[str, Severity, str]] = field(default_factory=list)
+    date: PartialDate | None
+    date_text: str | None
+    note: str | None  # the remarks that are not the date, joined with "；"
+    problems: tuple[tuple[str, Severity, str], ...]
 
 
 def parse_lines(lines: Iterable[Line | Block], source: str, fast: bool = True) -> Iterator[Item]:
@@ -467,7 +468,7 @@ class _PageParser:
                                f"row names a country ({country_text}) but no place", text)
         yield RawPartnership.fast(
             self.source, line, self.section, cn.name, cn.links, partner.name, partner.links,
-            country_text, country_link, date, date_text, "；".join(partner.notes) or None, cn.line,
+            country_text, country_link, date, date_text, partner.note, cn.line,
         )
 
 
@@ -542,7 +543,10 @@ def _read_partner(segments: list[Segment]) -> _PartnerCell:
 def _partner_cell(segments: tuple[Segment, ...]) -> _PartnerCell:
     names: list[str] = []
     links: list[Link] = []
-    cell = _PartnerCell(None, ())
+    notes: list[str] = []
+    problems: list[tuple[str, Severity, str]] = []
+    date: PartialDate | None = None
+    date_text: str | None = None
     for seg in segments:
         if seg.link is not None:
             names.append(seg.text)
@@ -550,19 +554,18 @@ def _partner_cell(segments: tuple[Segment, ...]) -> _PartnerCell:
             continue
         rest, remarks = split_parentheticals(seg.text)
         for remark in remarks:
-            if looks_like_date(remark) and cell.date_text is None:
-                cell.date_text = remark
+            if looks_like_date(remark) and date_text is None:
+                date_text = remark
                 try:
-                    cell.date = parse_date(remark)
+                    date = parse_date(remark)
                 except InvalidDate as exc:
-                    cell.problems.append(("invalid_date", "warning", str(exc)))
+                    problems.append(("invalid_date", "warning", str(exc)))
             else:
-                cell.notes.append(remark)
+                notes.append(remark)
         if rest:
             names.append(rest)
             if links:
-                cell.problems.append(("unlinked_text", "info",
-                                      f"plain text {rest!r} beside the partner's links kept in its name"))
-    cell.name = "".join(names).strip() or None
-    cell.links = tuple(links)
-    return cell
+                problems.append(("unlinked_text", "info",
+                                 f"plain text {rest!r} beside the partner's links kept in its name"))
+    return _PartnerCell("".join(names).strip() or None, tuple(links), date, date_text,
+                        "；".join(notes) or None, tuple(problems))
