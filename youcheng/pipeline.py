@@ -4,9 +4,10 @@ A build's work per row is parsing the page, resolving the row's places and
 storing it. On a machine with two cores and a large page, a forked child
 process parses the pages and streams compact tuples through a pipe while the
 build process resolves each row and inserts it as the plain tuple SQLite
-stores (``store.raw_columns`` and the resolved fields); the build process turns the child's tuples
-back into the same ``RawPartnership`` and ``Anomaly`` values in the same order,
-so the registry is the one a single process builds, byte for byte. (Parsing
+stores (``store.raw_columns`` and the resolved fields); the build process turns
+the child's tuples back into the same ``RawPartnership`` and ``Anomaly`` values
+in the same order, so the registry is the one a single process builds, byte for
+byte. (Parsing
 costs about as much as resolving and storing together, which is why the line
 between the two processes is drawn there.)
 
