@@ -110,8 +110,7 @@ def raw_columns(raw: RawPartnership) -> tuple[object, ...]:
     """The stored columns that depend on ``raw`` alone; a ``partnership_row`` is these
     followed by the row's ``ResolvedFields``."""
     partner_link, links = link_columns(raw.partner_links)
-    return raw_columns_of(raw, raw.cn_links[-1].target if raw.cn_links else None, partner_link,
-                          links, date_columns(raw.date))
+    return raw_columns_of(raw, raw.cn_link, partner_link, links, date_columns(raw.date))
 
 
 def raw_columns_of(raw: RawPartnership, cn_link: str | None, partner_link: str | None,

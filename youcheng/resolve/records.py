@@ -38,7 +38,7 @@ class _Plan:
     names: list[str]  # the names tried, for the unresolved-partner report
     add_names: list[str | None]
     counted: str
-    simplified: str | None  # the row's own name in Simplified script, as stored with the row
+    simplified: str  # the row's own name in Simplified script, as stored with the row
     merged: bool = False  # add_names already merged into places[place.id]
     parent: _Plan | None = None  # a district's parent place (東京都 of 東京都新宿區)
 
@@ -152,8 +152,7 @@ class RecordResolver:
             self._finding(raw, "unresolved_cn_place", "warning",
                           f"Chinese place {raw.cn_name!r} matches no GB/T 2260 division",
                           line=raw.cn_line)
-        cn = self._add(plan, raw, spelled=False)
-        return cn, plan.simplified or raw.cn_name
+        return self._add(plan, raw, spelled=False), plan.simplified
 
     def _plan_chinese_place(self, raw: RawPartnership) -> _Plan:
         """The place a row's Chinese side means and the names to index for it.
@@ -162,11 +161,12 @@ class RecordResolver:
         out once per distinct place as written and reused for every row.
         """
         names = _cn_names(raw)
+        simplified = to_simplified(raw.cn_name)
         division, method = divisions().resolve(names, raw.section)
         if division is None:
             place = Place(f"cn:?{fold_key(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
-                          name_simplified=to_simplified(raw.cn_name), resolution="unresolved")
-            return _Plan(place, [], [raw.cn_name, raw.cn_link], f"cn:{method}", place.name_simplified)
+                          name_simplified=simplified, resolution="unresolved")
+            return _Plan(place, [], [raw.cn_name, raw.cn_link], f"cn:{method}", simplified)
         province = divisions().by_code[division.province_code]
         place = Place(
             f"cn:{division.code}", "cn", raw.cn_name, raw.cn_link, "CN",
@@ -177,7 +177,7 @@ class RecordResolver:
             resolution=method,
         )
         return _Plan(place, [], [raw.cn_name, raw.cn_link, *_division_names(division)], f"cn:{method}",
-                     to_simplified(raw.cn_name))
+                     simplified)
 
     # -- foreign side ----------------------------------------------------------------------
 
@@ -194,7 +194,6 @@ class RecordResolver:
         self.methods[plan.counted] += 1
         if plan.place.resolution == "unresolved":
             self._report_unresolved(raw, plan.names, country)
-        assert plan.simplified is not None
         return self._add(plan, raw), plan.simplified
 
     def _plan_partner_place(self, raw: RawPartnership, country: str | None) -> _Plan:
@@ -203,6 +202,7 @@ class RecordResolver:
         assert raw.partner_name is not None
         own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
         names = list(dict.fromkeys([*own, raw.partner_name]))
+        simplified = to_simplified(raw.partner_name)
         found = resolve_foreign(names, country)
         parent_plan = self._plan_parent_place(raw, country) if len(raw.partner_links) > 1 else None
         parent = parent_plan.place if parent_plan else None
@@ -213,30 +213,30 @@ class RecordResolver:
         if found is None:
             ident = fold_key(raw.partner_link or raw.partner_name)
             place = Place(f"x:{(country or 'xx').lower()}:{ident}", "foreign", raw.partner_name,
-                          raw.partner_link, country, name_simplified=to_simplified(raw.partner_name),
-                          resolution="unresolved")
+                          raw.partner_link, country, name_simplified=simplified, resolution="unresolved")
             return _Plan(place, names, [raw.partner_name, raw.partner_link], "foreign:unresolved",
-                         place.name_simplified, parent=parent_plan)
+                         simplified, parent=parent_plan)
         kind = "district" if found.kind == "city" and parent and found.id != parent.id else found.kind
         place = Place(
             found.id, "foreign", raw.partner_name, raw.partner_link, found.country,
-            name_simplified=to_simplified(raw.partner_name), name_en=found.name_en, kind=kind,
+            name_simplified=simplified, name_en=found.name_en, kind=kind,
             subdivision=found.subdivision, geonames_id=found.geonames_id, lat=found.lat, lon=found.lon,
             parent_id=parent.id if parent and parent.id != found.id else None, resolution=found.method,
         )
         return _Plan(place, names, [raw.partner_name, raw.partner_link, *own, found.name_en],
-                     f"foreign:{found.method}", place.name_simplified, parent=parent_plan)
+                     f"foreign:{found.method}", simplified, parent=parent_plan)
 
     def _plan_parent_place(self, raw: RawPartnership, country: str | None) -> _Plan | None:
         first = raw.partner_links[0]
         found = resolve_foreign(_own_names(first), country)
         if found is None:
             return None
+        simplified = to_simplified(first.text)
         place = Place(found.id, "foreign", first.text, first.target, found.country,
-                      name_simplified=to_simplified(first.text), name_en=found.name_en,
+                      name_simplified=simplified, name_en=found.name_en,
                       kind=found.kind, subdivision=found.subdivision, geonames_id=found.geonames_id,
                       lat=found.lat, lon=found.lon, resolution=found.method)
-        return _Plan(place, [], [first.text, first.target, found.name_en], "", None)
+        return _Plan(place, [], [first.text, first.target, found.name_en], "", simplified)
 
     def _report_unresolved(self, raw: RawPartnership, names: list[str], country: str | None) -> None:
         elsewhere = cities_elsewhere(names, country) if country else []
