@@ -85,3 +85,22 @@ def test_registry_open_builds_default_from_seed(tmp_path: Path, monkeypatch: pyt
     with Registry.open() as reg:
         assert [r.partner_name for r in reg.partners("洛陽市")][:2] == ["岡山市", "圖爾"]
     assert db.is_file()
+
+
+@pytest.mark.parametrize("table, column, good, bad", [
+    ("partnerships", "date_precision", "month", "week"),
+    ("places", "side", "foreign", "abroad"),
+    ("anomalies", "severity", "info", "fatal"),
+])
+def test_schema_checks_allowed_values(tmp_path: Path, table: str, column: str, good: str, bad: str) -> None:
+    """The CHECKs are written with OR (cheaper to insert than IN); they must still refuse."""
+    from youcheng.store import schema_sql
+
+    conn = sqlite3.connect(tmp_path / "check.db")
+    conn.executescript(schema_sql()[0])
+    required = [row[1] for row in conn.execute(f"PRAGMA table_info({table})") if row[3]]
+    row: dict[str, object] = {name: 1 if name == "line" else "x" for name in [*required, column]}
+    sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+    conn.execute(sql, list({**row, column: good}.values()))
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        conn.execute(sql, list({**row, column: bad}.values()))

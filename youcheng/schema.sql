@@ -2,6 +2,9 @@
 -- store.RegistryWriter runs this file on an empty temporary database, fills it,
 -- creates the indexes at the end (faster for bulk loads) and renames it into place.
 -- After a build the file is only ever opened read-only.
+-- CHECKs list allowed values with OR, not IN (...): SQLite builds a temporary table for
+-- an IN list every time the insert statement runs, which made each partnership insert
+-- take about twice as long (benchmarks/README.md).
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -21,7 +24,7 @@ CREATE TABLE sources (
 -- Places on either side of a relationship. Ids are ours and stable across builds.
 CREATE TABLE places (
     id              TEXT PRIMARY KEY,
-    side            TEXT NOT NULL CHECK (side IN ('cn', 'foreign')),
+    side            TEXT NOT NULL CHECK (side = 'cn' OR side = 'foreign'),
     name            TEXT NOT NULL,    -- display name, as first written
     name_simplified TEXT,
     name_pinyin     TEXT,
@@ -77,7 +80,8 @@ CREATE TABLE partnerships (
     country_inferred INTEGER NOT NULL DEFAULT 0,  -- 1 when the page gives no country
     country_method   TEXT,              -- 'page' or 'inferred:<how the partner was resolved>'
     date             TEXT,              -- ISO at its precision
-    date_precision   TEXT CHECK (date_precision IN ('day', 'month', 'year')),
+    date_precision   TEXT CHECK (date_precision = 'day' OR date_precision = 'month'
+                                         OR date_precision = 'year'),
     date_text        TEXT,
     year             INTEGER,
     note             TEXT,
@@ -114,7 +118,8 @@ CREATE TABLE anomalies (
     source    TEXT NOT NULL,
     line      INTEGER NOT NULL,
     kind      TEXT NOT NULL,
-    severity  TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+    severity  TEXT NOT NULL CHECK (severity = 'error' OR severity = 'warning'
+                                OR severity = 'info'),
     message   TEXT NOT NULL,
     text      TEXT NOT NULL
 );
