@@ -12,15 +12,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The modules setup.py compiles with mypyc: after editing one, installing again compiles it
+# again (tests/test_compiled.py fails while a compiled module is older than its source).
+COMPILED := $(shell sed -n 's/^    "\(youcheng\/[^"]*\.py\)",$$/\1/p' setup.py)
+
 # An editable install writes no bytecode for youcheng itself (and PYTHONDONTWRITEBYTECODE
 # may forbid Python to): compile it once, as pip does for a regular install, so every
 # `youcheng` command starts from bytecode.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py $(COMPILED) | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	$(BIN)/python -m compileall -q youcheng
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml setup.py $(COMPILED) | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m compileall -q youcheng
 	touch $(VENV)/.installed $@
@@ -59,4 +63,4 @@ soak: install-test
 	$(BIN)/python -m pytest -q -m slow --run-slow --durations=10 -s
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info *.so youcheng/*.so youcheng/*/*.so
