@@ -104,3 +104,42 @@ def test_schema_checks_allowed_values(tmp_path: Path, table: str, column: str, g
     conn.execute(sql, list({**row, column: good}.values()))
     with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
         conn.execute(sql, list({**row, column: bad}.values()))
+
+
+def test_a_failure_writing_the_places_loses_nothing(tmp_path: Path) -> None:
+    """The places are written by a second thread into a side file (store._SideBuild): its
+    errors reach the build as a StoreError, the previous registry stays, no file is left."""
+    from youcheng.model import Place
+    from youcheng.store import RegistryWriter
+
+    db = tmp_path / "r.db"
+    Registry.build(None, db)
+    before = db.read_bytes()
+    writer = RegistryWriter(db, "test")
+    writer.add_places([Place("x:1", "abroad", "某地")])  # refused by the CHECK on places.side
+    with pytest.raises(StoreError, match="CHECK constraint failed"):
+        writer.commit()
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".building")] == []
+
+
+def test_a_build_interrupted_while_writing_the_places_loses_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C in the build's thread while the side thread still writes: both files go."""
+    from youcheng import store
+
+    db = tmp_path / "r.db"
+    Registry.build(None, db)
+    before = db.read_bytes()
+    started = store._SideBuild.start
+
+    def start_then_interrupt(self: store._SideBuild) -> None:
+        started(self)
+        assert self.path.exists()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store._SideBuild, "start", start_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        Registry.build(None, db)
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".building")] == []

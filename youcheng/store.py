@@ -15,6 +15,7 @@ import operator
 import os
 import sqlite3
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -68,6 +69,22 @@ _COUNTS_SQL = tuple(
     f" FROM partnership_counts GROUP BY {column}"
     for dimension, column in (("country", "country"), ("year", "year"),
                               ("province", "province"), ("level", "cn_level")))
+
+
+# Written at the end of a build into a side file by a second thread (``_SideBuild``) while
+# the build's own connection indexes the partnerships, then copied in whole.
+_SIDE_TABLES = ("places", "place_names", "name_grams", "partnership_counts", "stat_counts")
+
+
+def _split_indexes(script: str) -> tuple[list[str], list[str]]:
+    """schema.sql's index statements as (on the partnerships and anomalies, on _SIDE_TABLES)."""
+    own: list[str] = []
+    side: list[str] = []
+    for statement in script.split(";"):
+        words = statement.split()
+        if "ON" in words:
+            (side if words[words.index("ON") + 1] in _SIDE_TABLES else own).append(statement.strip())
+    return own, side
 
 
 def name_grams(key: str) -> set[str]:
@@ -163,11 +180,14 @@ class RegistryWriter:
             # idle by then (the parsing process has finished).
             "PRAGMA cache_size=-65536; PRAGMA threads=2;"
         )
-        tables, self._indexes = schema_sql()
-        self.conn.executescript(tables)
+        self._tables, indexes = schema_sql()
+        self._indexes, self._side_indexes = _split_indexes(indexes)
+        self.conn.executescript(self._tables)
         self.conn.execute("BEGIN")
         self._source_ids: dict[str, int] = {}
         self._counts: Counter[tuple[object, ...]] = Counter()
+        self._places: list[Place] = []
+        self._side: _SideBuild | None = None
 
     def __enter__(self) -> RegistryWriter:
         return self
@@ -223,37 +243,11 @@ class RegistryWriter:
         )
 
     def add_places(self, places: Iterable[Place]) -> None:
-        """Store places with all their names and the search grams of those names."""
-        from youcheng.resolve.names import fold_key
+        """Store places with all their names and the search grams of those names.
 
-        # In batches: a million-partnership build has hundreds of thousands of places.
-        place_rows: list[tuple[object, ...]] = []
-        name_rows: list[tuple[str, str, str, str]] = []
-        nul_grams: list[tuple[str, str]] = []
-        for p in places:
-            place_rows.append((p.id, p.side, p.name, p.name_simplified, p.name_pinyin, p.name_en,
-                               p.link, p.country, p.kind, p.code, p.province, p.subdivision,
-                               p.geonames_id, p.lat, p.lon, p.parent_id, p.resolution))
-            for name, kind in p.names:
-                key = fold_key(name)
-                if key:
-                    name_rows.append((key, p.id, name, kind))
-                    if "\x00" in key:  # SQLite's length() and substr() stop at a NUL
-                        nul_grams.extend((g, p.id) for g in name_grams(key))
-            if len(name_rows) >= _BATCH:
-                self._insert_places(place_rows, name_rows)
-        self._insert_places(place_rows, name_rows)
-        # The grams of every name key, made by SQLite in one sorted pass: millions
-        # of rows appended in key order instead of inserted one by one from Python.
-        self.conn.execute(_GRAMS_SQL)
-        self.conn.executemany("INSERT OR IGNORE INTO name_grams VALUES (?, ?)", nul_grams)
-
-    def _insert_places(self, place_rows: list[tuple[object, ...]],
-                       name_rows: list[tuple[str, str, str, str]]) -> None:
-        self.conn.executemany("INSERT INTO places VALUES (" + ", ".join("?" * 17) + ")", place_rows)
-        self.conn.executemany("INSERT OR IGNORE INTO place_names VALUES (?, ?, ?, ?)", name_rows)
-        place_rows.clear()
-        name_rows.clear()
+        They are written by ``commit``, beside the partnerships' indexes (``_SideBuild``).
+        """
+        self._places.extend(places)
 
     def commit(self) -> None:
         """Finish the file (indexes, stats, check) and atomically replace the registry."""
@@ -266,14 +260,28 @@ class RegistryWriter:
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
             self.conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-            self.conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, n)"
-                                  " VALUES (?, ?, ?, ?, ?)", ((*key, n) for key, n in self._counts.items()))
             self.conn.execute("COMMIT")
-            self.conn.executescript(self._indexes)
-            # Summed once partnership_counts has its covering indexes: each sum is then
-            # a walk down one of them (0.2 s at a million rows) instead of a sort (1.5 s).
-            for statement in _COUNTS_SQL:
+            # Two cores, each on its own file: a second thread writes the places, their
+            # names and grams and the statistics into a side file while this connection
+            # indexes the partnerships (SQLite lets go of the GIL while it works); the side
+            # file's tables, indexes included, are then copied in page by page.
+            self._side = _SideBuild(self.path, self._tables, self._side_indexes,
+                                    self._places, self._counts)
+            self._side.start()
+            for statement in self._indexes:
                 self.conn.execute(statement)
+            self._side.finish()
+            for statement in self._side_indexes:  # on the empty tables: what the copy fills
+                self.conn.execute(statement)
+            self.conn.execute("ATTACH DATABASE ? AS side", (str(self._side.path),))
+            self.conn.execute("BEGIN")
+            for table in _SIDE_TABLES:
+                # Same schema, empty target: SQLite's transfer optimization copies the
+                # table's and its indexes' records as they are, without re-sorting.
+                self.conn.execute(f"INSERT INTO main.{table} SELECT * FROM side.{table}")
+            self.conn.execute("COMMIT")
+            self.conn.execute("DETACH DATABASE side")
+            self._side.close()
             self.conn.execute("ANALYZE")
             check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
@@ -295,7 +303,9 @@ class RegistryWriter:
             raise
 
     def abort(self) -> None:
-        """Drop the temporary file; the previous registry stays as it was."""
+        """Drop the temporary files; the previous registry stays as it was."""
+        if self._side is not None:
+            self._side.close()
         try:
             self.conn.close()
         except sqlite3.Error:
@@ -307,6 +317,105 @@ class RegistryWriter:
         if self._lock_fd >= 0:
             os.close(self._lock_fd)
             self._lock_fd = -1
+
+
+class _SideBuild:
+    """A thread writing the tables of ``_SIDE_TABLES`` into a temporary file of their own.
+
+    ``start`` claims the file (locked like the build's own, so a build killed meanwhile
+    leaves nothing another build would not clean up) and starts the thread; ``finish``
+    waits for it and raises what it raised; ``close`` stops it if need be and deletes the file.
+    """
+
+    def __init__(self, target: Path, tables: str, indexes: list[str], places: list[Place],
+                 counts: Counter[tuple[object, ...]]) -> None:
+        self.path, self._lock_fd = _claim_temporary(target)
+        self._tables, self._indexes = tables, indexes
+        self._places, self._counts = places, counts
+        self._conn: sqlite3.Connection | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="youcheng-side-build", daemon=True)
+        self._closed = False
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def finish(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread.is_alive():
+            conn = self._conn
+            if conn is not None:
+                conn.interrupt()
+            self._thread.join()
+        self.path.unlink(missing_ok=True)
+        os.close(self._lock_fd)
+
+    def _run(self) -> None:
+        try:
+            self._conn = conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            try:
+                self._write(conn)
+            finally:
+                conn.close()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the build's thread by finish()
+            self._error = exc
+
+    def _write(self, conn: sqlite3.Connection) -> None:
+        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
+                           "PRAGMA cache_size=-65536;" + self._tables)
+        conn.execute("BEGIN")
+        _insert_places(conn, self._places)
+        conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, n)"
+                         " VALUES (?, ?, ?, ?, ?)", ((*key, n) for key, n in self._counts.items()))
+        conn.execute("COMMIT")
+        for statement in self._indexes:
+            conn.execute(statement)
+        # Summed once partnership_counts has its covering indexes: each sum is then
+        # a walk down one of them (0.2 s at a million rows) instead of a sort (1.5 s).
+        for statement in _COUNTS_SQL:
+            conn.execute(statement)
+
+
+def _insert_places(conn: sqlite3.Connection, places: list[Place]) -> None:
+    """Places with all their names, and the search grams of those names."""
+    from youcheng.resolve.names import fold_key
+
+    # In batches: a million-partnership build has hundreds of thousands of places.
+    place_rows: list[tuple[object, ...]] = []
+    name_rows: list[tuple[str, str, str, str]] = []
+    nul_grams: list[tuple[str, str]] = []
+    for p in places:
+        place_rows.append((p.id, p.side, p.name, p.name_simplified, p.name_pinyin, p.name_en,
+                           p.link, p.country, p.kind, p.code, p.province, p.subdivision,
+                           p.geonames_id, p.lat, p.lon, p.parent_id, p.resolution))
+        for name, kind in p.names:
+            key = fold_key(name)
+            if key:
+                name_rows.append((key, p.id, name, kind))
+                if "\x00" in key:  # SQLite's length() and substr() stop at a NUL
+                    nul_grams.extend((g, p.id) for g in name_grams(key))
+        if len(name_rows) >= _BATCH:
+            _flush_places(conn, place_rows, name_rows)
+    _flush_places(conn, place_rows, name_rows)
+    # The grams of every name key, made by SQLite in one sorted pass: millions
+    # of rows appended in key order instead of inserted one by one from Python.
+    conn.execute(_GRAMS_SQL)
+    conn.executemany("INSERT OR IGNORE INTO name_grams VALUES (?, ?)", nul_grams)
+
+
+def _flush_places(conn: sqlite3.Connection, place_rows: list[tuple[object, ...]],
+                  name_rows: list[tuple[str, str, str, str]]) -> None:
+    conn.executemany("INSERT INTO places VALUES (" + ", ".join("?" * 17) + ")", place_rows)
+    conn.executemany("INSERT OR IGNORE INTO place_names VALUES (?, ?, ?, ?)", name_rows)
+    place_rows.clear()
+    name_rows.clear()
 
 
 def _claim_temporary(path: Path) -> tuple[Path, int]:
