@@ -86,3 +86,23 @@ def test_main_query_loads_no_typer_and_no_gazetteer(seed_db: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip() == "['youcheng.export']"  # record_dict shapes the JSON, as in the CLI
+
+
+_BUILD_AND_REPORT_COLLECTOR = """
+import atexit, gc, sys
+from youcheng.__main__ import main
+collected = []
+gc.callbacks.append(lambda phase, info: phase == "stop" and collected.append(info["generation"]))
+atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0, len(collected)))
+sys.argv = ["youcheng", "build", "--db", sys.argv[1]]
+collected.clear()
+main()
+"""
+
+
+def test_a_build_command_leaves_the_collector_off(tmp_path: Path) -> None:
+    """``youcheng build`` ends its process: no collection walks what the build kept, not even at exit."""
+    done = subprocess.run([sys.executable, "-c", _BUILD_AND_REPORT_COLLECTOR, str(tmp_path / "r.db")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[0].startswith("built ")
+    assert done.stdout.splitlines()[-1] == "False True 0"
