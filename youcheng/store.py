@@ -176,9 +176,7 @@ class RegistryWriter:
         self.conn = sqlite3.connect(self.tmp, isolation_level=None)
         self.conn.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
-            # threads: the sorts that build the indexes at the end use a second core,
-            # idle by then (the parsing process has finished).
-            "PRAGMA cache_size=-65536; PRAGMA threads=2;"
+            "PRAGMA cache_size=-65536;"
         )
         self._tables, indexes = schema_sql()
         self._indexes, self._side_indexes = _split_indexes(indexes)
