@@ -143,3 +143,23 @@ def test_a_build_interrupted_while_writing_the_places_loses_nothing(
         Registry.build(None, db)
     assert db.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".building")] == []
+
+
+def test_the_planner_statistics_are_those_of_a_whole_analyze(seed_db: Path, tmp_path: Path) -> None:
+    """A build analyses its tables in two goes (store.RegistryWriter.commit), and every table
+    of the schema in one of them: the statistics must be what one ANALYZE of the file gives."""
+    import shutil
+
+    from youcheng.store import _OWN_TABLES, _SIDE_TABLES
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(seed_db, copy)
+    conn = sqlite3.connect(copy)
+    tables = {name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    assert tables == set(_OWN_TABLES) | set(_SIDE_TABLES)
+    built = sorted(conn.execute("SELECT * FROM sqlite_stat1"))
+    conn.execute("DELETE FROM sqlite_stat1")
+    conn.execute("ANALYZE")
+    assert sorted(conn.execute("SELECT * FROM sqlite_stat1")) == built
+    conn.close()

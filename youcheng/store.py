@@ -74,6 +74,7 @@ _COUNTS_SQL = tuple(
 # Written at the end of a build into a side file by a second thread (``_SideBuild``) while
 # the build's own connection indexes the partnerships, then copied in whole.
 _SIDE_TABLES = ("places", "place_names", "name_grams", "partnership_counts", "stat_counts")
+_OWN_TABLES = ("meta", "sources", "partnerships", "anomalies")  # every other table of schema.sql
 
 
 def _split_indexes(script: str) -> tuple[list[str], list[str]]:
@@ -268,6 +269,10 @@ class RegistryWriter:
             self._side.start()
             for statement in self._indexes:
                 self.conn.execute(statement)
+            # The query planner's statistics of what is complete here, while the side
+            # thread finishes; the side's tables are analysed once copied.
+            for table in _OWN_TABLES:
+                self.conn.execute(f"ANALYZE main.{table}")
             self._side.finish()
             for statement in self._side_indexes:  # on the empty tables: what the copy fills
                 self.conn.execute(statement)
@@ -280,7 +285,8 @@ class RegistryWriter:
             self.conn.execute("COMMIT")
             self.conn.execute("DETACH DATABASE side")
             self._side.close()
-            self.conn.execute("ANALYZE")
+            for table in _SIDE_TABLES:
+                self.conn.execute(f"ANALYZE main.{table}")
             check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise StoreError(f"the new registry failed its integrity check: {check}")
