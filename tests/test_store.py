@@ -163,3 +163,18 @@ def test_the_planner_statistics_are_those_of_a_whole_analyze(seed_db: Path, tmp_
     conn.execute("ANALYZE")
     assert sorted(conn.execute("SELECT * FROM sqlite_stat1")) == built
     conn.close()
+
+
+def test_the_registry_has_every_index_of_the_schema(seed_db: Path) -> None:
+    """Indexes are created in three places (while rows arrive, at the end, in the side file
+    and again for the copy): each of schema.sql's must be in the registry, once."""
+    import re
+
+    from youcheng.store import schema_sql
+
+    named = re.findall(r"CREATE (?:UNIQUE )?INDEX (\w+)", "".join(schema_sql()))
+    conn = sqlite3.connect(seed_db)
+    built = [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")]
+    conn.close()
+    assert sorted(built) == sorted(named) and len(named) == 14

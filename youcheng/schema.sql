@@ -124,16 +124,14 @@ CREATE TABLE anomalies (
     text      TEXT NOT NULL
 );
 
--- Kept up while rows arrive, not built at the end when nothing else runs. A page lists a
--- place's partners together and in line order, so the first two take each row next to the
--- last one (0.6 s more inserting a million rows, 1.2 s less at the end); province and level
--- come in runs too (a few hundred places to insert at), and the build process has the time
--- while the parsing process sends rows (about 6 s less at the end of a million-row build).
--- The other indexes stay at the end: kept up during the load they made the build process
--- the slower of the two (benchmarks/README.md, "Where the build time goes").
+-- Kept up while rows arrive, not built at the end. A page lists a place's partners together
+-- and in line order, so the first two take each row next to the last one (about 4 us a row
+-- while rows arrive, 2 s at the end of a million-row build); level comes in runs too (a few
+-- hundred places to insert at). The others are built at the end: kept up during the load
+-- they make the build process, which resolves and stores, slower than the one that parses
+-- (benchmarks/README.md, "Where the build time goes").
 CREATE INDEX partnerships_cn ON partnerships (cn_id);
 CREATE INDEX partnerships_source_line ON partnerships (source, line);
-CREATE INDEX partnerships_province ON partnerships (province, year);
 CREATE INDEX partnerships_level ON partnerships (cn_level, year);
 
 -- @indexes (created after the bulk load)
@@ -142,6 +140,8 @@ CREATE INDEX partnerships_level ON partnerships (cn_level, year);
 CREATE UNIQUE INDEX partnerships_id ON partnerships (id);
 CREATE INDEX partnerships_partner ON partnerships (partner_id);
 CREATE INDEX partnerships_country ON partnerships (country, year);
+-- Province and year: 5.6 us a row while a million rows arrive (in random places), 2.5 s here.
+CREATE INDEX partnerships_province ON partnerships (province, year);
 -- No index leads with year: a year-only filter skip-scans partnerships_level (five levels),
 -- as fast as an index of its own, which would cost a million-row build 2 s more.
 CREATE INDEX place_names_place ON place_names (place_id);

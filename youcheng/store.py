@@ -81,7 +81,8 @@ def _split_indexes(script: str) -> tuple[list[str], list[str]]:
     """schema.sql's index statements as (on the partnerships and anomalies, on _SIDE_TABLES)."""
     own: list[str] = []
     side: list[str] = []
-    for statement in script.split(";"):
+    code = "\n".join(line.partition("--")[0] for line in script.splitlines())  # no comments
+    for statement in code.split(";"):
         words = statement.split()
         if "ON" in words:
             (side if words[words.index("ON") + 1] in _SIDE_TABLES else own).append(statement.strip())
