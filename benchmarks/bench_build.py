@@ -1,7 +1,7 @@
 """Scale: build a large registry and query it, against a floor measured in the same run.
 
 Usage: python benchmarks/bench_build.py [--partnerships 1000000] [--places N] [--seed 1]
-                                         [--cache DIR] [--queries 2000]
+                                         [--cache DIR] [--queries 2000] [--rounds 1]
 
 1. Generates the page with ``benchmarks/synth.py`` (kept in ``--cache``, reused
    when the same parameters ask for it again).
@@ -9,8 +9,9 @@ Usage: python benchmarks/bench_build.py [--partnerships 1000000] [--places N] [-
    pass over it and inserts one row per link into an indexed SQLite table. No
    real build can be faster than that; ours should stay within 5x of it. The
    floor runs before and after the build, and the ratio uses their mean.
-3. Times ``youcheng build`` on the same page, each in a fresh process, and reads
-   every child's peak memory (``ru_maxrss`` from ``wait4``).
+3. Times ``youcheng build`` (``python -m youcheng build``) on the same page, each in a
+   fresh process, and reads every child's peak memory (``ru_maxrss`` from ``wait4``).
+   ``--rounds N`` alternates N builds with N + 1 floors and prints each ratio and their median.
 4. Opens the built registry through ``youcheng.query`` and times two-character
    searches and place lookups: ``partners_of`` (every record of the place, what
    ``youcheng partners`` prints) and ``select_records`` with ``limit=100`` (the first
@@ -177,6 +178,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "youcheng-bench")
     parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="builds to time, each between two floors (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the built registry in --cache")
     parser.add_argument("--queries-only", action="store_true",
                         help="skip the builds and time the queries on the registry --keep left")
@@ -189,22 +192,33 @@ def main() -> None:
         report_queries(args.cache / f"synth-{args.partnerships}-{args.places}-{args.seed}.db", args)
         return
     with tempfile.TemporaryDirectory(dir=args.cache) as tmp:
-        # The floor runs before and after the build: this machine's speed drifts by 20% within
+        # The floor runs before and after each build: this machine's speed drifts by 20% within
         # minutes, and the mean of the two is the fairest baseline for the run between them.
-        before = run_child([sys.executable, "-c", FLOOR, str(page), str(Path(tmp) / "floor-before.db")])
+        # With --rounds N the builds and floors alternate (N builds, N + 1 floors).
         db = args.cache / f"synth-{args.partnerships}-{args.places}-{args.seed}.db" if args.keep \
             else Path(tmp) / "registry.db"
-        build = run_child([sys.executable, "-m", "youcheng.cli", "build", str(page), "--db", str(db)])
-        after = run_child([sys.executable, "-c", FLOOR, str(page), str(Path(tmp) / "floor-after.db")])
-        for name, run in ((f"floor before (read + 1 regex pass + indexed insert of {int(before.out):,} rows)", before),
-                          (f"youcheng build ({build.out})", build), ("floor after", after)):
-            print(f"{name}:\n  wall {run.wall:.1f} s, cpu {run.cpu:.1f} s, peak PSS {run.peak_pss / 2**20:.0f} MiB "
-                  f"(largest process {run.max_rss / 2**20:.0f} MiB)")
-        floor_wall, floor_cpu = (before.wall + after.wall) / 2, (before.cpu + after.cpu) / 2
-        print(f"build / floor (mean of before and after): wall {build.wall / floor_wall:.2f}x (target <= 5x; "
-              f"{build.wall / before.wall:.2f}x against before, {build.wall / after.wall:.2f}x against after), "
-              f"cpu {build.cpu / floor_cpu:.2f}x")
-        print(f"build peak memory: {build.peak_pss / 2**30:.2f} GiB (target <= 1 GiB)")
+        floors = [run_child([sys.executable, "-c", FLOOR, str(page), str(Path(tmp) / "floor-0.db")])]
+        builds: list[Run] = []
+        for round_ in range(1, args.rounds + 1):
+            # `python -m youcheng` is the `youcheng` command: what a user runs.
+            builds.append(run_child([sys.executable, "-m", "youcheng", "build", str(page), "--db", str(db)]))
+            floors.append(run_child([sys.executable, "-c", FLOOR, str(page),
+                                     str(Path(tmp) / f"floor-{round_}.db")]))
+        print(f"floor (read + 1 regex pass + indexed insert of {int(floors[0].out):,} rows): "
+              f"peak PSS {floors[0].peak_pss / 2**20:.0f} MiB (largest process {floors[0].max_rss / 2**20:.0f} MiB)")
+        print(f"youcheng build: {builds[0].out}")
+        ratios = []
+        for number, (build, before, after) in enumerate(zip(builds, floors, floors[1:]), 1):
+            floor_wall, floor_cpu = (before.wall + after.wall) / 2, (before.cpu + after.cpu) / 2
+            ratios.append(build.wall / floor_wall)
+            print(f"round {number}: floor before {before.wall:.1f} s, build {build.wall:.1f} s (cpu {build.cpu:.1f} s, "
+                  f"peak PSS {build.peak_pss / 2**20:.0f} MiB), floor after {after.wall:.1f} s; "
+                  f"build / floor (mean of before and after): wall {ratios[-1]:.2f}x "
+                  f"({build.wall / before.wall:.2f}x against before, {build.wall / after.wall:.2f}x against after), "
+                  f"cpu {build.cpu / floor_cpu:.2f}x")
+        print(f"build / floor, wall: median {statistics.median(ratios):.2f}x, range {min(ratios):.2f}-"
+              f"{max(ratios):.2f}x over {len(ratios)} round(s) (target <= 5x)")
+        print(f"build peak memory: {max(b.peak_pss for b in builds) / 2**30:.2f} GiB (target <= 1 GiB)")
         report_queries(db, args)
 
 
