@@ -2,7 +2,8 @@
 
 Everything else about the package is in pyproject.toml. The modules in COMPILED are
 ordinary, type-checked Python; mypyc (part of mypy) turns them into C extension
-modules, which parse and resolve a page about twice as fast (benchmarks/README.md).
+modules: the parser runs about twice as fast, a million-row build about 15% faster
+(benchmarks/README.md).
 Where they cannot be compiled (no C compiler, no Python headers, or
 YOUCHENG_PURE_PYTHON=1 at install time) the package installs as plain Python and
 works the same, only slower. YOUCHENG_PURE_PYTHON=1 at run time makes an installed
