@@ -33,6 +33,9 @@ if TYPE_CHECKING:  # queries import this module: they need no resolver
 SCHEMA_VERSION = "1"
 _MMAP_BYTES = 1 << 32  # address space only: pages are read on demand, shared with the OS cache
 _BATCH = 5000
+# A file being built is not yet anyone's registry: no journal, no syncing until it is done.
+_WRITE_PRAGMAS = ("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
+                  "PRAGMA cache_size=-65536;")
 
 
 def schema_sql() -> tuple[str, str]:
@@ -176,10 +179,7 @@ class RegistryWriter:
         except OSError as exc:
             raise StoreError(f"cannot create a registry in {path.parent}: {exc.strerror or exc}") from exc
         self.conn = sqlite3.connect(self.tmp, isolation_level=None)
-        self.conn.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
-            "PRAGMA cache_size=-65536;"
-        )
+        self.conn.executescript(_WRITE_PRAGMAS)
         self._tables, indexes = schema_sql()
         self._indexes, self._side_indexes = _split_indexes(indexes)
         self.conn.executescript(self._tables)
@@ -357,7 +357,10 @@ class _SideBuild:
         if self._thread.is_alive():
             conn = self._conn
             if conn is not None:
-                conn.interrupt()
+                try:
+                    conn.interrupt()  # stops the statement running; the thread then raises
+                except sqlite3.ProgrammingError:
+                    pass  # closed already: the thread is ending
             self._thread.join()
         self.path.unlink(missing_ok=True)
         os.close(self._lock_fd)
@@ -373,8 +376,7 @@ class _SideBuild:
             self._error = exc
 
     def _write(self, conn: sqlite3.Connection) -> None:
-        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
-                           "PRAGMA cache_size=-65536;" + self._tables)
+        conn.executescript(_WRITE_PRAGMAS + self._tables)
         conn.execute("BEGIN")
         _insert_places(conn, self._places)
         conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, n)"
