@@ -191,10 +191,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
         if db is None:
-            from youcheng import Registry
+            from youcheng import Registry, config
 
             db = Path(tmp) / "registry.db"
-            Registry.build(None, db)
+            Registry.build([config.seed_path()], db)
         sql = datasette_sql(db)
         script = Path(tmp) / "unique.lua"
         script.write_text(UNIQUE_URLS)

@@ -41,10 +41,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
         if db is None:
-            from youcheng import Registry
+            from youcheng import Registry, config
 
             db = Path(tmp) / "registry.db"
-            Registry.build(None, db)
+            Registry.build([config.seed_path()], db)
         query = ["partners", args.place, "--db", str(db)]
         commands: dict[str, tuple[list[str], bool]] = {  # name -> (command, on a terminal)
             "python -c pass": ([sys.executable, "-c", "pass"], False),

@@ -84,10 +84,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
         if db is None:
-            from youcheng import Registry
+            from youcheng import Registry, config
 
             db = Path(tmp) / "registry.db"
-            Registry.build(None, db)
+            Registry.build([config.seed_path()], db)
         trees = {"ours": ROOT}
         if args.baseline_tree:
             trees["baseline"] = args.baseline_tree.resolve()

@@ -55,7 +55,7 @@ def seed_anomalies(seed_items: list[RawPartnership | Anomaly]) -> list[Anomaly]:
 @pytest.fixture(scope="session")
 def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("seed") / "seed.db"
-    Registry.build(None, db)
+    Registry.build([config.seed_path()], db)
     return db
 
 

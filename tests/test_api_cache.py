@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 from youcheng import query
 from youcheng.api import (CACHE_CONTROL, MapLinesPage, PartnershipPage, PlaceDetail, QualityReport, SearchResult, Stats,
                           create_app)
+from youcheng import config
 from youcheng.registry import Registry
 from tests.test_api import tiny_registry
 
@@ -91,7 +92,7 @@ def test_a_rebuild_empties_the_cache(tmp_path: Path, calls: dict[str, int]) -> N
     with TestClient(app) as c:
         before = c.get("/api/summary")
         assert c.get("/api/summary").content == before.content and calls["summary"] == 1
-        Registry.build(None, db)  # the seed, renamed over the tiny registry
+        Registry.build([config.seed_path()], db)  # the seed, renamed over the tiny registry
         after = c.get("/api/summary")
         assert (before.json()["partnerships"], after.json()["partnerships"]) == (2, 352)
         assert calls["summary"] == 2 and len(app.state.response_cache) == 1

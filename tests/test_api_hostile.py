@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from youcheng import Registry, query
+from youcheng import Registry, config, query
 from youcheng.api import CONTENT_SECURITY_POLICY, WEB_DIR, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def file_digest(path: Path) -> str:
 def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A seed registry of this module's own, so that 'it was not written' can be checked."""
     db = tmp_path_factory.mktemp("hostile") / "registry.db"
-    Registry.build(None, db)
+    Registry.build([config.seed_path()], db)
     return db
 
 
@@ -191,6 +191,10 @@ def _sweep(client: TestClient, registry: Registry) -> None:
     registry.anomalies()
     registry.resolution()
     registry.summary()
+    registry.sources()
+    registry.stats("country", "all")
+    assert client.get("/api/sources").status_code == 200
+    assert client.get("/api/stats?tier=exchange").status_code == 200
     registry.export(io.StringIO(), "csv")
 
 
@@ -261,7 +265,7 @@ def test_query_sql_interpolates_only_fixed_text() -> None:
     """
     allowed = {"marks", "_SELECT", "where", "column", "order", "', '.join('?' * len(names)) or 'NULL'",
                "'year' if by == 'year' else 'COUNT(*) DESC'", "_SOURCE_ORDER", "page", "table", "count",
-               "plan.where", "plan.table", "plan.count"}
+               "plan.where", "plan.table", "plan.count", "plan.tier_clause", "', '.join(names)"}
     tree = ast.parse((ROOT / "youcheng" / "query.py").read_text("utf-8"))
     seen = set()
     for node in ast.walk(tree):
@@ -272,7 +276,8 @@ def test_query_sql_interpolates_only_fixed_text() -> None:
     sql_like = {e for e in seen if not e.startswith(("name", "by", "f.level", "limit", "offset", "text",
                                                        "place_id", "MAX_LIMIT", "', '.join(LEVELS)",
                                                        "', '.join(STAT_DIMENSIONS)", "group", "LINE_LIMIT",
-                                                       "', '.join(LINE_GROUPS)", "matching", "PLACE_LINES_MAX_ROWS"))}
+                                                       "', '.join(LINE_GROUPS)", "matching", "PLACE_LINES_MAX_ROWS",
+                                                       "tier", "', '.join(TIERS)", "ALL_TIERS"))}
     assert sql_like <= allowed, sql_like - allowed
     assert query._RECORD_SQL and all(v.replace(".", "").replace("_", "").isalnum()
                                      for v in query._RECORD_SQL.values())

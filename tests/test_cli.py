@@ -33,8 +33,10 @@ def test_build_not_a_page_exits_2_with_one_line(runner: CliRunner, tmp_path: Pat
     page = write_page(tmp_path, "hello\nworld\n", name="notes.txt")
     result = runner.invoke(app, ["build", str(page), "--db", str(tmp_path / "r.db")])
     assert result.exit_code == 2
-    assert result.stderr == ("Error: notes.txt: not a sister-city list page: no HTML or pipe table "
-                             "found (expected '## ' sections holding tables of partners)\n")
+    from youcheng.sources import format_names
+
+    assert result.stderr == (f"Error: notes.txt: no source format reads this file (tried: "
+                             f"{', '.join(format_names())}); pass --format NAME to read it as one of them\n")
     assert not (tmp_path / "r.db").exists()
 
 

@@ -232,8 +232,14 @@ def _build_property(scratch: Path, page: bytes) -> None:
         assert (built.exit_code, built.stderr) == (2, f"Error: {expected}\n")
         assert not db.exists()
         return
-    assert built.exit_code == 0, built.output
     records, anomalies = expected
+    if not records:
+        # A page that gives no relationship never replaces a registry (without --allow-empty).
+        assert built.exit_code == 2 and built.stderr.startswith("Error: "), built.output
+        assert "gave no relationship" in built.stderr and len(built.stderr.splitlines()) == 1
+        assert not db.exists()
+        return
+    assert built.exit_code == 0, built.output
     checked = runner.invoke(app, ["check", "--db", str(db)])
     assert checked.exit_code == 0, checked.output
     assert checked.stdout.startswith(f"{len(records)} partnerships, ")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from youcheng import Registry, SourceError, StoreError
+from youcheng import Registry, SourceError, StoreError, config
 from youcheng.store import connect_readonly
 
 from .conftest import write_page
@@ -19,8 +19,8 @@ def _ids(db: Path) -> list[str]:
 
 
 def test_build_twice_gives_same_ids(tmp_path: Path) -> None:
-    Registry.build(None, tmp_path / "a.db")
-    Registry.build(None, tmp_path / "b.db")
+    Registry.build([config.seed_path()], tmp_path / "a.db")
+    Registry.build([config.seed_path()], tmp_path / "b.db")
     first, second = _ids(tmp_path / "a.db"), _ids(tmp_path / "b.db")
     assert first == second
     assert len(set(first)) == len(first) == 352
@@ -37,7 +37,7 @@ def test_build_ids_survive_line_shifts(tmp_path: Path, seed_db: Path) -> None:
 
 def test_build_failure_leaves_previous_registry(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
-    Registry.build(None, db)
+    Registry.build([config.seed_path()], db)
     before = db.read_bytes()
     bad = write_page(tmp_path, "no tables here\n")
     with pytest.raises(SourceError):
@@ -89,6 +89,7 @@ def test_registry_open_builds_default_from_seed(tmp_path: Path, monkeypatch: pyt
 
 @pytest.mark.parametrize("table, column, good, bad", [
     ("partnerships", "date_precision", "month", "week"),
+    ("partnerships", "tier", "exchange", "twin"),
     ("places", "side", "foreign", "abroad"),
     ("anomalies", "severity", "info", "fatal"),
 ])
@@ -99,7 +100,8 @@ def test_schema_checks_allowed_values(tmp_path: Path, table: str, column: str, g
     conn = sqlite3.connect(tmp_path / "check.db")
     conn.executescript(schema_sql()[0])
     required = [row[1] for row in conn.execute(f"PRAGMA table_info({table})") if row[3]]
-    row: dict[str, object] = {name: 1 if name == "line" else "x" for name in [*required, column]}
+    valid = {"line": 1, "tier": "sister"}  # required columns that are CHECKed themselves
+    row: dict[str, object] = {name: valid.get(name, "x") for name in [*required, column]}
     sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
     conn.execute(sql, list({**row, column: good}.values()))
     with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
@@ -113,7 +115,7 @@ def test_a_failure_writing_the_places_loses_nothing(tmp_path: Path) -> None:
     from youcheng.store import RegistryWriter
 
     db = tmp_path / "r.db"
-    Registry.build(None, db)
+    Registry.build([config.seed_path()], db)
     before = db.read_bytes()
     writer = RegistryWriter(db, "test")
     writer.add_places([Place("x:1", "abroad", "某地")])  # refused by the CHECK on places.side
@@ -129,7 +131,7 @@ def test_a_build_interrupted_while_writing_the_places_loses_nothing(
     from youcheng import store
 
     db = tmp_path / "r.db"
-    Registry.build(None, db)
+    Registry.build([config.seed_path()], db)
     before = db.read_bytes()
     started = store._SideBuild.start
 
@@ -140,7 +142,7 @@ def test_a_build_interrupted_while_writing_the_places_loses_nothing(
 
     monkeypatch.setattr(store._SideBuild, "start", start_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        Registry.build(None, db)
+        Registry.build([config.seed_path()], db)
     assert db.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".building")] == []
 

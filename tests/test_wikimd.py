@@ -145,8 +145,10 @@ def test_parse_page_seed_anomalies_are_exactly_known(seed_anomalies: list[Anomal
 
 def test_parse_page_rejects_text_without_tables(tmp_path: Path) -> None:
     page = write_page(tmp_path, "# 標題\n\n只是一段文字。\n")
-    with pytest.raises(ParseError, match="not a sister-city list page"):
+    with pytest.raises(ParseError, match="no source format reads this file"):
         _parse(page)
+    with pytest.raises(ParseError, match="not a sister-city list page"):
+        list(read_page(page, fmt="wikimd"))  # read as the list page anyway: it says what is missing
 
 
 def test_parse_page_rejects_empty_file(tmp_path: Path) -> None:

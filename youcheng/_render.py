@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from unicodedata import category, east_asian_width
 
-from youcheng.model import Record
+from youcheng.model import Record, SourceRow
 
 
 def partners_json(records: Sequence[Record]) -> str:
@@ -159,3 +159,30 @@ def _pad(text: str, width: int, right: bool) -> str:
     text = _cut(text, width)
     space = " " * (width - cell_width(text))
     return space + text if right else text + space
+
+
+SOURCE_COLUMNS = ("name", "format", "records", "anomalies", "snapshot", "licence")
+
+
+def print_sources(rows: Sequence[SourceRow], fmt: str | None = None) -> None:
+    """The sources of a registry as ``table`` (default), ``tsv`` or ``json``, on standard output."""
+    if fmt == "json":
+        from dataclasses import asdict
+
+        sys.stdout.write(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt == "tsv":
+        sys.stdout.write("\t".join(SOURCE_COLUMNS) + "\n")
+        for row in rows:
+            sys.stdout.write("\t".join("" if getattr(row, c) is None else str(getattr(row, c))
+                                       for c in SOURCE_COLUMNS) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("source", "format", "records", "skipped", "snapshot", "licence",
+                  title=f"{len(rows)} source(s), {sum(r.records for r in rows):,} records")
+    for row in rows:
+        table.add_row(row.name, row.format, f"{row.records:,}", f"{row.anomalies:,}",
+                      row.snapshot or "", row.licence or "")
+    Console(width=max(terminal_width(), 100)).print(table)

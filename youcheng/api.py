@@ -55,7 +55,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from youcheng import __version__, query
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
 from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage, write_records
-from youcheng.model import Anomaly, PlaceHit, Record, StatRow, UnplacedPlace
+from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
 from youcheng.resolve.names import fold_key
 from youcheng.store import connect_readonly
 
@@ -270,11 +270,15 @@ async def _filters(  # async: no I/O, so FastAPI need not send it to a worker th
     q: Annotated[str | None, Query(
         description="Free text: relationships of the places whose names contain it, any script.",
         max_length=200)] = None,
+    tier: Annotated[Literal["sister", "exchange", "intent", "domestic", "all"] | None, Query(
+        description="The kind of relationship: sister (友好城市/姐妹城市/友好省州), exchange "
+                    "(友好交流/友好合作城市), intent (意向书/备忘录), domestic (both sides in China), or "
+                    "all. Default: every tier for lists and exports; sister for /api/stats.")] = None,
 ) -> query.Filters:
     # year_from after year_to is a valid, empty range: no records (a 200), not an error,
     # since the OpenAPI schema cannot say that one parameter must not exceed another.
     return query.Filters(place=place or None, country=country, province=province or None, level=level,
-                         year_from=year_from, year_to=year_to, q=(q or "").strip() or None)
+                         year_from=year_from, year_to=year_to, q=(q or "").strip() or None, tier=tier)
 
 
 FiltersDep = Annotated[query.Filters, Depends(_filters)]
@@ -419,9 +423,9 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         return _json({"q": q, "items": query.search(conn, q, limit) if fold_key(q) else []})
 
     @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
-             summary="Counts by country, year, province and level, under the filters")
+             summary="Counts by country, year, province and level, under the filters (sister relationships unless tier is given)")
     def stats(conn: Conn, filters: FiltersDep) -> Response:
-        total, dims = query.breakdowns(conn, filters)
+        total, dims = query.breakdowns(conn, query.stats_filters(filters))
         return _json({"total": total, **dims})
 
     @app.get("/api/lines", response_model=MapLinesPage, responses=_ERRORS,
@@ -461,6 +465,14 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
              summary="Counts and build metadata")
     def summary(conn: Conn) -> Response:
         return _json(query.summary(conn))
+
+    @app.get("/api/sources", response_model=list[SourceRow], responses=_ERRORS,
+             summary="What the registry was built from",
+             description="Every source file of the build, in build order: its format, how many "
+                         "relationships it gave and how many rows it could not read (anomalies), the "
+                         "date of its text, its licence and attribution, and where it was taken from.")
+    def sources(conn: Conn) -> Response:
+        return _json(query.sources(conn))
 
     @app.get("/api/export/{fmt}", response_class=Response, responses={
         200: {"description": "The file, as an attachment.",

@@ -50,6 +50,14 @@ class ExportFormat(str, Enum):
     datapackage = "datapackage"
 
 
+class TierChoice(str, Enum):
+    sister = "sister"
+    exchange = "exchange"
+    intent = "intent"
+    domestic = "domestic"
+    all = "all"
+
+
 class StatsBy(str, Enum):
     country = "country"
     year = "year"
@@ -93,17 +101,57 @@ def _open(db: Path | None):  # type: ignore[no-untyped-def]
 @app.command()
 def build(
     pages: Annotated[Optional[list[Path]], typer.Argument(
-        help="Pages to read (default: the embedded seed page).", show_default=False)] = None,
+        help="Files or folders to read (default: every embedded source: the seed list page, the "
+             "city sections and the en-wiki CSV; see 'youcheng sources'). A folder is read file "
+             "by file, in name order.", show_default=False)] = None,
+    format: Annotated[Optional[str], typer.Option(
+        "--format", show_default=False,
+        help="Read every file as this source format instead of recognising each by its content: "
+             "wikimd (the national list page in Markdown), wikimd-city (a city page's section in "
+             "Markdown), wikitext (raw MediaWiki text), enwiki-csv (city1,country1,city2,country2).")] = None,
+    allow_empty: Annotated[bool, typer.Option(
+        "--allow-empty", help="Build even if a file gives nothing or no relationship is found "
+                              "(otherwise the old registry is kept and the build exits 2).")] = False,
     db: DbOption = None,
 ) -> None:
-    """Build the registry from pages, replacing the old one atomically."""
+    """Build the registry from source files, replacing the old one atomically."""
     from youcheng.registry import Registry
 
-    with _errors(), _progress(pages or []) as progress:
-        report = Registry.build(pages, db, progress)
+    with _errors():
+        files = _expand(pages or [])
+        with _progress(files) as progress:
+            report = Registry.build(files or None, db, progress, fmt=format, allow_empty=allow_empty)
     anomalies = sum(report.anomalies.values())
     typer.echo(f"built {report.db}: {report.partnerships} partnerships, {report.places} places "
-               f"from {len(report.sources)} page(s); {anomalies} anomalies (see 'youcheng check')")
+               f"from {len(report.sources)} source(s); {anomalies} anomalies (see 'youcheng check')")
+
+
+def _expand(pages: list[Path]) -> list[Path]:
+    """Files as given; a folder as its files in name order (hidden files and SOURCES.md aside)."""
+    files: list[Path] = []
+    for page in pages:
+        if page.is_dir():
+            inside = sorted(p for p in page.iterdir() if p.is_file() and not p.name.startswith(".")
+                            and p.name != "SOURCES.md")
+            if not inside:
+                raise SourceError(f"{page} is a folder with no file to read")
+            files += inside
+        else:
+            files.append(page)
+    return files
+
+
+@app.command()
+def sources(db: DbOption = None,
+            format: Annotated[OutputFormat | None, typer.Option(
+                "--format", "-f", show_default=False, help="table (default) , tsv or json.")] = None,
+            ) -> None:
+    """What the registry was built from: each source's format, rows read and skipped, date, licence."""
+    from youcheng._render import print_sources
+
+    with _errors(), _open(db) as reg:
+        rows = reg.sources()
+    print_sources(rows, format.value if format else None)
 
 
 _LONG_INPUT_BYTES = 4 * 1024 * 1024
@@ -168,12 +216,15 @@ def search(
 @app.command()
 def stats(
     by: Annotated[StatsBy, typer.Option("--by", help="Group relationships by this.")] = StatsBy.country,
+    tier: Annotated[Optional[TierChoice], typer.Option(
+        "--tier", help="Count this kind of relationship: sister (友好城市, the default), exchange "
+                       "(友好交流城市), intent (意向书), domestic, or all.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Count relationships by country, year, province or the Chinese side's level."""
+    """Count sister-city relationships (or another --tier) by country, year, province or level."""
     with _errors():
         with _open(db) as reg:
-            rows = reg.stats(by.value)
+            rows = reg.stats(by.value, tier.value if tier else "sister")
     for row in rows:
         key = row.key if row.key is not None else "(unknown)"
         label = f" {row.label}" if row.label and row.label != row.key else ""
@@ -238,10 +289,6 @@ def check(db: DbOption = None) -> None:
         typer.echo(f"{a.source}:{a.line}\t{a.severity}\t{a.kind}\t{a.message}")
 
 
-if __name__ == "__main__":
-    app()
-
-
 @app.command()
 def serve(
     db: DbOption = None,
@@ -280,3 +327,7 @@ def serve(
     os.environ["YOUCHENG_DB"] = str(Path(path).resolve())
     uvicorn.run("youcheng.api:create_app", factory=True, workers=workers, host=host, port=port,
                 log_level="info", access_log=access_log)
+
+
+if __name__ == "__main__":
+    app()

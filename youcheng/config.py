@@ -70,3 +70,8 @@ def default_db_path() -> Path:
 def seed_path() -> Path:
     """The embedded default page shipped inside the package (CC BY-SA, see data/README.md)."""
     return Path(__file__).parent / "data" / "seed" / "中华人民共和国友好城市列表.md"
+
+
+def data_dir() -> Path:
+    """The package's data folder (shipped in the wheel; see data/README.md)."""
+    return Path(__file__).parent / "data"

@@ -13,6 +13,11 @@ from typing import Literal, NamedTuple
 
 DatePrecision = Literal["day", "month", "year"]
 Severity = Literal["error", "warning", "info"]
+# What kind of relationship a source states: 友好城市 / 姐妹城市 / 友好省州 (``sister``);
+# 友好交流城市 / 友好合作(交流)城市 (``exchange``); 意向书 / 备忘录 (``intent``); both sides
+# in China (``domestic``). Statistics count ``sister`` unless asked otherwise.
+Tier = Literal["sister", "exchange", "intent", "domestic"]
+TIERS: tuple[Tier, ...] = ("sister", "exchange", "intent", "domestic")
 
 
 class Link(NamedTuple):
@@ -68,12 +73,17 @@ class RawPartnership:
     date_text: str | None
     note: str | None
     cn_line: int
+    tier: Tier = "sister"
+    # Columns a source gives beyond these, as (name, value): 签字地点 -> signing place,
+    # 中方签字人 -> signatory, the English names of a CSV row...
+    extra: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def fast(cls, source: str, line: int, section: str, cn_name: str, cn_links: tuple[Link, ...],
              partner_name: str | None, partner_links: tuple[Link, ...], country_text: str | None,
              country_link: str | None, date: PartialDate | None, date_text: str | None,
-             note: str | None, cn_line: int) -> RawPartnership:
+             note: str | None, cn_line: int, tier: Tier = "sister",
+             extra: tuple[tuple[str, str], ...] = ()) -> RawPartnership:
         """The same record as the constructor gives, filled in the way pickle restores one.
 
         A frozen dataclass's ``__init__`` sets each of the thirteen fields through
@@ -83,7 +93,7 @@ class RawPartnership:
         raw = object.__new__(cls)
         raw.__dict__.update(zip(_RAW_FIELDS, (
             source, line, section, cn_name, cn_links, partner_name, partner_links, country_text,
-            country_link, date, date_text, note, cn_line)))
+            country_link, date, date_text, note, cn_line, tier, extra)))
         return raw
 
     @property
@@ -130,12 +140,36 @@ class Partnership:
 
 @dataclass(frozen=True)
 class SourceInfo:
-    """A page that went into a build: its name, checksum and size."""
+    """A page that went into a build: its name, checksum and size, what it gave, where it is from."""
 
     name: str
     sha256: str
     lines: int
     bytes: int
+    format: str = ""
+    records: int = 0
+    anomalies: int = 0
+    origin: str | None = None
+    snapshot: str | None = None
+    licence: str | None = None
+    attribution: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A source of a built registry as ``youcheng sources`` and ``/api/sources`` list it."""
+
+    name: str
+    format: str
+    records: int
+    anomalies: int
+    lines: int
+    bytes: int
+    sha256: str
+    snapshot: str | None
+    licence: str | None
+    attribution: str | None
+    origin: str | None
 
 
 @dataclass(frozen=True)
@@ -218,6 +252,8 @@ class Record:
     country_inferred: bool
     country_method: str | None
     resolution: str | None
+    tier: str
+    extra: dict[str, str]
 
 
 @dataclass(frozen=True)

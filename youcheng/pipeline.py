@@ -38,6 +38,7 @@ from youcheng import config
 from youcheng.model import Anomaly, Link, PartialDate, Place, RawPartnership
 from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
+from youcheng.sources.base import SourceFile
 from youcheng.store import DateColumns, date_columns, link_columns, raw_columns, raw_columns_of
 
 # Called with (source name, bytes read so far, total bytes of that page).
@@ -80,8 +81,10 @@ class PageReader:
             resolution = reader.resolution()
     """
 
-    def __init__(self, paths: Sequence[Path], progress: Progress | None = None) -> None:
-        self.paths = list(paths)
+    def __init__(self, paths: Sequence[Path | SourceFile], progress: Progress | None = None) -> None:
+        self.sources = [SourceFile.of(p) for p in paths]
+        self.paths = [s.path for s in self.sources]
+        self._names = {s.path: s.name for s in self.sources}
         self.progress = progress
         self._conn: Connection | None = None
         self._child: multiprocessing.process.BaseProcess | None = None
@@ -113,7 +116,7 @@ class PageReader:
             if _use_child(self.paths):
                 self._start_child()
             else:
-                self._local = _parsed(self.paths)
+                self._local = _parsed(self.sources)
         except BaseException:  # e.g. a bad YOUCHENG_BUILD_PROCESSES: no __exit__ will run
             self.close()
             raise
@@ -156,7 +159,7 @@ class PageReader:
                 for pairs in new_links:
                     self._link_table.append(_new_link_entry(pairs))
                 if self.progress is not None:
-                    self.progress(path.name, done, total)
+                    self.progress(self._names.get(path, path.name), done, total)
                 rows: list[Row] = []
                 anomalies: list[Anomaly] = []
                 if self._conn is None:
@@ -199,7 +202,7 @@ class PageReader:
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         _widen(sender)
-        child = context.Process(target=_parse_in_child, args=(self.paths, sender, receiver),
+        child = context.Process(target=_parse_in_child, args=(self.sources, sender, receiver),
                                 name="youcheng-parse", daemon=True)
         with warnings.catch_warnings():
             # Python 3.12+ warns about fork in a threaded process (a progress bar's
@@ -231,7 +234,7 @@ class PageReader:
         day, day_columns = self._date(date) if date else _UNDATED
         raw = RawPartnership.fast(source, line, section, cn_name, cn_links, partner_name,
                                   partner_links, country_text, country_link, day, date_text, note,
-                                  cn_line)
+                                  cn_line, entry[15], entry[16])
         return raw, raw_columns_of(raw, cn_link, partner_link, links_json, day_columns)
 
     def _link_entry(self, ref: int | tuple[tuple[str, str], ...]) -> _LinkEntry:
@@ -298,16 +301,16 @@ def _use_child(paths: Sequence[Path]) -> bool:
     return size >= PARALLEL_MIN_BYTES
 
 
-def _parsed(paths: list[Path]) -> Iterator[Event]:
+def _parsed(sources: list[SourceFile]) -> Iterator[Event]:
     """Parse every page: batches of items with the bytes read so far, then each checksum."""
-    for path in paths:
+    for path, name, fmt in sources:
         done = [0]
 
         def on_bytes(count: int) -> None:
             done[0] = count
 
         items: list[Item] = []
-        for item in read_page(path, progress=on_bytes):
+        for item in read_page(path, name, progress=on_bytes, fmt=fmt):
             items.append(item)
             if len(items) >= _BATCH:
                 yield (_ITEMS, items, done[0])
@@ -352,7 +355,7 @@ class _Encoder:
                 item.date_text, item.note, item.cn_line,
                 # The row's id depends on the rows before it alone, so it is made here, which
                 # evens out the two processes (the build process resolves and inserts).
-                self.ids.next(item))
+                self.ids.next(item), item.tier, item.extra)
 
     def _number(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
         """A link list not numbered yet: numbered (and sent once), or sent as text when
@@ -365,12 +368,12 @@ class _Encoder:
         return pairs
 
 
-def _parse_in_child(paths: list[Path], sender: Connection, receiver: Connection) -> None:
+def _parse_in_child(sources: list[SourceFile], sender: Connection, receiver: Connection) -> None:
     """Child process: parse every page and send each event down the pipe."""
     receiver.close()
     try:
         encoder = _Encoder()
-        for event in _parsed(paths):
+        for event in _parsed(sources):
             if event[0] == _ITEMS:
                 event = encoder.event(event[1], event[2])
             sender.send_bytes(marshal.dumps(event))

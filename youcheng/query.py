@@ -19,7 +19,7 @@ from dataclasses import fields as _dataclass_fields
 from typing import Any
 
 from youcheng.errors import NotFound, UsageError
-from youcheng.model import Anomaly, Place, PlaceHit, Record, StatRow, UnplacedPlace
+from youcheng.model import TIERS, Anomaly, Place, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
 from youcheng.resolve.names import fold_key, fold_key_as_written
 from youcheng.store import name_grams
 
@@ -27,6 +27,7 @@ STAT_DIMENSIONS = ("country", "year", "province", "level")
 _STAT_COLUMNS = {"country": "country", "year": "year", "province": "province", "level": "cn_level"}
 LEVELS = ("province", "prefecture", "county", "district")
 MAX_LIMIT = 10_000
+ALL_TIERS = "all"  # as a tier filter: every tier (statistics otherwise count sister only)
 
 # Record field -> SQL expression; p = partnerships, c = Chinese place, f = foreign place.
 _RECORD_SQL: dict[str, str] = {
@@ -43,6 +44,7 @@ _RECORD_SQL: dict[str, str] = {
     "partner_subdivision": "f.subdivision", "partner_lat": "f.lat", "partner_lon": "f.lon",
     "partner_parent_id": "f.parent_id", "country_inferred": "p.country_inferred",
     "country_method": "p.country_method", "resolution": "f.resolution",
+    "tier": "p.tier", "extra": "p.extra",
 }
 _FIELDS = tuple(f.name for f in dataclasses.fields(Record))
 assert set(_RECORD_SQL) == set(_FIELDS), "every Record field needs an SQL expression"
@@ -65,6 +67,7 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     q: str | None = None
+    tier: str | None = None  # one of model.TIERS; None or "all": every tier
 
 
 def place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
@@ -134,7 +137,8 @@ def count_records(conn: sqlite3.Connection, filters: Filters | None = None) -> i
 def _count(conn: sqlite3.Connection, plan: _CountPlan) -> int:
     if plan.unfiltered:
         return int(conn.execute(
-            "SELECT COALESCE(SUM(n), 0) FROM stat_counts WHERE dimension = 'country'").fetchone()[0])
+            "SELECT COALESCE(SUM(n), 0) FROM stat_counts WHERE dimension = 'country'" + plan.tier_clause,
+            plan.tier_params).fetchone()[0])
     return int(conn.execute(f"SELECT COALESCE({plan.count}, 0) FROM {plan.table} p {plan.where}",
                             plan.params).fetchone()[0])
 
@@ -221,7 +225,17 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
         clause, ids = _places_clause([hit.id for hit in search(conn, f.q, limit=MAX_LIMIT)])
         clauses.append(clause)
         params += ids
+    if f.tier and f.tier != ALL_TIERS:
+        clauses.append("p.tier = ?")
+        params.append(check_tier(f.tier))
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def check_tier(tier: str) -> str:
+    """``tier`` if it is one of ``model.TIERS`` (or ``all``); UsageError naming them otherwise."""
+    if tier not in TIERS and tier != ALL_TIERS:
+        raise UsageError(f"unknown tier {tier!r}; choose one of {', '.join(TIERS)} or {ALL_TIERS}")
+    return tier
 
 
 def _places_clause(ids: list[str]) -> tuple[str, list[object]]:
@@ -270,9 +284,18 @@ def _like_prefix(key: str) -> str:
     return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def stats(conn: sqlite3.Connection, by: str) -> list[StatRow]:
-    """Counts of relationships grouped by ``country``, ``year``, ``province`` or ``level``."""
-    return breakdown(conn, by)
+def stats(conn: sqlite3.Connection, by: str, tier: str | None = "sister") -> list[StatRow]:
+    """Counts of relationships grouped by ``country``, ``year``, ``province`` or ``level``.
+
+    Counts ``sister`` relationships unless another ``tier`` is asked for (None: every tier):
+    an exchange or a memorandum of intent is not a sister city.
+    """
+    return breakdown(conn, by, Filters(tier=tier))
+
+
+def stats_filters(f: Filters) -> Filters:
+    """The filters statistics use: ``sister`` relationships unless a tier is named (``all``: every tier)."""
+    return f if f.tier else dataclasses.replace(f, tier="sister")
 
 
 @functools.lru_cache(maxsize=512)
@@ -324,7 +347,7 @@ def summary(conn: sqlite3.Connection) -> dict[str, object]:
 
     if _has_counts(conn):
         partnerships, countries = conn.execute(
-            "SELECT COALESCE(SUM(n), 0), COUNT(key) FROM stat_counts WHERE dimension = 'country'").fetchone()
+            "SELECT COALESCE(SUM(n), 0), COUNT(DISTINCT key) FROM stat_counts WHERE dimension = 'country'").fetchone()
     else:
         partnerships, countries = conn.execute(
             "SELECT COUNT(*), COUNT(DISTINCT country) FROM partnerships").fetchone()
@@ -337,6 +360,13 @@ def summary(conn: sqlite3.Connection) -> dict[str, object]:
         "anomalies": one("SELECT COUNT(*) FROM anomalies"),
         **{k: v for k, v in conn.execute("SELECT key, value FROM meta")},
     }
+
+
+def sources(conn: sqlite3.Connection) -> list[SourceRow]:
+    """The files the registry was built from, in build order."""
+    names = [f.name for f in dataclasses.fields(SourceRow)]
+    return [SourceRow(*row) for row in conn.execute(
+        f"SELECT {', '.join(names)} FROM sources ORDER BY id")]
 
 
 def province_names(conn: sqlite3.Connection, text: str) -> list[str]:
@@ -356,6 +386,8 @@ def _records(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> It
         values = dict(zip(_FIELDS, row))
         values["partner_links"] = json.loads(values["partner_links"])
         values["country_inferred"] = bool(values["country_inferred"])
+        extra = values["extra"]
+        values["extra"] = json.loads(extra) if extra else {}
         # The values come from our own schema, so skip the frozen __init__, which sets
         # 36 fields one by one through object.__setattr__: about half the time per row.
         record: Record = new(Record)
@@ -412,18 +444,22 @@ def breakdowns(conn: sqlite3.Connection, filters: Filters | None = None) -> tupl
 class _CountPlan:
     """Where the counts under some filters come from, decided once per question."""
 
-    unfiltered: bool  # one read of stat_counts per dimension
+    unfiltered: bool  # one read of stat_counts per dimension (a tier filter aside)
     table: str
     count: str
     where: str
     params: list[object]
+    tier_clause: str = ""  # the tier filter on stat_counts, for unfiltered plans
+    tier_params: tuple[str, ...] = ()
 
     @staticmethod
     def make(conn: sqlite3.Connection, f: Filters) -> _CountPlan:
         counts = _has_counts(conn)
         table, count = ("partnership_counts", "SUM(p.n)") if counts and _countable(f) else ("partnerships", "COUNT(*)")
         where, params = _where(conn, f)
-        return _CountPlan(counts and f == Filters(), table, count, where, params)
+        unfiltered = counts and dataclasses.replace(f, tier=None) == Filters()
+        tier = (check_tier(f.tier),) if f.tier and f.tier != ALL_TIERS else ()
+        return _CountPlan(unfiltered, table, count, where, params, " AND tier = ?" if tier else "", tier)
 
 
 def _grouped(conn: sqlite3.Connection, by: str, plan: _CountPlan) -> list[StatRow]:
@@ -431,8 +467,8 @@ def _grouped(conn: sqlite3.Connection, by: str, plan: _CountPlan) -> list[StatRo
     order = "year" if by == "year" else "n DESC"
     if plan.unfiltered:
         rows = conn.execute(
-            f"SELECT key AS {column}, n FROM stat_counts WHERE dimension = ?"
-            f" ORDER BY {column} IS NULL, {order}, {column}", (by,)).fetchall()
+            f"SELECT key AS {column}, SUM(n) AS n FROM stat_counts WHERE dimension = ?{plan.tier_clause}"
+            f" GROUP BY key ORDER BY {column} IS NULL, {order}, {column}", (by, *plan.tier_params)).fetchall()
     elif column not in _partnership_columns(conn):
         return []
     else:

@@ -16,7 +16,7 @@ from typing import TextIO
 from typing import TYPE_CHECKING
 
 from youcheng import config, query
-from youcheng.model import Anomaly, PlaceHit, Record, StatRow
+from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow
 from youcheng.store import connect_readonly
 
 if TYPE_CHECKING:
@@ -54,16 +54,23 @@ class Registry:
 
     @staticmethod
     def build(pages: Sequence[Path | str] | None = None, db: Path | str | None = None,
-              progress: BuildProgress | None = None) -> BuildReport:
-        """Build (or atomically rebuild) a registry from pages; default: the embedded seed.
+              progress: BuildProgress | None = None, *, fmt: str | None = None,
+              allow_empty: bool = False) -> BuildReport:
+        """Build (or atomically rebuild) a registry from source files; default: every embedded source.
 
-        Imported here so that opening a registry for queries never loads the
-        resolution tables.
+        ``fmt`` names the source format of every file (default: recognised by content);
+        ``allow_empty`` allows a build that gives nothing. Imported here so that opening
+        a registry for queries never loads the resolution tables.
         """
         from youcheng.build import build_registry
 
         return build_registry([Path(p) for p in pages] if pages else None,
-                              Path(db) if db is not None else None, progress)
+                              Path(db) if db is not None else None, progress, fmt=fmt,
+                              allow_empty=allow_empty)
+
+    def sources(self) -> list[SourceRow]:
+        """The files the registry was built from, with their format, counts, date and licence."""
+        return query.sources(self.conn)
 
     def partners(self, name: str) -> list[Record]:
         """Relationships of the place ``name``, whether it is the Chinese or the foreign side."""
@@ -73,9 +80,10 @@ class Registry:
         """Places whose names contain ``text`` (any script; two characters are enough)."""
         return query.search(self.conn, text, limit)
 
-    def stats(self, by: str) -> list[StatRow]:
-        """Relationship counts by ``country``, ``year`` or ``province``."""
-        return query.stats(self.conn, by)
+    def stats(self, by: str, tier: str | None = "sister") -> list[StatRow]:
+        """Relationship counts by ``country``, ``year``, ``province`` or ``level``
+        (``sister`` relationships unless another ``tier`` is given; None: every tier)."""
+        return query.stats(self.conn, by, tier)
 
     def records(self, filters: query.Filters | None = None) -> Iterator[Record]:
         """Every relationship (optionally filtered), in source order."""

@@ -15,10 +15,16 @@ CREATE TABLE meta (
 CREATE TABLE sources (
     id      INTEGER PRIMARY KEY,
     name    TEXT NOT NULL UNIQUE,     -- file name, as in partnerships.source
-    format  TEXT NOT NULL,            -- parser module, e.g. 'wikimd'
+    format  TEXT NOT NULL,            -- source format (youcheng.sources), e.g. 'wikimd'
     sha256  TEXT NOT NULL,
     lines   INTEGER NOT NULL,
-    bytes   INTEGER NOT NULL
+    bytes   INTEGER NOT NULL,
+    records   INTEGER NOT NULL DEFAULT 0,  -- partnerships read from it
+    anomalies INTEGER NOT NULL DEFAULT 0,  -- rows skipped or partly read (anomalies of the reader)
+    origin    TEXT,                   -- where the file was taken from (its <!-- source: --> line, catalog)
+    snapshot  TEXT,                   -- the date of the text, as far as known
+    licence   TEXT,
+    attribution TEXT
 );
 
 -- Places on either side of a relationship. Ids are ours and stable across builds.
@@ -88,7 +94,10 @@ CREATE TABLE partnerships (
     cn_name_simplified      TEXT NOT NULL,
     partner_name_simplified TEXT,
     cn_level         TEXT,              -- province, prefecture, county, district (from GB/T 2260)
-    province         TEXT               -- the Chinese side's province (official name), for filtering
+    province         TEXT,              -- the Chinese side's province (official name), for filtering
+    tier             TEXT NOT NULL CHECK (tier = 'sister' OR tier = 'exchange' OR tier = 'intent'
+                                          OR tier = 'domestic'),  -- model.Tier
+    extra            TEXT               -- JSON object of the source's other columns (signing_place...), or NULL
 );
 
 -- Relationship counts for every combination of the four stats dimensions, written at the end
@@ -100,6 +109,7 @@ CREATE TABLE partnership_counts (
     year     INTEGER,
     province TEXT,
     cn_level TEXT,
+    tier     TEXT NOT NULL,
     n        INTEGER NOT NULL
 );
 
@@ -107,6 +117,7 @@ CREATE TABLE partnership_counts (
 -- unfiltered statistics, one indexed read each.
 CREATE TABLE stat_counts (
     dimension TEXT NOT NULL,
+    tier      TEXT NOT NULL,
     key,                              -- TEXT, or INTEGER for 'year'; NULL = not known
     n         INTEGER NOT NULL
 );
@@ -148,8 +159,8 @@ CREATE INDEX place_names_place ON place_names (place_id);
 CREATE INDEX anomalies_source_line ON anomalies (source, line);
 -- Covering: a filtered statistic reads only the index, never the table (a decade's four
 -- breakdowns at a million partnerships: 219 ms reading the rows, 35 ms from these).
-CREATE INDEX partnership_counts_country ON partnership_counts (country, year, province, cn_level, n);
-CREATE INDEX partnership_counts_province ON partnership_counts (province, year, country, cn_level, n);
-CREATE INDEX partnership_counts_level ON partnership_counts (cn_level, year, country, province, n);
-CREATE INDEX partnership_counts_year ON partnership_counts (year, country, province, cn_level, n);
-CREATE INDEX stat_counts_dimension ON stat_counts (dimension);
+CREATE INDEX partnership_counts_country ON partnership_counts (country, year, province, cn_level, tier, n);
+CREATE INDEX partnership_counts_province ON partnership_counts (province, year, country, cn_level, tier, n);
+CREATE INDEX partnership_counts_level ON partnership_counts (cn_level, year, country, province, tier, n);
+CREATE INDEX partnership_counts_year ON partnership_counts (year, country, province, cn_level, tier, n);
+CREATE INDEX stat_counts_dimension ON stat_counts (dimension, tier);

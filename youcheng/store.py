@@ -30,7 +30,7 @@ if sys.platform != "win32":
 if TYPE_CHECKING:  # queries import this module: they need no resolver
     from youcheng.resolve.records import ResolvedFields
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: partnerships.tier and .extra; counts by tier
 _MMAP_BYTES = 1 << 32  # address space only: pages are read on demand, shared with the OS cache
 _BATCH = 5000
 # A file being built is not yet anyone's registry: no journal, no syncing until it is done.
@@ -68,8 +68,8 @@ ORDER BY gram, place_id
 # the combinations as rows arrive (grouping a million rows afterwards took 8 s); stat_counts
 # is summed from those counts.
 _COUNTS_SQL = tuple(
-    f"INSERT INTO stat_counts (dimension, key, n) SELECT '{dimension}', {column}, SUM(n)"
-    f" FROM partnership_counts GROUP BY {column}"
+    f"INSERT INTO stat_counts (dimension, tier, key, n) SELECT '{dimension}', tier, {column}, SUM(n)"
+    f" FROM partnership_counts GROUP BY {column}, tier"
     for dimension, column in (("country", "country"), ("year", "year"),
                               ("province", "province"), ("level", "cn_level")))
 
@@ -102,14 +102,15 @@ def name_grams(key: str) -> set[str]:
 # added on insert.
 _RAW_COLUMNS = (
     "source", "line", "section", "cn_name", "cn_link", "cn_line", "partner_name", "partner_link",
-    "partner_links", "country_text", "date", "date_precision", "date_text", "year", "note")
+    "partner_links", "country_text", "date", "date_precision", "date_text", "year", "note",
+    "tier", "extra")
 _RESOLVED_COLUMNS = (
     "id", "country", "cn_id", "partner_id", "country_inferred", "country_method",
     "cn_name_simplified", "partner_name_simplified", "cn_level", "province")
 _ROW_COLUMNS = _RAW_COLUMNS + _RESOLVED_COLUMNS
 _INSERT_PARTNERSHIP = f"INSERT INTO partnerships (source_id, {', '.join(_ROW_COLUMNS)}) VALUES ("
 # The columns partnership_counts groups by, read from a partnership_row.
-_COUNTED_COLUMNS = operator.itemgetter(*(_ROW_COLUMNS.index(c) for c in ("country", "year", "province", "cn_level")))
+_COUNTED_COLUMNS = operator.itemgetter(*(_ROW_COLUMNS.index(c) for c in ("country", "year", "province", "cn_level", "tier")))
 # partner_links as JSON, by the links' targets: a few thousand distinct lists on a long page.
 _links_json: dict[tuple[str, ...], str] = {}
 DateColumns = tuple[str | None, str | None, int | None]
@@ -141,7 +142,13 @@ def raw_columns_of(raw: RawPartnership, cn_link: str | None, partner_link: str |
     ``date_columns``): a build remembers them for each distinct link list and date."""
     day, precision, year = date
     return (raw.source, raw.line, raw.section, raw.cn_name, cn_link, raw.cn_line, raw.partner_name,
-            partner_link, partner_links, raw.country_text, day, precision, raw.date_text, year, raw.note)
+            partner_link, partner_links, raw.country_text, day, precision, raw.date_text, year, raw.note,
+            raw.tier, extra_json(raw.extra))
+
+
+def extra_json(extra: tuple[tuple[str, str], ...]) -> str | None:
+    """A row's extra columns as the JSON object stored in ``partnerships.extra`` (None if none)."""
+    return json.dumps(dict(extra), ensure_ascii=False) if extra else None
 
 
 def link_columns(links: tuple[Link, ...]) -> tuple[str | None, str]:
@@ -213,10 +220,12 @@ class RegistryWriter:
         return self._source_ids[name]
 
     def finish_source(self, info: SourceInfo, fmt: str) -> None:
-        """Fill in a source's checksum and size once the page has been read."""
+        """Fill in a source's checksum, size, counts and origin once the page has been read."""
         self.conn.execute(
-            "UPDATE sources SET format = ?, sha256 = ?, lines = ?, bytes = ? WHERE id = ?",
-            (fmt, info.sha256, info.lines, info.bytes, self.source_id(info.name)),
+            "UPDATE sources SET format = ?, sha256 = ?, lines = ?, bytes = ?, records = ?, anomalies = ?,"
+            " origin = ?, snapshot = ?, licence = ?, attribution = ? WHERE id = ?",
+            (fmt, info.sha256, info.lines, info.bytes, info.records, info.anomalies, info.origin,
+             info.snapshot, info.licence, info.attribution, self.source_id(info.name)),
         )
 
     def add_partnership(self, item: Partnership) -> None:
@@ -379,8 +388,8 @@ class _SideBuild:
         conn.executescript(_WRITE_PRAGMAS + self._tables)
         conn.execute("BEGIN")
         _insert_places(conn, self._places)
-        conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, n)"
-                         " VALUES (?, ?, ?, ?, ?)", ((*key, n) for key, n in self._counts.items()))
+        conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, tier, n)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", ((*key, n) for key, n in self._counts.items()))
         conn.execute("COMMIT")
         for statement in self._indexes:
             conn.execute(statement)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 from youcheng._memo import short_text_cache
@@ -34,7 +35,9 @@ from youcheng.sources._markup import (
     plain_text,
     split_parentheticals,
 )
-from youcheng.sources._reader import Block, Line
+from youcheng import config
+from youcheng.sources._reader import Block, Line, ProgressCallback, read_lines
+from youcheng.sources.base import SourceContext
 
 FORMAT = "wikimd"
 
@@ -569,3 +572,39 @@ def _partner_cell(segments: tuple[Segment, ...]) -> _PartnerCell:
                                  f"plain text {rest!r} beside the partner's links kept in its name"))
     return _PartnerCell("".join(names).strip() or None, tuple(links), date, date_text,
                         "；".join(notes) or None, tuple(problems))
+
+
+_SECTION_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_TABLE_MARK = re.compile(r"<table|<tr\b|^\s*\|.*\|", re.I | re.M)
+
+
+class ListPageFormat:
+    """The seed's format: the national list page, one section per province, tables of pairs."""
+
+    name = FORMAT
+    description = ("zh-Wikipedia's list page (中华人民共和国友好城市列表) converted to Markdown: "
+                   "'## <province>' sections holding HTML or pipe tables")
+
+    def sniff(self, head: str, path: Path) -> bool:
+        """Markdown with a section named after a province and a table."""
+        from youcheng.resolve.china import divisions
+
+        if not _TABLE_MARK.search(head):
+            return False
+        table = divisions()
+        return any(table.province_of_section(_plain_heading(m.group(1))) is not None
+                   for m in _SECTION_HEADING.finditer(head))
+
+    def read(self, context: SourceContext, progress: ProgressCallback | None = None,
+             fast: bool = True) -> Iterator[Item]:
+        lines = read_lines(context.path, max_page_bytes=config.get_int("max_page_bytes"),
+                           max_line_chars=config.get_int("max_line_chars"),
+                           progress=progress, blocks=fast)
+        return parse_lines(lines, context.name, fast)
+
+
+def _plain_heading(text: str) -> str:
+    return plain_text(list(markdown_segments(text)))
+
+
+SOURCE_FORMAT = ListPageFormat()
