@@ -33,7 +33,8 @@ class CatalogEntry:
 
     def files(self) -> list[Path]:
         """The folder's files in name order (a stable build order)."""
-        return sorted((config.data_dir() / self.folder).glob(self.pattern))
+        return sorted(p for p in (config.data_dir() / self.folder).glob(self.pattern)
+                      if p.name != "SOURCES.md")  # the folder's description, not a source
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +75,6 @@ def entry_for(path: Path) -> CatalogEntry | None:
         return None
     for entry in catalog():
         folder = (config.data_dir() / entry.folder).resolve()
-        if resolved.parent == folder and resolved.match(entry.pattern):
+        if resolved.parent == folder and resolved.match(entry.pattern) and path.name != "SOURCES.md":
             return entry
     return None

@@ -142,6 +142,39 @@ def _expand(pages: list[Path]) -> list[Path]:
 
 
 @app.command()
+def fetch(
+    titles: Annotated[list[str], typer.Argument(
+        help="zh-Wikipedia page titles, e.g. 南京市 苏州市 大连市友好城市.", show_default=False)],
+    into: Annotated[Path, typer.Option(
+        "--into", help="Folder to write <title>.wikitext files into (created if missing).")] = Path("pages"),
+    variant: Annotated[Optional[str], typer.Option(
+        help="Script variant the API converts the text to (zh-cn, zh-tw…); default: as stored.")] = None,
+    api_url: Annotated[str, typer.Option(help="The wiki's api.php.")] = "https://zh.wikipedia.org/w/api.php",
+) -> None:
+    """Download pages' sister-city sections from zh-Wikipedia (needs internet), for 'youcheng build FOLDER'.
+
+    Each file keeps the page's revision id and timestamp in its first line.
+    """
+    from youcheng.fetch import fetch_pages
+
+    with _errors():
+        report = fetch_pages(titles, into, variant=variant, api_url=api_url)
+    for path in report.written:
+        typer.echo(f"wrote {path}")
+    for title in report.without_section:
+        typer.echo(f"{title}: the page has no sister-city section; nothing written", err=True)
+    for title in report.missing:
+        typer.echo(f"{title}: no such page", err=True)
+    for asked, target in report.redirects:
+        typer.echo(f"{asked}: redirected to {target}", err=True)
+    for title, reason in report.invalid:
+        typer.echo(f"{title}: {reason}", err=True)
+    if not report.written:
+        raise typer.Exit(1)
+    typer.echo(f"now: youcheng build {into}", err=True)
+
+
+@app.command()
 def sources(db: DbOption = None,
             format: Annotated[OutputFormat | None, typer.Option(
                 "--format", "-f", show_default=False, help="table (default) , tsv or json.")] = None,

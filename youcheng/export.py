@@ -66,6 +66,7 @@ def _write_csv(records: Iterable[Record], out: TextIO, bom: bool) -> int:
         row = record_dict(record)
         row["partner_links"] = "|".join(record.partner_links)
         row["country_inferred"] = "true" if record.country_inferred else "false"
+        row["extra"] = json.dumps(record.extra, ensure_ascii=False) if record.extra else None
         writer.writerow("" if row[f] is None else row[f] for f in FIELDS)
         count += 1
     return count
@@ -259,12 +260,18 @@ _DESCRIPTIONS: dict[str, str] = {
     "partner_lon": "Longitude of the partner (WGS 84).",
     "partner_geonames_id": "GeoNames id of the partner.",
     "partner_subdivision": "ISO 3166-2 code of the partner region.",
+    "tier": "sister (友好城市/姐妹城市/友好省州), exchange (友好交流/友好合作城市), intent (意向书/备忘录) "
+            "or domestic (both sides in China), as the source states it.",
+    "extra": "The source's other columns as a JSON object: signing_place (签字地点), signatory "
+             "(中方签字人), the name as the source wrote it in English (cn_name_en, partner_name_en)...",
 }
 
 
 def _table_type(annotation: object) -> str:
     """Table Schema type of a Record field from its annotation (``str | None`` -> string)."""
     text = str(annotation)
+    if "dict" in text:
+        return "object"  # JSON text in the CSV
     if "list" in text:
         return "string"
     for python, frictionless in (("bool", "boolean"), ("int", "integer"), ("float", "number")):

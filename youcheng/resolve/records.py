@@ -140,12 +140,13 @@ class RecordResolver:
 
     def _chinese_place(self, raw: RawPartnership) -> tuple[Place, str]:
         """The row's Chinese place and its name as written, in Simplified script."""
-        key = (raw.cn_links, raw.cn_name, raw.section)
+        code = _stated_code(raw.extra) if raw.extra else None
+        key = (raw.cn_links, raw.cn_name, raw.section, code)
         plan = self._cn_plans.get(key)
         if plan is None:
             if len(self._cn_plans) >= _PLAN_CACHE:
                 self._cn_plans.clear()
-            plan = self._cn_plans[key] = self._plan_chinese_place(raw)
+            plan = self._cn_plans[key] = self._plan_chinese_place(raw, code)
         place = plan.place
         self.methods[plan.counted] += 1
         if place.resolution == "unresolved":
@@ -154,15 +155,18 @@ class RecordResolver:
                           line=raw.cn_line)
         return self._add(plan, raw, spelled=False), plan.simplified
 
-    def _plan_chinese_place(self, raw: RawPartnership) -> _Plan:
+    def _plan_chinese_place(self, raw: RawPartnership, code: str | None = None) -> _Plan:
         """The place a row's Chinese side means and the names to index for it.
 
-        Depends only on the row's Chinese names and section, so it is worked
-        out once per distinct place as written and reused for every row.
+        Depends only on the row's Chinese names, section and the GB/T 2260 code its
+        source states (``extra["cn_code"]``, e.g. a reader that resolved an English
+        name within its own context), so it is worked out once per distinct place as
+        written and reused for every row.
         """
         names = _cn_names(raw)
         simplified = to_simplified(raw.cn_name)
-        division, method = divisions().resolve(names, raw.section)
+        stated = divisions().by_code.get(code) if code else None
+        division, method = (stated, "gbt2260") if stated else divisions().resolve(names, raw.section)
         if division is None:
             place = Place(f"cn:?{fold_key(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
                           name_simplified=simplified, resolution="unresolved")
@@ -300,6 +304,14 @@ class RecordResolver:
                  line: int | None = None) -> None:
         self._findings.append(Anomaly(raw.source, line or raw.line, kind, severity,  # type: ignore[arg-type]
                                       message, raw.partner_name or raw.cn_name))
+
+
+def _stated_code(extra: tuple[tuple[str, str], ...]) -> str | None:
+    """The GB/T 2260 code a source states for the Chinese side, if any."""
+    for key, value in extra:
+        if key == "cn_code":
+            return value
+    return None
 
 
 def _own_names(link: Link) -> list[str]:

@@ -15,6 +15,8 @@
       tagline: "中华人民共和国友好城市关系登记册", search_label: "搜索地名", search_ph: "搜索地名：武汉、Wuhan、東京…",
       nav_explore: "浏览", nav_quality: "数据质量", nav_api: "API", lang_button: "English",
       f_country: "外方国家", f_province: "中方省份", f_level: "中方级别", f_from: "起始年份", f_to: "截止年份",
+      f_tier: "关系类别", tier_sister: "友好城市", tier_exchange: "友好交流城市", tier_intent: "意向书、备忘录",
+      tier_domestic: "国内友城", tier_all: "全部类别",
       f_reset: "清除筛选", f_any: "全部", f_text: "文字：{0}",
       count: "{0} 对友城关系", count_of: "{0} 对友城关系（共 {1}）",
       level_province: "省级", level_prefecture: "地级", level_county: "县级", level_district: "市辖区",
@@ -41,7 +43,7 @@
       q_unplaced: "未能定位的地名", q_unplaced_help: "这些地方没有坐标，地图无法画出；解析方式一栏说明名称解析到了哪一步。",
       q_anomalies: "构建时的异常（无法读取或只部分读取的行）",
       q_more: "显示前 {0} 条，共 {1} 条（完整报告：api/anomalies 或 youcheng check）。",
-      footer: "数据：维基百科“中华人民共和国友好城市列表”，CC BY-SA 3.0。", footer_vendor: "第三方组件及许可",
+      footer: "数据：中文维基百科“中华人民共和国友好城市列表”及各城市条目、英文维基百科友好城市列表，CC BY-SA（来源见 api/sources）。", footer_vendor: "第三方组件及许可",
       error: "出错了：{0}", no_suggestions: "没有匹配的地名",
     },
     en: {
@@ -49,6 +51,8 @@
       search_ph: "Search places: 武汉, Wuhan, Tokyo…",
       nav_explore: "Explore", nav_quality: "Data quality", nav_api: "API", lang_button: "中文",
       f_country: "Partner country", f_province: "Chinese province", f_level: "Chinese level", f_from: "From year",
+      f_tier: "Kind", tier_sister: "Sister cities", tier_exchange: "Exchange cities", tier_intent: "Letters of intent",
+      tier_domestic: "Domestic", tier_all: "All kinds",
       f_to: "To year", f_reset: "Clear filters", f_any: "All", f_text: "Text: {0}",
       count: "{0} partnerships", count_of: "{0} partnerships (of {1})",
       level_province: "Province", level_prefecture: "Prefecture", level_county: "County", level_district: "District",
@@ -78,11 +82,13 @@
       q_unplaced_help: "These places have no coordinates, so the map cannot draw them; the resolution column tells how far name resolution got.",
       q_anomalies: "Build anomalies (rows that could not be read, or only partly)",
       q_more: "Showing the first {0} of {1} (the full report: api/anomalies, or youcheng check).",
-      footer: "Data: zh-Wikipedia, 中华人民共和国友好城市列表, CC BY-SA 3.0.", footer_vendor: "Third-party components and licences",
+      footer: "Data: zh-Wikipedia (中华人民共和国友好城市列表 and city articles) and en-Wikipedia's twin-town lists, CC BY-SA (sources: api/sources).", footer_vendor: "Third-party components and licences",
       error: "Something went wrong: {0}", no_suggestions: "No place matches",
     },
   };
-  const FILTERS = ["q", "country", "province", "level", "from", "to"];
+  const FILTERS = ["q", "country", "province", "level", "from", "to", "tier"];
+  // The page shows sister cities unless another kind is chosen (the API's statistics default too).
+  const TIERS = ["sister", "exchange", "intent", "domestic", "all"], DEFAULT_TIER = "sister";
   const LEVELS = ["province", "prefecture", "county", "district"];
   const FORMATS = [["csv", "CSV"], ["jsonl", "JSONL"], ["geojson", "GeoJSON"], ["graphml", "GraphML"],
                    ["datapackage", "Data Package"]];
@@ -92,7 +98,7 @@
   const FONT = getComputedStyle(document.documentElement).getPropertyValue("--font").trim() || "sans-serif";
   const $ = (sel) => document.querySelector(sel);
 
-  const state = { view: "map", place: "", page: 0, lang: "zh", q: "", country: "", province: "", level: "", from: "", to: "" };
+  const state = { view: "map", place: "", page: 0, lang: "zh", q: "", country: "", province: "", level: "", from: "", to: "", tier: "" };
   // lines: /api/lines for the filters; hot: the same for the selected place; rows: one page of the list.
   let lines = null, hot = null, rows = [], total = 0, stats = null, overall = null, overallP = null;
   let selected = null, quality = null, worldReady = false, worldP = null, listSeq = 0, hotSeq = 0;
@@ -157,6 +163,7 @@
     if (state.level) p.set("level", state.level);
     if (state.from) p.set("year_from", state.from);
     if (state.to) p.set("year_to", state.to);
+    p.set("tier", TIERS.includes(state.tier) ? state.tier : DEFAULT_TIER);
     return p;
   }
 
@@ -204,6 +211,9 @@
     fill($("#f-country"), countries);
     fill($("#f-province"), overall.province.filter((s) => s.key).map((s) => [s.key, `${s.key} (${s.count})`]));
     const levels = new Set(overall.level.map((s) => s.key));
+    const tier = $("#f-tier"), keepTier = tier.value;
+    tier.replaceChildren(...TIERS.map((k) => el("option", { value: k }, t("tier_" + k))));
+    tier.value = keepTier || DEFAULT_TIER;
     fill($("#f-level"), LEVELS.filter((l) => levels.has(l) || !overall.level.length).map((l) => [l, levelLabel(l)]));
     const years = overall.year.filter((s) => s.key).map((s) => Number(s.key));
     if (years.length) {
@@ -217,6 +227,7 @@
     $("#f-country").value = state.country.toUpperCase();
     $("#f-province").value = state.province;
     $("#f-level").value = state.level;
+    $("#f-tier").value = TIERS.includes(state.tier) ? state.tier : DEFAULT_TIER;
     $("#f-from").value = state.from;
     $("#f-to").value = state.to;
     const chip = $("#f-text");
@@ -551,7 +562,7 @@
       link(r.partner_id, partnerLabel(r), r.partner_name_en && state.lang === "zh" ? r.partner_name_en : ""),
       el("td", {}, countryName(r.country, r.country_text)),
       el("td", {}, provinceOf(r)),
-      el("td", {}, r.date || ""),
+      el("td", {}, r.date || "", r.tier && r.tier !== "sister" ? el("span", { class: "sub" }, t("tier_" + r.tier)) : null),
       el("td", { class: "src", title: r.section }, `${r.source}:${r.line}`)));
     $("#list tbody").replaceChildren(...trs);
     $("#pageinfo").textContent = t("page", num(state.page + 1), num(pages));
@@ -692,6 +703,7 @@
     $("#f-country").addEventListener("change", (e) => setFilter({ country: e.target.value }));
     $("#f-province").addEventListener("change", (e) => setFilter({ province: e.target.value }));
     $("#f-level").addEventListener("change", (e) => setFilter({ level: e.target.value }));
+    $("#f-tier").addEventListener("change", (e) => setFilter({ tier: e.target.value === DEFAULT_TIER ? "" : e.target.value }));
     for (const [id, key] of [["#f-from", "from"], ["#f-to", "to"]]) {
       $(id).addEventListener("change", (e) => {
         const v = e.target.value.trim();
@@ -699,7 +711,7 @@
       });
     }
     $("#f-text button").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "" }); });
-    $("#f-reset").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "", country: "", province: "", level: "", from: "", to: "" }); });
+    $("#f-reset").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "", country: "", province: "", level: "", from: "", to: "", tier: "" }); });
     const turn = (delta) => {
       state.page = Math.max(0, state.page + delta); writeUrl(false);
       $("#prev").disabled = $("#next").disabled = true;
