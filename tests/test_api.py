@@ -372,7 +372,7 @@ def test_openapi_documents_parameters_models_and_errors(client: TestClient) -> N
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
     assert set(paths) == {"/api/partnerships", "/api/places/{place_id}", "/api/search", "/api/stats",
-                          "/api/anomalies", "/api/summary", "/api/export/{fmt}", "/api/lines"}
+                          "/api/anomalies", "/api/summary", "/api/export/{fmt}", "/api/lines", "/api/sources"}
     params = {p["name"]: p for p in paths["/api/partnerships"]["get"]["parameters"]}
     assert set(params) == {"place", "country", "province", "level", "year_from", "year_to", "q", "tier", "limit", "offset"}
     assert all(p.get("description") for p in params.values())

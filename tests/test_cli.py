@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from youcheng import __version__
+from youcheng import __version__, config
 from youcheng.cli import app
 from youcheng.model import Record
 
@@ -23,8 +23,16 @@ def test_version(runner: CliRunner) -> None:
     assert (result.exit_code, result.output) == (0, f"youcheng {__version__}\n")
 
 
-def test_build_default_seed(runner: CliRunner, tmp_path: Path) -> None:
+def test_build_default_reads_every_embedded_source(runner: CliRunner, tmp_path: Path) -> None:
+    from youcheng.catalog import default_sources
+
     result = runner.invoke(app, ["build", "--db", str(tmp_path / "r.db")])
+    assert result.exit_code == 0, result.output
+    assert f"from {len(default_sources())} source(s)" in result.output
+
+
+def test_build_seed_alone(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(config.seed_path()), "--db", str(tmp_path / "r.db")])
     assert result.exit_code == 0
     assert "352 partnerships" in result.output and "15 anomalies" in result.output
 
@@ -255,5 +263,6 @@ def test_every_command_has_help(runner: CliRunner) -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for name in commands:
         result = runner.invoke(app, [name, "--help"])
-        assert result.exit_code == 0 and "--db" in result.stdout, name
+        # Every command works on a registry, but fetch, which only downloads pages.
+        assert result.exit_code == 0 and ("--db" in result.stdout) == (name != "fetch"), name
         assert f"youcheng {name}" in readme, f"README does not show 'youcheng {name}'"

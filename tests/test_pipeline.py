@@ -90,7 +90,7 @@ def test_page_reader_stops_its_child_when_left_early(always_parallel: None, tmp_
 
 
 def test_build_with_child_reader_is_identical(always_parallel: None, tmp_path: Path, seed_db: Path) -> None:
-    build_registry(None, tmp_path / "parallel.db")
+    build_registry([config.seed_path()], tmp_path / "parallel.db")
 
     def content(db: Path) -> list[object]:
         conn = sqlite3.connect(db)

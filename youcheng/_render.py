@@ -21,7 +21,7 @@ def partners_json(records: Sequence[Record]) -> str:
     return json.dumps([record_dict(r) for r in records], ensure_ascii=False, indent=2)
 
 
-PARTNER_COLUMNS = ("cn_name", "partner_name", "country", "date", "tier", "note", "source", "line")
+PARTNER_COLUMNS = ("cn_name", "partner_name", "country", "date", "note", "line")
 
 
 def default_format() -> str:
@@ -73,7 +73,7 @@ def terminal_width() -> int:
         return 80
 
 
-TABLE_HEADERS = ("中方 Chinese place", "伙伴 Partner", "国家", "日期 Date", "类 Tier", "备注 Note", "来源 Source")
+TABLE_HEADERS = ("中方 Chinese place", "伙伴 Partner", "国家", "日期 Date", "备注 Note", "行 Line")
 
 
 def partners_table(name: str, records: Sequence[Record], width: int = 80) -> str:
@@ -88,12 +88,11 @@ def partners_table(name: str, records: Sequence[Record], width: int = 80) -> str
     ``-f tsv`` and ``-f json`` always give the whole text.
     """
     rows = [[_one_line(value) for value in (r.cn_name, r.partner_name or "—", r.country or r.country_text or "",
-                                           r.date or "", r.tier, r.note or "", f"{r.source}:{r.line}")]
-            for r in records]
+                                           r.date or "", r.note or "", str(r.line))] for r in records]
     widths = [max([cell_width(h)] + [cell_width(row[i]) for row in rows]) for i, h in enumerate(TABLE_HEADERS)]
-    right = len(widths) - 1  # source:line, aligned right: its line number is never cut
+    right = len(widths) - 1  # the line number: aligned right, and only its header may be cut
     least = [4] * len(widths)
-    least[right] = max([4] + [len(row[right].rpartition(":")[2]) + 2 for row in rows])
+    least[right] = max([4] + [len(row[right]) for row in rows])
     _fit(widths, width - 3 * len(widths) - 1, least)
 
     def line(cells: Sequence[str], bar: str) -> str:
@@ -156,22 +155,7 @@ def _cut(text: str, width: int) -> str:
     return text
 
 
-def _cut_start(text: str, width: int) -> str:
-    """``text`` if it fits in ``width`` cells, else "…" and its end."""
-    if cell_width(text) <= width:
-        return text
-    used = 1
-    for start in range(len(text) - 1, -1, -1):
-        used += _char_width(text[start])
-        if used > width:
-            return "…" + text[start + 1:]
-    return text
-
-
 def _pad(text: str, width: int, right: bool) -> str:
-    if right and cell_width(text) > width:  # source:line: cut the source's name, keep its line
-        source, _, number = text.rpartition(":")
-        text = _cut_start(source, width - len(number) - 1) + ":" + number if source else number
     text = _cut(text, width)
     space = " " * (width - cell_width(text))
     return space + text if right else text + space
