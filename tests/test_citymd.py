@@ -461,3 +461,8 @@ def test_unclosed_table_stops_at_the_next_heading(tmp_path: Path) -> None:
                                   "## 友好城市\n\n## 北京\n<table>\n"])
 def test_sniff_leaves_the_list_page_to_wikimd(head: str) -> None:
     assert SOURCE_FORMAT.sniff(head, Path("x.md")) is False
+
+
+def test_subject_with_a_list_suffix_finds_its_province(tmp_path: Path) -> None:
+    [r], _ = _synthetic(tmp_path, "大连市友好城市", "## 友好城市\n\n  - [北九州市](../Page/北九州市.md \"wikilink\")\n")
+    assert (r.cn_name, r.section) == ("大连市", "辽宁省")
