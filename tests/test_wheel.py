@@ -227,7 +227,7 @@ def test_installed_wheel_runs(dists: Dists, tmp_path: Path) -> None:
     assert len(lines) >= 5 and all("\t" in line for line in lines), partners  # piped: tab-separated
     assert "匹茲堡" in partners, partners  # Pittsburgh: a foreign partner, resolved from the data
 
-    stats = json.loads(run([youcheng, "serve", "--get", "/api/stats", "--db", db], cwd=work, env=env).stdout)
+    stats = json.loads(run([youcheng, "serve", "--get", "/api/stats?tier=all", "--db", db], cwd=work, env=env).stdout)
     assert stats["total"] > 300, stats
 
     geojson = json.loads(run([youcheng, "export", "--format", "geojson", "--db", db], cwd=work, env=env).stdout)
