@@ -37,7 +37,8 @@ from youcheng.sources.base import Item, SourceContext
 
 FORMAT = "wikitext"
 
-_HEADING_LINE = re.compile(r"^(={1,6})[^=\n]*[^=\s\n][^=\n]*\1[ \t]*$", re.M)
+# The title may hold "=" inside a <ref>'s template (== 友好城市<ref>{{cite|url=…}}</ref> ==).
+_HEADING_LINE = re.compile(r"^(={1,6})(?!=)[^\n]*?[^=\s\n][^\n]*?\1[ \t]*$", re.M)
 _WIKI_MARKUP = re.compile(r"\[\[[^\[\]\n]+\]\]|\{\{[^{}\n]+\}\}|^\{\|", re.M)
 # Markdown conversions of the same pages (citymd, wikimd) link as [x](../Page/x.md "wikilink").
 _MARKDOWN_LINK = re.compile(r"\]\([^()\s]*\.md\b|\"wikilink\"\)")
