@@ -56,7 +56,7 @@ from youcheng import __version__, query
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
 from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage, write_records
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
-from youcheng.resolve.names import fold_key
+from youcheng.resolve.fold import search_key
 from youcheng.store import connect_readonly
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -105,7 +105,9 @@ class PlaceName(BaseModel):
     """One name a place is known by and what kind of name it is."""
 
     name: str
-    kind: str = Field(description="written, simplified, pinyin, en, link, short…")
+    kind: Literal["written", "converted", "romanised", "gazetteer"] = Field(description=(
+        "Where the name comes from: written (in the source), converted (to Simplified script by "
+        "OpenCC), romanised (pypinyin), gazetteer (GeoNames, GB/T 2260 and its English names, ISO 3166-2)."))
 
 
 class PlaceDetail(BaseModel):
@@ -420,7 +422,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         limit: Annotated[int, Query(description="Most suggestions.", ge=1, le=100)] = 10,
     ) -> Response:
         # Only spaces or dots are schema-valid, and nothing matches them.
-        return _json({"q": q, "items": query.search(conn, q, limit) if fold_key(q) else []})
+        return _json({"q": q, "items": query.search(conn, q, limit) if search_key(q) else []})
 
     @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
              summary="Counts by country, year, province and level, under the filters (sister relationships unless tier is given)")

@@ -20,7 +20,8 @@ from typing import Any
 
 from youcheng.errors import NotFound, UsageError
 from youcheng.model import TIERS, Anomaly, Place, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
-from youcheng.resolve.names import fold_key, fold_key_as_written
+from youcheng.resolve.fold import search_key, search_key_as_written
+from youcheng.resolve.names import fold_key
 from youcheng.store import name_grams
 
 STAT_DIMENSIONS = ("country", "year", "province", "level")
@@ -76,11 +77,11 @@ def place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
     Names already in Simplified script (or Latin letters) are looked up as written
     first: their key is the same, and a one-shot command then never loads OpenCC.
     """
-    written = fold_key_as_written(name)
+    written = search_key_as_written(name)
     ids = _ids_for_key(conn, written, name)
     if ids or written.isascii():
         return ids
-    key = fold_key(name)
+    key = search_key(name)
     return _ids_for_key(conn, key, name) if key != written else ids
 
 
@@ -250,7 +251,7 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
     Works for one- and two-character Chinese queries: candidates come from the
     ``name_grams`` index and are then checked for the whole substring.
     """
-    key = fold_key(text)
+    key = search_key(text)
     if not key:
         raise UsageError("search text is empty")
     grams = [key] if len(key) == 1 else sorted(g for g in name_grams(key) if len(g) == 2)

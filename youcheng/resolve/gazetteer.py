@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from youcheng.resolve.fold import latin_key
 from youcheng.resolve.names import fold_key, to_simplified
 
 # Suffixes that mark a first-level region; names with one try subdivisions first.
@@ -283,8 +284,6 @@ def _resolve_foreign(names_seen: tuple[str, ...], country: str | None, curated: 
 # -- Latin-script names ----------------------------------------------------------------------
 
 # Letters NFKD leaves whole (no base letter plus mark): folded by hand so Łódź = lodz.
-_LATIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae",
-                                "œ": "oe", "ı": "i", "ħ": "h", "ŀ": "l", "ŧ": "t", "ŋ": "n"})
 _WORDS = re.compile(r"[\s\-‐–]+")
 # Trailing words that name a first-level region's kind, in English and as romanised local
 # names write them (Gyeonggi-do, Aichi-ken, Moskovskaya oblast', Seoul-teukbyeolsi).
@@ -303,18 +302,6 @@ _SAINTS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort",
            "saint": "st", "sainte": "ste", "mount": "mt", "fort": "ft"}
 _QUALIFIED = re.compile(r"(?P<base>[^()]+?)\s*\((?P<qualifier>[^()]+)\)")
 NEAR_PARENT_KM = 30.0  # how far from its parent city a "District (City)" may lie
-
-
-@lru_cache(maxsize=1 << 16)
-def latin_key(text: str) -> str:
-    """Key of a Latin-script name: case-folded, no diacritics (NFKD), letters and digits only.
-
-    Köln, Koln and KÖLN are ``koln``; São Paulo and Sao-Paulo are ``saopaulo``.
-    scripts/make_gazetteer.py keys ``data/gazetteer_en.tsv.gz`` with it, so the
-    two must stay one function.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LATIN_LETTERS))
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -418,6 +405,40 @@ def _own_cities(key: str) -> tuple[_LatinCity, ...]:
 def _latin_city_entry(entry: str, key: str) -> _LatinCity:
     gid, country, lat, lon, name_en = entry.split(",", 4)
     return _LatinCity(int(gid), country, float(lat), float(lon), name_en or key.capitalize())
+
+
+def alternate_names(geonames_id: int) -> tuple[str, ...]:
+    """A GeoNames city's names in the shipped gazetteers: its Chinese names (folded to
+    Simplified) and its Latin names and alternates (capitalised keys: Cologne, Colonia),
+    indexed for search so a partner is found by any of them."""
+    return _alternates().get(geonames_id, ())
+
+
+@lru_cache(maxsize=1)
+def _alternates() -> dict[int, tuple[str, ...]]:
+    """GeoNames id -> its names, read once from both gazetteer tables (a build only)."""
+    out: dict[int, list[str]] = {}
+    own: dict[str, list[int]] = {}
+    refs: list[tuple[str, str]] = []
+    for key, entries in _latin_lines().items():
+        for entry in entries.split(";"):
+            if entry.startswith(">"):
+                refs.append((key, entry[1:]))
+            elif entry:
+                gid = int(entry[:entry.index(",")])
+                own.setdefault(key, []).append(gid)
+                out.setdefault(gid, []).append(entry.rpartition(",")[2] or key.capitalize())
+    for key, ref in refs:
+        target, _, index = ref.partition(":")
+        ids = own.get(target, [])
+        i = int(index or 0)
+        if i < len(ids):
+            out.setdefault(ids[i], []).append(key.capitalize())
+    for key, entries in _city_lines().items():
+        for entry in entries.split(";"):
+            if entry:
+                out.setdefault(int(entry[:entry.index(",")]), []).append(key)
+    return {gid: tuple(dict.fromkeys(names)) for gid, names in out.items()}
 
 
 @lru_cache(maxsize=1)
