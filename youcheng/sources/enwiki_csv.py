@@ -218,7 +218,7 @@ class _Reader:
             if self.columns is None:
                 self.columns = header_columns(cells or [])
                 if self.columns is None:
-                    raise ParseError(f"{self.context.name}: line {line.number} is not a header naming "
+                    raise ParseError(f"{self.context.path}: line {line.number} is not a header naming "
                                      "two city and two country columns (city1,country1,city2,country2)")
                 self.header_line = line.number
                 continue
