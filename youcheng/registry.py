@@ -17,6 +17,7 @@ from typing import TextIO
 from typing import TYPE_CHECKING
 
 from youcheng import config, query
+from youcheng.errors import NotFound
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow
 from youcheng.store import connect_readonly
 
@@ -74,8 +75,18 @@ class Registry:
         return query.sources(self.conn)
 
     def partners(self, name: str) -> list[Record]:
-        """Relationships of the place ``name``, whether it is the Chinese or the foreign side."""
-        return query.partners_of(self.conn, name)
+        """Relationships of the place ``name``, whether it is the Chinese or the foreign side.
+
+        Raises NotFound, saying what the registry covers, when no place has that name or the
+        place has no relationship of its own (a region known only as a partner's parent).
+        """
+        records = query.partners_of(self.conn, name)
+        if not records:
+            from youcheng.search import coverage
+
+            raise NotFound(f"{name!r} names a place of this registry, but no relationship of its own "
+                           f"(it is the region of a partner); {coverage(self.conn).text()}")
+        return records
 
     def search(self, text: str, limit: int = 20) -> list[PlaceHit]:
         """Places whose names contain ``text`` (any script; two characters are enough)."""
