@@ -184,7 +184,7 @@ def test_search_finds_foreign_side(client: TestClient) -> None:
 def test_search_prefix_of_a_latin_name(tiny: TestClient) -> None:
     body = tiny.get("/api/search", params={"q": "jia"}).json()
     assert body == {"q": "jia", "items": [{"id": "cn:1", "side": "cn", "name": "甲市", "matched": "Jiashi",
-                                           "country": "CN", "partnerships": 2}]}
+                                           "country": "CN", "partnerships": 2}], "nearest": [], "message": None}
 
 
 def test_search_limit_is_respected(client: TestClient) -> None:

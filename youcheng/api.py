@@ -479,7 +479,8 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         limit: Annotated[int, Query(description="Most suggestions.", ge=1, le=100)] = 10,
     ) -> Response:
         # Only spaces or dots are schema-valid, and nothing matches them.
-        return _json(search_answer(conn, q, limit) if search_key(q) else {"q": q, "items": []})
+        return _json(search_answer(conn, q, limit) if search_key(q) else
+                     {"q": q, "items": [], "nearest": [], "message": None})
 
     @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
              summary="Counts by country, year, province and level, under the filters (sister relationships unless tier is given)")
