@@ -1,7 +1,7 @@
 """Statistics on a built registry: precomputed counts against grouping the partnerships;
 and folded search (Koln for Köln, OITA for Ōita) against search as stored.
 
-Usage: python benchmarks/bench_queries.py --db registry.db [--samples 200] [--seed 1]
+Usage: python benchmarks/bench_queries.py --db registry.db [--samples 200] [--seed 1] [--search-only]
 
 ``/api/stats`` and ``youcheng stats`` ask for counts by country, year, province and
 level (and the total) under the page's filters. The build writes those counts once
@@ -93,9 +93,13 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--samples", type=int, default=200, help="filters of each kind")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--search-only", action="store_true", help="only the folded-search row")
     args = parser.parse_args()
     conn = connect_readonly(args.db)
     rng = random.Random(args.seed)
+    if args.search_only:
+        time_searches(conn, folded_spellings(conn, rng, args.samples))
+        return
     keys = {by: [row.key for row in query.stats(conn, by) if row.key is not None] for by in STAT_DIMENSIONS}
     years = [int(y) for y in keys["year"]]
     kinds: dict[str, Callable[[], Filters]] = {

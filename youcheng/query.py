@@ -22,7 +22,6 @@ from youcheng.errors import NotFound, UsageError
 from youcheng.model import TIERS, Anomaly, Place, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
 from youcheng.resolve.fold import search_key, search_key_as_written
 from youcheng.resolve.names import fold_key
-from youcheng.store import name_grams
 
 STAT_DIMENSIONS = ("country", "year", "province", "level")
 _STAT_COLUMNS = {"country": "country", "year": "year", "province": "province", "level": "cn_level"}
@@ -263,8 +262,7 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
     key = search_key(text)
     if not key:
         raise UsageError("search text is empty")
-    grams = [key] if len(key) == 1 else sorted(g for g in name_grams(key) if len(g) == 2)
-    marks = ", ".join("?" * len(grams))
+    marks = ", ".join("?" * len(grams := _probe_grams(key)))
     rows = conn.execute(
         f"""
         WITH candidates AS (
@@ -280,9 +278,7 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
             WHERE instr(n.key, ?) > 0
             GROUP BY n.place_id
         )
-        SELECT p.id, p.side, p.name, m.matched, p.country,
-               (SELECT COUNT(*) FROM partnerships WHERE cn_id = p.id)
-             + (SELECT COUNT(*) FROM partnerships WHERE partner_id = p.id) AS n
+        SELECT p.id, p.side, p.name, m.matched, p.country, p.partnerships AS n
         FROM matches m JOIN places p ON p.id = m.place_id
         ORDER BY m.score / 1000000, n DESC, p.name
         LIMIT ?
@@ -290,6 +286,23 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
         [*grams, len(grams), key, _like_prefix(key), key, limit],
     ).fetchall()
     return [PlaceHit(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+_PROBE_GRAMS = 4
+
+
+def _probe_grams(key: str) -> list[str]:
+    """The grams whose places are candidates for ``key``: the key itself when one character
+    long, else at most ``_PROBE_GRAMS`` of its two-character grams, spread over it. Every
+    candidate is checked for the whole key, so fewer grams only mean more candidates; a long
+    Latin key has twenty common grams (ai, nt, de…), each of tens of thousands of rows at a
+    million partnerships, and their intersection cost more than checking what four leave."""
+    if len(key) == 1:
+        return [key]
+    grams = [key[i:i + 2] for i in range(len(key) - 1)]
+    if len(grams) > _PROBE_GRAMS:  # the first, the last and evenly between
+        grams = [grams[round(i * (len(grams) - 1) / (_PROBE_GRAMS - 1))] for i in range(_PROBE_GRAMS)]
+    return sorted(set(grams))
 
 
 def _like_prefix(key: str) -> str:

@@ -45,7 +45,10 @@ CREATE TABLE places (
     lat             REAL,
     lon             REAL,
     parent_id       TEXT REFERENCES places(id),
-    resolution      TEXT              -- how the identity was decided (see resolve/)
+    resolution      TEXT,             -- how the identity was decided (see resolve/)
+    partnerships    INTEGER NOT NULL DEFAULT 0  -- relationships naming it on either side, counted
+                                      -- while they arrive: search ranks thousands of matches of a
+                                      -- two-letter query by it without counting each (20 -> 2 ms)
 );
 
 -- Every name a place is known by, folded for lookup (resolve/fold.py search_key).

@@ -111,6 +111,9 @@ _ROW_COLUMNS = _RAW_COLUMNS + _RESOLVED_COLUMNS
 _INSERT_PARTNERSHIP = f"INSERT INTO partnerships (source_id, {', '.join(_ROW_COLUMNS)}) VALUES ("
 # The columns partnership_counts groups by, read from a partnership_row.
 _COUNTED_COLUMNS = operator.itemgetter(*(_ROW_COLUMNS.index(c) for c in ("country", "year", "province", "cn_level", "tier")))
+# The place ids of a partnership_row, counted into places.partnerships.
+_CN_ID = operator.itemgetter(_ROW_COLUMNS.index("cn_id"))
+_PARTNER_ID = operator.itemgetter(_ROW_COLUMNS.index("partner_id"))
 # partner_links as JSON, by the links' targets: a few thousand distinct lists on a long page.
 _links_json: dict[tuple[str, ...], str] = {}
 DateColumns = tuple[str | None, str | None, int | None]
@@ -193,6 +196,7 @@ class RegistryWriter:
         self.conn.execute("BEGIN")
         self._source_ids: dict[str, int] = {}
         self._counts: Counter[tuple[object, ...]] = Counter()
+        self._place_counts: Counter[object] = Counter()
         self._places: list[Place] = []
         self._side: _SideBuild | None = None
 
@@ -241,6 +245,8 @@ class RegistryWriter:
         values = ", ".join([str(int(self.source_id(source)))] + ["?"] * len(_ROW_COLUMNS))
         self.conn.executemany(_INSERT_PARTNERSHIP + values + ")", rows)
         self._counts.update(map(_COUNTED_COLUMNS, rows))
+        self._place_counts.update(map(_CN_ID, rows))
+        self._place_counts.update(map(_PARTNER_ID, rows))
 
     def add_anomalies(self, anomalies: Iterable[Anomaly]) -> None:
         """Store what could not be read, with source and line."""
@@ -275,7 +281,7 @@ class RegistryWriter:
             # indexes the partnerships (SQLite lets go of the GIL while it works); the side
             # file's tables, indexes included, are then copied in page by page.
             self._side = _SideBuild(self.path, self._tables, self._side_indexes,
-                                    self._places, self._counts)
+                                    self._places, self._counts, self._place_counts)
             self._side.start()
             for statement in self._indexes:
                 self.conn.execute(statement)
@@ -342,10 +348,10 @@ class _SideBuild:
     """
 
     def __init__(self, target: Path, tables: str, indexes: list[str], places: list[Place],
-                 counts: Counter[tuple[object, ...]]) -> None:
+                 counts: Counter[tuple[object, ...]], place_counts: Counter[object]) -> None:
         self.path, self._lock_fd = _claim_temporary(target)
         self._tables, self._indexes = tables, indexes
-        self._places, self._counts = places, counts
+        self._places, self._counts, self._place_counts = places, counts, place_counts
         self._conn: sqlite3.Connection | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="youcheng-side-build", daemon=True)
@@ -387,7 +393,7 @@ class _SideBuild:
     def _write(self, conn: sqlite3.Connection) -> None:
         conn.executescript(_WRITE_PRAGMAS + self._tables)
         conn.execute("BEGIN")
-        _insert_places(conn, self._places)
+        _insert_places(conn, self._places, self._place_counts)
         conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, tier, n)"
                          " VALUES (?, ?, ?, ?, ?, ?)", ((*key, n) for key, n in self._counts.items()))
         conn.execute("COMMIT")
@@ -399,8 +405,9 @@ class _SideBuild:
             conn.execute(statement)
 
 
-def _insert_places(conn: sqlite3.Connection, places: list[Place]) -> None:
-    """Places with all their names, and the search grams of those names."""
+def _insert_places(conn: sqlite3.Connection, places: list[Place], counts: Counter[object]) -> None:
+    """Places with all their names and how many relationships name each (``counts``), and
+    the search grams of those names."""
     from youcheng.resolve.fold import search_key
 
     # In batches: a million-partnership build has hundreds of thousands of places.
@@ -410,7 +417,7 @@ def _insert_places(conn: sqlite3.Connection, places: list[Place]) -> None:
     for p in places:
         place_rows.append((p.id, p.side, p.name, p.name_simplified, p.name_pinyin, p.name_en,
                            p.link, p.country, p.kind, p.code, p.province, p.subdivision,
-                           p.geonames_id, p.lat, p.lon, p.parent_id, p.resolution))
+                           p.geonames_id, p.lat, p.lon, p.parent_id, p.resolution, counts[p.id]))
         for name, kind in p.names:
             key = search_key(name)
             if key:
@@ -428,7 +435,7 @@ def _insert_places(conn: sqlite3.Connection, places: list[Place]) -> None:
 
 def _flush_places(conn: sqlite3.Connection, place_rows: list[tuple[object, ...]],
                   name_rows: list[tuple[str, str, str, str]]) -> None:
-    conn.executemany("INSERT INTO places VALUES (" + ", ".join("?" * 17) + ")", place_rows)
+    conn.executemany("INSERT INTO places VALUES (" + ", ".join("?" * 18) + ")", place_rows)
     conn.executemany("INSERT OR IGNORE INTO place_names VALUES (?, ?, ?, ?)", name_rows)
     place_rows.clear()
     name_rows.clear()
