@@ -511,9 +511,7 @@ def unplaced(conn: sqlite3.Connection, limit: int = MAX_LIMIT) -> list[UnplacedP
     """Places without coordinates, most relationships first: what the map cannot draw."""
     rows = conn.execute(
         """
-        SELECT pl.id, pl.side, pl.name, pl.country, pl.resolution,
-               (SELECT COUNT(*) FROM partnerships WHERE cn_id = pl.id)
-             + (SELECT COUNT(*) FROM partnerships WHERE partner_id = pl.id) AS n
+        SELECT pl.id, pl.side, pl.name, pl.country, pl.resolution, pl.partnerships AS n
         FROM places pl WHERE pl.lat IS NULL OR pl.lon IS NULL
         ORDER BY n DESC, pl.side, pl.name LIMIT ?
         """, (limit,)).fetchall()
