@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from youcheng.resolve.names import fold_key, to_simplified
+from youcheng.resolve.names import fold_key, latin_key, to_simplified
 
 # Suffixes that mark a first-level region; names with one try subdivisions first.
 _REGION_SUFFIX = re.compile(r"(州|省|縣|县|道|府|郡|大區|大区|地區|地区|自治區|自治区|邊疆區|边疆区|共和國|共和国)$")
@@ -282,9 +282,6 @@ def _resolve_foreign(names_seen: tuple[str, ...], country: str | None, curated: 
 
 # -- Latin-script names ----------------------------------------------------------------------
 
-# Letters NFKD leaves whole (no base letter plus mark): folded by hand so Łódź = lodz.
-_LATIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae",
-                                "œ": "oe", "ı": "i", "ħ": "h", "ŀ": "l", "ŧ": "t", "ŋ": "n"})
 _WORDS = re.compile(r"[\s\-‐–]+")
 # Trailing words that name a first-level region's kind, in English and as romanised local
 # names write them (Gyeonggi-do, Aichi-ken, Moskovskaya oblast', Seoul-teukbyeolsi).
@@ -303,18 +300,6 @@ _SAINTS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort",
            "saint": "st", "sainte": "ste", "mount": "mt", "fort": "ft"}
 _QUALIFIED = re.compile(r"(?P<base>[^()]+?)\s*\((?P<qualifier>[^()]+)\)")
 NEAR_PARENT_KM = 30.0  # how far from its parent city a "District (City)" may lie
-
-
-@lru_cache(maxsize=1 << 16)
-def latin_key(text: str) -> str:
-    """Key of a Latin-script name: case-folded, no diacritics (NFKD), letters and digits only.
-
-    Köln, Koln and KÖLN are ``koln``; São Paulo and Sao-Paulo are ``saopaulo``.
-    scripts/make_gazetteer.py keys ``data/gazetteer_en.tsv.gz`` with it, so the
-    two must stay one function.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LATIN_LETTERS))
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -482,8 +467,11 @@ def _latin_city(parsed: _LatinName, country: str | None) -> ForeignPlace | None:
         if candidates:
             break
     parent = _parent_city(parsed.qualifier, country) if parsed.qualifier else None
-    if candidates:
-        near = [c for c in candidates if parent and _km(c, parent) <= NEAR_PARENT_KM]
+    near = [c for c in candidates if parent and _km(c, parent) <= NEAR_PARENT_KM]
+    # "Gangdong (Seoul)" says where it is: a namesake far from Seoul is not it.
+    # (en-wiki's parenthesised qualifiers name cities: Seoul, Busan, Vienna, not states.)
+    far_from_parent = parent is not None and parsed.parenthesised and not near
+    if candidates and not far_from_parent:
         c = (near or candidates)[0]
         return ForeignPlace(f"gn:{c.geonames_id}", c.name_en, c.country, "city", "gazetteer",
                             c.geonames_id, None, c.lat, c.lon)
