@@ -298,8 +298,18 @@ class _Reader:
         self.lines = lines
         self.section, self.subject_problem, self.subject = _province_of(context.subject)
         self.top_line = 0
+        self.damage_reported: set[int] = set()  # line numbers given a damaged_line anomaly
 
     # -- blocks ------------------------------------------------------------------------
+
+    def _damaged(self, line: Line, section: _Section | None) -> _Block:
+        """The damaged_line anomaly of a line with invalid UTF-8 or NUL bytes, as a block."""
+        holder = section or _Section(0, "", line.number, "sister")
+        return _Block("anomaly", holder, [line], anomaly=self._damage(line))
+
+    def _damage(self, line: Line) -> Anomaly:
+        self.damage_reported.add(line.number)
+        return self.ctx.anomaly(line.number, "damaged_line", line.problem or "", line.text)
 
     def blocks(self) -> Iterator[_Block | _Section]:
         lines, i, sections = self.lines, 0, list[_Section]()
@@ -310,14 +320,15 @@ class _Reader:
             raise ParseError(f"{self.ctx.name}: does not open with a sister-city section heading "
                              "(## 友好城市 …); not a city-page section")
         self.top_line = lines[i].number
+        # Damaged bytes are reported wherever they are, also in lines no section reads.
+        unread = [line for line in lines[:i] if line.problem]
+        yield from (self._damaged(line, None) for line in unread)
         prev: _Block | None = None
         while i < len(lines):
             line = lines[i]
             text = line.text.strip()
             if line.problem:
-                holder = sections[-1] if sections else _Section(0, "", line.number, "sister")
-                yield _Block("anomaly", holder, [line], anomaly=self.ctx.anomaly(
-                    line.number, "damaged_line", line.problem, line.text))
+                yield self._damaged(line, sections[-1] if sections else None)
             heading = _heading(text)
             if heading is not None:
                 level, title = heading
@@ -328,6 +339,7 @@ class _Reader:
                     yield _Block("anomaly", outside, [line], anomaly=self.ctx.anomaly(
                         line.number, "unread_line", f"heading {title!r} ends the sister-city section: "
                         f"its {len(lines) - i} lines are not read", line.text, "info"))
+                    yield from (self._damaged(rest, outside) for rest in lines[i + 1:] if rest.problem)
                     return
                 if sections:
                     sections[-1].leaf = False
@@ -361,6 +373,7 @@ class _Reader:
                 while j < len(lines) and not lines[j].text.strip():
                     j += 1
                 if j < len(lines) and _is_caption(lines[j].text):
+                    yield from (self._damaged(skipped, sec) for skipped in lines[i:j + 1] if skipped.problem)
                     block.caption, i = lines[j].text.strip(), j + 1
             elif _BULLET.match(line.text):
                 block, i = _Block("bullet", sec, [line]), i + 1
@@ -381,6 +394,8 @@ class _Reader:
             text = self.lines[j].text
             if j > i and _heading(text.strip()) is not None:
                 return j - 1, False
+            if html and j > i and text.lstrip().startswith("|"):
+                return j - 1, False  # a pipe table's row: the HTML table above was never closed
             if html:
                 low = text.lower()
                 depth += low.count("<table") - low.count("</table")
@@ -420,6 +435,9 @@ class _Reader:
                                        f"section {sec.title!r} names no partner", sec.title)
 
     def _block(self, block: _Block) -> Iterator[Item]:
+        # Lines a table or list consumed whole are checked for damage here.
+        yield from (self._damage(line) for line in block.lines
+                    if line.problem and line.number not in self.damage_reported)
         if block.anomaly is not None:
             yield block.anomaly
         elif block.kind == "bullet":
