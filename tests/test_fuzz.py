@@ -190,7 +190,7 @@ def _check_parse(page: bytes, path: Path, fmt: str | None = None) -> tuple[list[
         # Nothing lost: every pipe-table row of the list page with a link is a record or an anomaly.
         stripped = text.replace("\x00", "").strip()
         if fmt in (None, "wikimd") and stripped.startswith("|") and any(s.link for s in markdown_segments(stripped)):
-            assert number in at_line, f"line {number}: pipe row read as neither record nor anomaly"
+            assert number in at_line, f"{path.name} ({fmt}) line {number}: pipe row read as neither record nor anomaly"
     return records, anomalies
 
 

@@ -455,7 +455,8 @@ class _Reader:
             caption = block.caption
             if block.kind != "pipe" and rows and rows[0] and rows[0][0].line < 0:
                 caption = caption or rows.pop(0)[0].raw  # <caption> / |+ come as a row of line -1
-            yield from self._grid(rows, caption, block.section, first)
+            headless = block.kind == "pipe" and not _pipe_ruled(block.lines)
+            yield from self._grid(rows, caption, block.section, first, headless)
 
     def _bullet(self, block: _Block) -> Iterator[Item]:
         line = block.lines[0]
@@ -489,7 +490,8 @@ class _Reader:
     # -- tables ------------------------------------------------------------------------
 
     def _grid(self, rows: list[list[_Cell]], caption: str | None, sec: _Section,
-              first: Line) -> Iterator[Item]:
+              first: Line, headless: bool = False) -> Iterator[Item]:
+        """Records of a table; ``headless``: its first row is a row even if it reads like a header."""
         rows = [r for r in rows if r]
         if not rows:
             yield self.ctx.anomaly(first.number, "skipped_row", "table has no rows", first.text)
@@ -503,7 +505,7 @@ class _Reader:
                 and "partner" in labels[1:] and len(rows[0]) > 1:
             yield from self._transposed(rows, labels, base or sec.tier)
             return
-        header = rows[0] if "partner" in roles or all(c.head for c in rows[0]) else None
+        header = rows[0] if not headless and ("partner" in roles or all(c.head for c in rows[0])) else None
         if header is None:
             yield self.ctx.anomaly(first.number, "unknown_header", "table has no header: columns "
                                    "guessed from their content", first.text, "info")
@@ -636,7 +638,7 @@ def _is_caption(text: str) -> bool:
     """A short line naming its table (pandoc writes a pipe table's caption after it)."""
     plain = _text(_segments(text.strip(), False))
     return (0 < len(plain) <= 60 and not re.search(r"[。，；]", plain) and not _heading(text.strip())
-            and not _BULLET.match(text)
+            and not _BULLET.match(text) and not text.lstrip().startswith("|")  # a row is no caption
             and bool(re.search(r"(?:表|览|列表|城市|名单)$|^(?:Table)?:", plain) or tier_of(plain)))
 
 
@@ -722,8 +724,16 @@ def _take_span(spans: dict[int, tuple[int, _Cell]], col: int) -> _Cell:
     return cell
 
 
+def _pipe_ruled(lines: list[Line]) -> bool:
+    """Whether a pipe table's second line is its header rule (| -- |)."""
+    return len(lines) > 1 and bool(_PIPE_RULE.match(lines[1].text.strip()))
+
+
 def _pipe_rows(lines: list[Line]) -> list[list[_Cell]]:
+    """A pipe table's cells; the first row is its header only when a rule line (| -- |) follows it:
+    rows cut off from their table by a stray blank line are rows, not a header."""
     rows: list[list[_Cell]] = []
+    ruled = _pipe_ruled(lines)
     for line in lines:
         inner = line.text.strip()
         if _PIPE_RULE.match(inner):
@@ -731,7 +741,7 @@ def _pipe_rows(lines: list[Line]) -> list[list[_Cell]]:
         inner = inner[1:] if inner.startswith("|") else inner
         inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
         cells = re.split(r"(?<!\\)\|", inner)
-        rows.append([_Cell(line.number, c.strip().replace("\\|", "|"), False, not rows) for c in cells])
+        rows.append([_Cell(line.number, c.strip().replace("\\|", "|"), False, ruled and not rows) for c in cells])
     return rows
 
 
