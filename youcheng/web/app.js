@@ -473,9 +473,9 @@
         : t(found.group === "region" ? "map_region" : "map_place", shownLines, allLines, shown, all);
       if (found.unplaced_partnerships) status += " " + t("map_unplaced", num(found.unplaced_partnerships));
     }
-    if (sel && selected) status += " " + t("map_selected", selected.name, num(highlighted), num(hot ? hot.shown_partnerships : 0));
-    $("#map-status").textContent = status;
-    mapEl.setAttribute("aria-label", status);
+    const picked = sel && selected ? tNodes("map_selected", data(selected.name), num(highlighted), num(hot ? hot.shown_partnerships : 0)) : [];
+    $("#map-status").replaceChildren(status, ...(picked.length ? [" ", ...picked] : []));
+    mapEl.setAttribute("aria-label", $("#map-status").textContent);
     return {
       textStyle: { fontFamily: FONT },
       tooltip: { trigger: "item", confine: true, formatter: mapTooltip },
