@@ -709,7 +709,7 @@
   function renderCharts(stats) {
     if (state.view !== "map") return;
     const base = { textStyle: { fontFamily: FONT }, tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-                   grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true } };
+                   grid: { left: 16, right: 16, top: 24, bottom: 8, containLabel: true } };
     const years = stats.year.filter((s) => s.key).map((s) => [Number(s.key), s.count]);
     const unknown = stats.year.filter((s) => !s.key).reduce((a, s) => a + s.count, 0);
     const axis = [], counts = [];
