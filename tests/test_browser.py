@@ -514,3 +514,18 @@ def test_names_use_the_api_origin_when_it_is_given(page: Page, server: str) -> N
     for name in set(names):
         expect(chips.filter(has_text=name).first).to_have_attribute("data-origin", "gazetteer")
     expect(chips.first.locator("small")).to_have_text("地名词典")
+
+
+def test_a_refused_search_shows_the_apis_words_with_the_coverage(page: Page, server: str) -> None:
+    """When the API answers a search with an error that names the nearest names, the page shows it."""
+    import json
+
+    page.route("**/api/search?*", lambda route: route.fulfill(
+        status=422, content_type="application/json",
+        body=json.dumps({"error": "nothing is called 'Kolnn'; nearest: Köln"})))
+    _open(page, server, "?lang=en")
+    page.locator("#search").fill("Kolnn")
+    nohit = page.locator("#suggestions li.nohit")
+    expect(nohit).to_contain_text("No place name contains “Kolnn”.")
+    expect(nohit).to_contain_text("nearest: Köln")
+    expect(nohit).to_contain_text("The registry holds 352 relationships")

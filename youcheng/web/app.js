@@ -840,8 +840,9 @@
     const seq = ++suggestSeq;
     if (!text) { closeSuggestions(); return; }
     let result;
+    // A refusal (a 4xx naming the nearest names, say) is shown with the no-hit answer.
     try { result = await getJSON("api/search?" + new URLSearchParams({ q: text, limit: "10" })); }
-    catch (err) { if (seq === suggestSeq) closeSuggestions(); return; }
+    catch (err) { result = { items: [], message: err.message }; }
     if (seq !== suggestSeq) return;
     suggestions = result.items; activeSuggestion = -1;
     const list = $("#suggestions");
@@ -851,7 +852,8 @@
       el("span", { translate: "no" }, s.name, s.matched && s.matched !== s.name ? el("span", { class: "sub" }, s.matched) : null),
       el("span", { class: "meta" }, `${s.side === "cn" ? t("side_cn") : countryName(s.country, s.country || "?")} · ${t("place_count", s.partnerships)}`)))
       // No hit: say what the registry covers, so a missing place is not read as "no sister cities".
-      : [el("li", { class: "nohit" }, ...tNodes("no_hit", data(text)), " ", ...coverageNote())]));
+      : [el("li", { class: "nohit" }, ...tNodes("no_hit", data(text)), " ",
+            result.message ? el("span", { class: "sub", translate: "no" }, result.message) : null, ...coverageNote())]));
     list.hidden = false; $("#search").setAttribute("aria-expanded", "true");
   }
   function moveSuggestion(delta) {
