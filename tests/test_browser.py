@@ -535,3 +535,13 @@ def test_a_refused_search_shows_the_apis_words_with_the_coverage(browser: Browse
     expect(nohit).to_contain_text("nearest: Köln")
     expect(nohit).to_contain_text("The registry holds 352 relationships")
     context.close()
+
+
+def test_a_place_with_none_of_the_chosen_kind_offers_every_kind(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en&place=cn%3A420100&tier=exchange")  # the seed lists sister cities only
+    empty = page.locator("#list tbody tr.empty")
+    expect(empty).to_contain_text("None of this place's 11 relationships is of the chosen kind.")
+    empty.locator("button[data-tier]").click()
+    expect(page.locator("#list tbody tr")).to_have_count(11)
+    expect(page.locator("#f-tier")).to_have_value("all")
+    assert "tier=all" in page.url

@@ -69,7 +69,8 @@
       fmt_wikitext: "中文维基百科城市条目", "fmt_enwiki-csv": "英文维基百科友好城市列表",
       no_hit: "没有地名包含“{0}”。", no_hit_cover: "登记册收录 {0} 对关系，来自 {1}；没有记载不等于没有友城。",
       see_coverage: "查看覆盖范围", list_empty: "没有符合条件的关系。", footer_coverage: "覆盖范围",
-      unknown: "不详",
+      unknown: "不详", close: "关闭", clear: "清除",
+      list_other_kinds: "这个地方的 {0} 对关系都不属于所选类别。", show_all_kinds: "显示全部类别",
     },
     en: {
       tagline: "A registry of the PRC's sister-city relationships", search_label: "Search places",
@@ -133,7 +134,8 @@
       fmt_wikitext: "zh-Wikipedia city articles", "fmt_enwiki-csv": "en-Wikipedia's twin-town lists",
       no_hit: "No place name contains “{0}”.", no_hit_cover: "The registry holds {0} relationships from {1}; a place it does not list may still have sister cities.",
       see_coverage: "What it covers", list_empty: "No relationship matches.", footer_coverage: "Coverage",
-      unknown: "unknown",
+      unknown: "unknown", close: "close", clear: "clear",
+      list_other_kinds: "None of this place's {0} relationships is of the chosen kind.", show_all_kinds: "Show every kind",
     },
   };
   const FILTERS = ["q", "country", "province", "level", "from", "to", "tier"];
@@ -276,6 +278,8 @@
     document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
     $("#search").placeholder = t("search_ph");
     $("#lang").textContent = t("lang_button");
+    $("#place-close").setAttribute("aria-label", t("close"));
+    $("#f-text button").setAttribute("aria-label", t("clear"));
     localStorage.setItem("youcheng.lang", state.lang);
   }
 
@@ -695,7 +699,11 @@
       el("td", {}, provinceOf(r)),
       el("td", {}, r.date || "", r.tier && r.tier !== "sister" ? el("span", { class: "sub" }, t("tier_" + r.tier)) : null),
       el("td", { class: "src", title: r.section, translate: "no" }, `${r.source}:${r.line}`)));
-    if (!trs.length && (overall || lines)) {
+    if (!trs.length && state.place && selected && selected.id === state.place && selected.partnerships_total) {
+      // The open place has relationships, only none of the chosen kind (sister cities by default).
+      trs.push(el("tr", { class: "empty" }, el("td", { colSpan: 6 }, t("list_other_kinds", num(selected.partnerships_total)), " ",
+        el("button", { type: "button", class: "place-link", "data-tier": "all" }, t("show_all_kinds")))));
+    } else if (!trs.length && (overall || lines)) {
       // Nothing matches: say so, with what the registry covers, rather than an empty table.
       trs.push(el("tr", { class: "empty" }, el("td", { colSpan: 6 }, t("list_empty"), " ", ...coverageNote())));
     }
@@ -914,6 +922,8 @@
     $("#next").addEventListener("click", () => turn(1));
     $("#place-close").addEventListener("click", () => selectPlace(""));
     document.addEventListener("click", (e) => {
+      const tier = e.target.closest("button[data-tier]");
+      if (tier) { setFilter({ tier: tier.dataset.tier }); return; }
       const button = e.target.closest(".place-link");
       if (button) { e.preventDefault(); selectPlace(button.dataset.id); return; }
       const option = e.target.closest("#suggestions li[data-id]");
