@@ -142,6 +142,7 @@
   // The page shows sister cities unless another kind is chosen (the API's statistics default too).
   const TIERS = ["sister", "exchange", "intent", "domestic", "all"], DEFAULT_TIER = "sister";
   const LEVELS = ["province", "prefecture", "county", "district"];
+  const ORIGINS = ["written", "converted", "romanised", "gazetteer"];  // where a name comes from (the API's words)
   const FORMATS = [["csv", "CSV"], ["jsonl", "JSONL"], ["geojson", "GeoJSON"], ["graphml", "GraphML"],
                    ["datapackage", "Data Package"]];
   // QUALITY_ROWS: a million-row build has 100,000 anomalies; a table that long only freezes the tab.
@@ -625,11 +626,15 @@
     $("#place-partners tbody").replaceChildren(...rows);
     renderMiniMap();
   }
-  // Where each of a place's names comes from. The API's own per-name origin wins when it gives
-  // one (names[].origin: written, converted, romanised, gazetteer); otherwise a name is "written"
-  // only when one of the place's records spells it so, and the resolver's additions are named
-  // for what they are (its simplified form, pinyin, English name), never "written".
+  // Where each of a place's names comes from. The API's own origin wins when it gives one: a
+  // names[].origin field, or a kind that is an origin word (written, converted, romanised,
+  // gazetteer) for every name, not "written" alone (older builds called every name they were
+  // given "written", whoever derived it). Otherwise a name is "written" only when one of the
+  // place's records spells it so, and the resolver's additions are named for what they are (its
+  // simplified form, pinyin, English name).
   function nameOrigins(p) {
+    const told = (n) => ORIGINS.includes(n.origin) ? n.origin : null;
+    const byKind = p.names.length && p.names.every((n) => ORIGINS.includes(n.kind)) && p.names.some((n) => n.kind !== "written");
     const spelled = new Set();
     for (const r of p.partnerships) {
       const mine = r.cn_id === p.id ? [r.cn_name, r.cn_link] : [r.partner_name, r.partner_link, ...(r.partner_links || [])];
@@ -643,7 +648,7 @@
       : kind === "official" ? "official" : "other";
     const origins = new Map();
     for (const n of p.names) {
-      const origin = n.origin && I18N.en["origin_" + n.origin] ? n.origin : guess(n.name, n.kind);
+      const origin = told(n) || (byKind ? n.kind : guess(n.name, n.kind));
       const known = origins.get(n.name);
       if (!known || known === "other") origins.set(n.name, origin);
     }
