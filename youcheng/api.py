@@ -56,6 +56,7 @@ from youcheng import __version__, query
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
 from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage, write_records
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
+from youcheng.resolve.china import divisions
 from youcheng.resolve.names import fold_key
 from youcheng.store import connect_readonly
 
@@ -142,13 +143,22 @@ class SearchResult(BaseModel):
     items: list[PlaceHit]
 
 
+class ProvinceRow(BaseModel):
+    """A province's count, with its English name so an English page need not show Chinese."""
+
+    key: str | None
+    label: str | None
+    count: int
+    name_en: str | None = Field(None, description="GB/T 2260 English or pinyin name: 湖北省 -> Hubei.")
+
+
 class Stats(BaseModel):
     """Relationship counts under the filters, by each dimension (null key: unknown)."""
 
     total: int
     country: list[StatRow]
     year: list[StatRow]
-    province: list[StatRow]
+    province: list[ProvinceRow]
     level: list[StatRow]
 
 
@@ -310,6 +320,12 @@ def _json(content: Any) -> Response:
 Conn = Annotated[sqlite3.Connection, Depends(_connection)]
 
 
+def _province_en(name: str | None) -> str | None:
+    """The English name of a stored province (江苏省 -> Jiangsu), for the page's English mode."""
+    found = divisions().province_of_section(name) if name else None
+    return found.name_en if found else None
+
+
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run endpoints on a few worker threads, not anyio's default forty.
@@ -426,7 +442,9 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
              summary="Counts by country, year, province and level, under the filters (sister relationships unless tier is given)")
     def stats(conn: Conn, filters: FiltersDep) -> Response:
         total, dims = query.breakdowns(conn, query.stats_filters(filters))
-        return _json({"total": total, **dims})
+        provinces = [{"key": r.key, "label": r.label, "count": r.count, "name_en": _province_en(r.key)}
+                     for r in dims["province"]]
+        return _json({"total": total, **dims, "province": provinces})
 
     @app.get("/api/lines", response_model=MapLinesPage, responses=_ERRORS,
              summary="Map lines: the matching relationships aggregated by pair, heaviest first",
