@@ -8,7 +8,10 @@ PORT   ?= 8000
 
 .PHONY: run test install install-test build serve demo typecheck soak clean
 
+# Each step says what it does before it starts and how long it took: the first `make run`
+# spends a minute or two installing and compiling, which must not look like a hang.
 $(BIN)/python:
+	@echo "youcheng: creating the virtual environment $(VENV) and updating pip ..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
@@ -19,13 +22,20 @@ COMPILED := $(shell sed -n 's/^    "\(youcheng\/[^"]*\.py\)",$$/\1/p' setup.py)
 # An editable install writes no bytecode for youcheng itself (and PYTHONDONTWRITEBYTECODE
 # may forbid Python to): compile it once, as pip does for a regular install, so every
 # `youcheng` command starts from bytecode.
+INSTALLING = echo "youcheng: installing youcheng and its dependencies into $(VENV); where gcc and the Python headers are present, mypyc compiles the parser, resolver and build pipeline (about 90 s, once) ..."
+TOOK = echo "youcheng: done in $$(( $$(date +%s) - start )) s"
+
 $(VENV)/.installed: pyproject.toml setup.py $(COMPILED) | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	@$(INSTALLING)
+	@start=$$(date +%s); $(BIN)/pip install --quiet -e . && $(TOOK)
+	@echo "youcheng: compiling youcheng's bytecode ..."
 	$(BIN)/python -m compileall -q youcheng
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml setup.py $(COMPILED) | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	@$(INSTALLING)
+	@start=$$(date +%s); $(BIN)/pip install --quiet -e '.[test]' && $(TOOK)
+	@echo "youcheng: compiling youcheng's bytecode ..."
 	$(BIN)/python -m compileall -q youcheng
 	touch $(VENV)/.installed $@
 
@@ -35,10 +45,12 @@ install-test: $(VENV)/.installed-test
 ## make run: create .venv, install, build the registry from the embedded seed and serve it
 ## (web page and REST API at http://$(HOST):$(PORT)/; stop with Ctrl-C).
 run: build
+	@echo "youcheng: serving the web page and the API at http://$(HOST):$(PORT)/ (Ctrl-C stops) ..."
 	exec $(BIN)/youcheng serve --db $(DB) --host $(HOST) --port $(PORT)
 
 build: install
-	$(BIN)/youcheng build --db $(DB)
+	@echo "youcheng: building the registry $(DB) from the embedded sources (a few seconds) ..."
+	@start=$$(date +%s); $(BIN)/youcheng build --db $(DB) && $(TOOK)
 
 serve: install
 	exec $(BIN)/youcheng serve --db $(DB) --host $(HOST) --port $(PORT)

@@ -25,6 +25,7 @@ COMPILED = [
     "youcheng/sources/_reader.py",
     "youcheng/sources/wikimd.py",
     "youcheng/resolve/names.py",
+    "youcheng/resolve/fold.py",
     "youcheng/resolve/countries.py",
     "youcheng/resolve/gazetteer.py",
     "youcheng/resolve/china.py",

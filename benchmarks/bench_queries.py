@@ -1,4 +1,5 @@
-"""Statistics on a built registry: precomputed counts against grouping the partnerships.
+"""Statistics on a built registry: precomputed counts against grouping the partnerships;
+and folded search (Koln for Köln, OITA for Ōita) against search as stored.
 
 Usage: python benchmarks/bench_queries.py --db registry.db [--samples 200] [--seed 1]
 
@@ -37,6 +38,44 @@ def precomputed(conn: sqlite3.Connection, filters: Filters) -> list[object]:
     """What /api/stats asks the read layer for: the total and the four breakdowns, in one call."""
     total, by_dimension = query.breakdowns(conn, filters)
     return [total, *(by_dimension[by] for by in STAT_DIMENSIONS)]
+
+
+def folded_spellings(conn: sqlite3.Connection, rng: random.Random, n: int) -> list[tuple[str, str]]:
+    """(as typed, as stored) pairs: indexed Latin names with diacritics, retyped without them and
+    in another case (Köln -> KOLN, São Paulo -> sao paulo), and 2-character prefixes of those."""
+    import unicodedata
+
+    names = [str(r[0]) for r in conn.execute(
+        "SELECT name FROM place_names WHERE name GLOB '*[À-ɏ]*' AND length(name) BETWEEN 3 AND 30 LIMIT 20000")]
+    pairs = []
+    for name in rng.sample(names, min(n, len(names))):
+        plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+        typed = rng.choice([plain.upper(), plain.lower(), plain[:2]])
+        pairs.append((typed, name if len(typed) > 2 else name[:2]))
+    return pairs
+
+
+def time_searches(conn: sqlite3.Connection, pairs: list[tuple[str, str]]) -> None:
+    """p50 / p99 of each folded search and of the same search typed as stored, in turn."""
+    ours: list[float] = []
+    base: list[float] = []
+    found = 0
+    for typed, stored in pairs:
+        for text, times in ((typed, ours), (stored, base)):
+            start = time.perf_counter()
+            hits = query.search(conn, text)
+            times.append((time.perf_counter() - start) * 1000)
+            found += bool(hits) and text is typed
+    if not ours:
+        print("folded search: the registry has no Latin name with diacritics")
+        return
+    short = sum(len(t) <= 2 for t, _ in pairs)
+    print(f"\nfolded search: {len(pairs)} spellings ({short} of 2 characters), each typed without its "
+          f"diacritics and in another case, then as stored; {found} of the folded found something")
+    p50, b50 = statistics.median(ours), statistics.median(base)
+    print(f"{'search':18} {'folded p50 / p99 (ms)':>28} {'as stored p50 / p99 (ms)':>26} {'ratio p50':>10}")
+    print(f"{'any script':18} {p50:12.2f} / {percentile(ours, 0.99):9.2f} "
+          f"{b50:13.2f} / {percentile(base, 0.99):9.2f} {b50 / p50:9.2f}x")
 
 
 def grouped_from_rows(conn: sqlite3.Connection, filters: Filters) -> list[object]:
@@ -84,6 +123,7 @@ def main() -> None:
         p50, b50 = statistics.median(ours), statistics.median(base)
         print(f"{kind:18} {p50:12.2f} / {percentile(ours, 0.99):9.2f} "
               f"{b50:13.2f} / {percentile(base, 0.99):9.2f} {b50 / p50:9.1f}x")
+    time_searches(conn, folded_spellings(conn, rng, args.samples))
 
 
 if __name__ == "__main__":

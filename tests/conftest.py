@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 import sys
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -68,6 +72,32 @@ def registry(seed_db: Path) -> Iterator[Registry]:
 @pytest.fixture()
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@contextmanager
+def served(db: Path) -> Iterator[str]:
+    """The app on ``db`` at a free loopback port, in a thread: its base URL, with a slash."""
+    import uvicorn
+
+    from youcheng.api import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
 
 
 def write_page(tmp_path: Path, text: str, name: str = "page.md") -> Path:

@@ -102,9 +102,12 @@ def test_partnerships_pages_do_not_overlap(client: TestClient) -> None:
     assert len(first) == len(second) == 10 and not {r["id"] for r in first} & {r["id"] for r in second}
 
 
-def test_partnerships_unknown_place_gives_no_items(client: TestClient) -> None:
-    assert client.get("/api/partnerships", params={"place": "不存在市"}).json() == {
-        "total": 0, "limit": 100, "offset": 0, "items": []}
+def test_partnerships_unknown_place_is_404_saying_what_the_registry_covers(client: TestClient) -> None:
+    response = client.get("/api/partnerships", params={"place": "不存在市"})
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error.startswith("no place is called '不存在市' in this registry")
+    assert "352 relationships from 1 source(s)" in error and "2019" in error and "CC BY-SA 3.0" in error
 
 
 @pytest.mark.parametrize(("params", "message"), [
@@ -112,14 +115,16 @@ def test_partnerships_unknown_place_gives_no_items(client: TestClient) -> None:
     ({"limit": -1}, "limit: Input should be greater than or equal to 0"),
     ({"offset": -5}, "offset: Input should be greater than or equal to 0"),
     ({"limit": "ten"}, "limit: Input should be a valid integer, unable to parse string as an integer"),
-    ({"country": "JPN"}, "country: String should match pattern '^[A-Za-z]{2}$'"),
+    ({"country": "JPN"}, "country: 'JPN' is not an ISO 3166-1 alpha-2 country code; did you mean JP"),
     ({"level": "city"}, "level: Input should be 'province', 'prefecture', 'county' or 'district'"),
     ({"year_from": "1990s"}, "year_from: Input should be a valid integer, unable to parse string as an integer"),
 ])
 def test_partnerships_bad_parameters_are_422_json(client: TestClient, params: dict[str, object],
                                                   message: str) -> None:
     response = client.get("/api/partnerships", params=params)
-    assert (response.status_code, response.json()) == (422, {"error": message})
+    body = response.json()
+    assert response.status_code == 422 and body["error"].startswith(message)
+    assert body["parameter"] == next(iter(params))
     assert response.headers["cache-control"] == "no-store" and "etag" not in response.headers
 
 
@@ -179,7 +184,7 @@ def test_search_finds_foreign_side(client: TestClient) -> None:
 def test_search_prefix_of_a_latin_name(tiny: TestClient) -> None:
     body = tiny.get("/api/search", params={"q": "jia"}).json()
     assert body == {"q": "jia", "items": [{"id": "cn:1", "side": "cn", "name": "甲市", "matched": "Jiashi",
-                                           "country": "CN", "partnerships": 2}]}
+                                           "country": "CN", "partnerships": 2}], "nearest": [], "message": None}
 
 
 def test_search_limit_is_respected(client: TestClient) -> None:
@@ -193,7 +198,7 @@ def test_search_limit_is_respected(client: TestClient) -> None:
 ])
 def test_search_bad_parameters_are_422_json(client: TestClient, params: dict[str, object], message: str) -> None:
     response = client.get("/api/search", params=params)
-    assert (response.status_code, response.json()) == (422, {"error": message})
+    assert (response.status_code, response.json()["error"]) == (422, message)
 
 
 # --- /api/stats, /api/anomalies, /api/summary ------------------------------------------
@@ -216,8 +221,8 @@ def test_stats_follow_the_filters(client: TestClient) -> None:
 
 def test_stats_bad_filter_is_422(client: TestClient) -> None:
     response = client.get("/api/stats", params={"year_to": 0})
-    assert response.status_code == 422 and response.json() == {
-        "error": "year_to: Input should be greater than or equal to 1"}
+    assert response.status_code == 422 and response.json()["error"] == \
+        "year_to: Input should be greater than or equal to 1"
 
 
 def test_anomalies_lists_what_the_build_could_not_read(client: TestClient, seed_db: Path) -> None:
@@ -317,7 +322,8 @@ def test_export_unknown_format_is_422(client: TestClient) -> None:
     response = client.get("/api/export/xlsx")
     assert response.status_code == 422
     assert response.json() == {
-        "error": "fmt: Input should be 'jsonl', 'csv', 'geojson', 'graphml' or 'datapackage'"}
+        "error": "fmt: Input should be 'jsonl', 'csv', 'geojson', 'graphml' or 'datapackage'",
+        "parameter": "fmt", "accepted": ["jsonl", "csv", "geojson", "graphml", "datapackage"], "nearest": []}
 
 
 # --- errors, caching, documentation, the page --------------------------------------------

@@ -11,9 +11,6 @@ import csv
 import io
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,30 +27,16 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
-from youcheng.api import create_app  # noqa: E402
 from youcheng.export import FIELDS  # noqa: E402
+
+from .conftest import served  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def server(seed_db: Path) -> Iterator[str]:
     """The app on a free loopback port, in a thread, for the whole module."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(seed_db), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(seed_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

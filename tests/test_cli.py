@@ -43,7 +43,7 @@ def test_build_not_a_page_exits_2_with_one_line(runner: CliRunner, tmp_path: Pat
     assert result.exit_code == 2
     from youcheng.sources import format_names
 
-    assert result.stderr == (f"Error: notes.txt: no source format reads this file (tried: "
+    assert result.stderr == (f"Error: {page}: no source format reads this file (tried: "
                              f"{', '.join(format_names())}); pass --format NAME to read it as one of them\n")
     assert not (tmp_path / "r.db").exists()
 
@@ -203,7 +203,9 @@ def test_partners_on_a_terminal_prints_the_table(seed_db: Path) -> None:
 def test_partners_unknown_place_exits_1(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["partners", "不存在市", "--db", str(seed_db)])
     assert result.exit_code == 1
-    assert result.stderr == "Error: no place is called '不存在市'; try 'youcheng search 不存在市'\n"
+    assert result.stderr.startswith("Error: no place is called '不存在市' in this registry")
+    assert "352 relationships from 1 source(s) (wikimd: 1 file(s)" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_partners_missing_registry_exits_1(runner: CliRunner, tmp_path: Path) -> None:
@@ -219,7 +221,8 @@ def test_search_prints_places(runner: CliRunner, seed_db: Path) -> None:
 
 def test_search_nothing_found_exits_1(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["search", "zzzz", "--db", str(seed_db)])
-    assert result.exit_code == 1 and result.stderr == "no place name contains 'zzzz'\n"
+    assert result.exit_code == 1 and result.stderr.startswith("no place name contains 'zzzz'")
+    assert "this registry holds 352 relationships" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
 def test_stats_by_year(runner: CliRunner, seed_db: Path) -> None:

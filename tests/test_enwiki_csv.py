@@ -17,7 +17,7 @@ from youcheng import Registry, config
 from youcheng.errors import ParseError, SourceError
 from youcheng.model import Anomaly, RawPartnership
 from youcheng.resolve.china_en import english_names
-from youcheng.resolve.names import latin_key
+from youcheng.resolve.fold import latin_key
 from youcheng.sources import format_of, formats, read_page
 from youcheng.sources.base import sniff_head
 from youcheng.sources.enwiki_csv import SOURCE_FORMAT, header_columns, partner_key

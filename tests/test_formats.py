@@ -96,7 +96,7 @@ def test_a_file_no_format_reads_is_one_error_naming_every_format(tmp_path: Path)
     page = write_page(tmp_path, "# Notes\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", name="notes.md")
     with pytest.raises(ParseError) as caught:
         detect(page)
-    assert str(caught.value) == (f"notes.md: no source format reads this file (tried: {', '.join(format_names())}); "
+    assert str(caught.value) == (f"{page}: no source format reads this file (tried: {', '.join(format_names())}); "
                                  "pass --format NAME to read it as one of them")
 
 

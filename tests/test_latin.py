@@ -10,7 +10,7 @@ import pytest
 
 from youcheng import Registry, config
 from youcheng.resolve.gazetteer import is_latin, resolve_foreign
-from youcheng.resolve.names import latin_key
+from youcheng.resolve.fold import latin_key
 
 CSV = config.data_dir() / "sources" / "enwiki-twincities" / "twin_cities_raw.csv"
 

@@ -32,6 +32,10 @@ def test_api_passes_schemathesis_with_every_check(seed_db: Path) -> None:
     config = schemathesis.Config.from_dict({
         "seed": SEED,
         "generation": {"max-examples": MAX_EXAMPLES, "mode": "all"},
+        # A well-formed value that no relationship could match (province=model, year_from after
+        # year_to, country=00) is a documented 422 naming the parameter (youcheng/validate.py), which
+        # a schema cannot express; tests/test_validate.py checks that every real value is accepted.
+        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "404", "422"]}},
     })
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(seed_db), config=config)
     operations = {f"{op.ok().method.upper()} {op.ok().path}" for op in schema.get_all_operations()}

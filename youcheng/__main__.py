@@ -21,7 +21,7 @@ from typing import NoReturn
 _FORMATS = ("table", "tsv", "json")
 _COMMANDS: dict[str, tuple[dict[str, tuple[str, ...] | None], int]] = {
     "partners": ({"--format": _FORMATS, "-f": _FORMATS, "--db": None}, 1),
-    "search": ({"--limit": None, "--db": None}, 1),
+    "search": ({"--limit": None, "--format": _FORMATS, "-f": _FORMATS, "--db": None}, 1),
     "stats": ({"--by": ("country", "year", "province", "level"), "--db": None}, 0),
 }
 _CANONICAL = {"-f": "--format"}
@@ -118,16 +118,11 @@ def _answer(command: str, values: list[str], options: dict[str, str]) -> int:
         print_partners(values[0], records, options.get("--format"))
         return 0
     if command == "search":
-        text = values[0]
+        from youcheng._render import print_search
+
         with Registry.open(db) as reg:
-            hits = reg.search(text, int(options.get("--limit", "20")))
-        if not hits:
-            sys.stderr.write(f"no place name contains {text!r}\n")
-            return 1
-        for hit in hits:
-            side = "CN" if hit.side == "cn" else (hit.country or "??")
-            out.write(f"{hit.name}\t{side}\t{hit.partnerships} partnership(s)\t{hit.id}\n")
-        return 0
+            answer = reg.search_answer(values[0], int(options.get("--limit", "20")))
+        return print_search(answer, options.get("--format"))
     with Registry.open(db) as reg:
         rows = reg.stats(options.get("--by", "country"))
     for row in rows:

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 from unicodedata import category, east_asian_width
 
 from youcheng.model import Record, SourceRow
@@ -161,6 +162,48 @@ def _pad(text: str, width: int, right: bool) -> str:
     return space + text if right else text + space
 
 
+SEARCH_COLUMNS = ("name", "side", "country", "partnerships", "id", "matched")
+
+
+def print_search(answer: dict[str, Any], fmt: str | None = None) -> int:
+    """A search answer (``search.search_answer``) on standard output; the exit code: 0 with hits,
+    1 without (then the nearest names and the coverage go to standard error, or into the JSON).
+
+    No ``fmt``: one plain tab-separated line per place; ``tsv`` adds a header line and every
+    column; ``table`` boxes them; ``json`` is ``/api/search``'s body.
+    """
+    hits = answer["items"]
+    if fmt == "json":
+        from dataclasses import asdict
+
+        sys.stdout.write(json.dumps({**answer, "items": [asdict(h) for h in hits]}, ensure_ascii=False,
+                                    indent=2) + "\n")
+    elif fmt in ("tsv", "table") and hits:
+        rows = [[_one_line(str(v)) if v is not None else "" for v in
+                 (h.name, h.side, h.country, h.partnerships, h.id, h.matched)] for h in hits]
+        if fmt == "tsv":
+            sys.stdout.write("\n".join("\t".join(r) for r in [list(SEARCH_COLUMNS), *rows]) + "\n")
+        else:
+            _rich_table(SEARCH_COLUMNS, rows, f"{answer['q']}: {len(hits)} place(s)")
+    for hit in hits if fmt is None else ():
+        side = "CN" if hit.side == "cn" else (hit.country or "??")
+        sys.stdout.write(f"{hit.name}\t{side}\t{hit.partnerships} partnership(s)\t{hit.id}\n")
+    if not hits and fmt != "json":
+        sys.stdout.flush()
+        sys.stderr.write(f"{answer.get('message')}\n")
+    return 0 if hits else 1
+
+
+def _rich_table(columns: Sequence[str], rows: list[list[str]], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*row)
+    Console(width=max(terminal_width(), 100)).print(table)
+
+
 SOURCE_COLUMNS = ("name", "format", "records", "anomalies", "snapshot", "licence")
 
 
@@ -177,12 +220,7 @@ def print_sources(rows: Sequence[SourceRow], fmt: str | None = None) -> None:
             sys.stdout.write("\t".join("" if getattr(row, c) is None else str(getattr(row, c))
                                        for c in SOURCE_COLUMNS) + "\n")
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("source", "format", "records", "skipped", "snapshot", "licence",
-                  title=f"{len(rows)} source(s), {sum(r.records for r in rows):,} records")
-    for row in rows:
-        table.add_row(row.name, row.format, f"{row.records:,}", f"{row.anomalies:,}",
-                      row.snapshot or "", row.licence or "")
-    Console(width=max(terminal_width(), 100)).print(table)
+    _rich_table(("source", "format", "records", "skipped", "snapshot", "licence"),
+                [[row.name, row.format, f"{row.records:,}", f"{row.anomalies:,}", row.snapshot or "",
+                  row.licence or ""] for row in rows],
+                f"{len(rows)} source(s), {sum(r.records for r in rows):,} records")

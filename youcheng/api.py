@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from cachetools import LRUCache
 from fastapi import Depends, FastAPI, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -57,8 +59,10 @@ from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
 from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage, write_records
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
 from youcheng.resolve.china import divisions
-from youcheng.resolve.names import fold_key
+from youcheng.resolve.fold import search_key
+from youcheng.search import search_answer, summary_with_coverage
 from youcheng.store import connect_readonly
+from youcheng.validate import BadParameter, nearest, unknown_parameters
 
 WEB_DIR = Path(__file__).parent / "web"
 PAGE_LIMIT = 1000
@@ -91,6 +95,12 @@ class ErrorBody(BaseModel):
     """Every error response: what went wrong and what to try."""
 
     error: str = Field(examples=["no place has the id 'cn:999999'; find ids with 'youcheng search'"])
+    parameter: str | None = Field(None, description=(
+        "The query parameter that cannot be used (422): a misspelt name, or a value that no "
+        "relationship could match."), examples=["country"])
+    accepted: list[str] | None = Field(None, description="The values (or parameter names) it accepts.")
+    nearest: list[str] | None = Field(None, description="The accepted values nearest to the one sent.",
+                                      examples=[["JP"]])
 
 
 class PartnershipPage(BaseModel):
@@ -106,7 +116,9 @@ class PlaceName(BaseModel):
     """One name a place is known by and what kind of name it is."""
 
     name: str
-    kind: str = Field(description="written, simplified, pinyin, en, link, short…")
+    kind: Literal["written", "converted", "romanised", "gazetteer"] = Field(description=(
+        "Where the name comes from: written (in the source), converted (to Simplified script by "
+        "OpenCC), romanised (pypinyin), gazetteer (GeoNames, GB/T 2260 and its English names, ISO 3166-2)."))
 
 
 class PlaceDetail(BaseModel):
@@ -137,10 +149,13 @@ class PlaceDetail(BaseModel):
 
 
 class SearchResult(BaseModel):
-    """Places whose names contain the query, best matches first."""
+    """Places whose names contain the query, best matches first; when none does, the nearest
+    names and what the registry covers, so an empty answer is not taken for "no such place"."""
 
     q: str
     items: list[PlaceHit]
+    nearest: list[str] = Field([], description="With no item: the indexed names nearest to q (did you mean).")
+    message: str | None = Field(None, description="With no item: what the registry covers (sources, dates).")
 
 
 class ProvinceRow(BaseModel):
@@ -195,11 +210,18 @@ class MapLinesPage(BaseModel):
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not Modified: the `If-None-Match` ETag is current; no body."},
-    422: {"model": ErrorBody, "description": "A parameter cannot be used."},
+    404: {"model": ErrorBody, "description": (
+        "No place is called what `place` names; the message offers the nearest names and says what "
+        "the registry covers.")},
+    422: {"model": ErrorBody, "description": (
+        "A parameter cannot be used: a misspelt name, a value outside its type, or a value no "
+        "relationship could match (a country that is not an ISO 3166-1 code, a province the registry "
+        "does not have, year_from after year_to). `parameter` names it; `accepted` and `nearest` "
+        "list what it takes.")},
     503: {"model": ErrorBody, "description": "The registry is missing or unreadable."},
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "No such place."}, **_ERRORS}
+    **_ERRORS, 404: {"model": ErrorBody, "description": "No such place."}}
 
 
 class _Database:
@@ -271,11 +293,14 @@ async def _filters(  # async: no I/O, so FastAPI need not send it to a worker th
         description="A place on either side: its name in any script (洛陽市, 洛阳市, Luoyang) or its id.",
         max_length=200)] = None,
     country: Annotated[str | None, Query(
-        description="The partner's country, ISO 3166-1 alpha-2 (JP, us).", pattern="^[A-Za-z]{2}$")] = None,
+        description="The partner's country, ISO 3166-1 alpha-2 (JP, us). Anything else is a 422 that "
+                    "names the code meant (Japan: JP) and the registry's countries.", max_length=60)] = None,
     province: Annotated[str | None, Query(
-        description="The Chinese side's province, e.g. 河南 or 河南省.", max_length=50)] = None,
+        description="The Chinese side's province, e.g. 河南 or 河南省. A name no province of the "
+                    "registry has is a 422 listing them.", max_length=50)] = None,
     level: Annotated[Level | None, Query(description="The Chinese side's level.")] = None,
-    year_from: Annotated[int | None, Query(description="Signed in or after this year.", ge=1, le=9999)] = None,
+    year_from: Annotated[int | None, Query(
+        description="Signed in or after this year; after year_to is a 422 (an empty range).", ge=1, le=9999)] = None,
     year_to: Annotated[int | None, Query(description="Signed in or before this year.", ge=1, le=9999)] = None,
     q: Annotated[str | None, Query(
         description="Free text: relationships of the places whose names contain it, any script.",
@@ -285,13 +310,38 @@ async def _filters(  # async: no I/O, so FastAPI need not send it to a worker th
                     "(友好交流/友好合作城市), intent (意向书/备忘录), domestic (both sides in China), or "
                     "all. Default: every tier for lists and exports; sister for /api/stats.")] = None,
 ) -> query.Filters:
-    # year_from after year_to is a valid, empty range: no records (a 200), not an error,
-    # since the OpenAPI schema cannot say that one parameter must not exceed another.
+    # Values that cannot match (year_from after year_to, an unknown province or country) are
+    # checked with the registry at hand by query (validate.check_filters): a 422 naming them.
     return query.Filters(place=place or None, country=country, province=province or None, level=level,
                          year_from=year_from, year_to=year_to, q=(q or "").strip() or None, tier=tier)
 
 
 FiltersDep = Annotated[query.Filters, Depends(_filters)]
+
+
+async def _known_parameters(request: Request) -> None:
+    """A query parameter the endpoint does not take (``?contry=JP``) is a 422 naming it and the
+    ones it might have meant: dropped silently, it would answer a question nobody asked."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and request.url.path.startswith("/api/"):
+        unknown_parameters(request.query_params.keys(), _parameters(route))
+
+
+_ROUTE_PARAMETERS: dict[int, tuple[str, ...]] = {}
+
+
+def _parameters(route: APIRoute) -> tuple[str, ...]:
+    """The query parameter names a route takes, its dependencies' included (once per route)."""
+    known = _ROUTE_PARAMETERS.get(id(route))
+    if known is None:
+        names: list[str] = []
+        pending = [route.dependant]
+        while pending:
+            dependant = pending.pop()
+            names += [param.alias for param in dependant.query_params]
+            pending += dependant.dependencies
+        known = _ROUTE_PARAMETERS[id(route)] = tuple(dict.fromkeys(names))
+    return known
 
 
 async def _connection(request: Request) -> AsyncIterator[sqlite3.Connection]:
@@ -354,6 +404,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
 
     app = _App(
         lifespan=_lifespan,
+        dependencies=[Depends(_known_parameters)],
         title="youcheng 友城 API",
         version=__version__,
         docs_url=None,  # Swagger UI and ReDoc load from a CDN; the page must work offline
@@ -371,7 +422,10 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
     async def _youcheng_error(request: Request, exc: YouchengError) -> JSONResponse:
         status = 404 if isinstance(exc, NotFound) else 422 if isinstance(exc, UsageError) else \
             503 if isinstance(exc, StoreError) else 400
-        return JSONResponse({"error": str(exc)}, status_code=status)
+        body: dict[str, Any] = {"error": str(exc)}
+        if isinstance(exc, BadParameter):
+            body.update(parameter=exc.parameter, accepted=exc.accepted, nearest=exc.nearest)
+        return JSONResponse(body, status_code=status)
 
     @app.exception_handler(sqlite3.Error)
     async def _database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
@@ -388,10 +442,15 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
+        body: dict[str, Any] = {}
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path"))
             problems.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg")))
-        return JSONResponse({"error": "; ".join(problems)}, status_code=422)
+            if where and not body:  # the first parameter named, with its choices if it has a few
+                accepted = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+                body = {"parameter": where, "accepted": accepted,
+                        "nearest": nearest(str(err.get("input")), accepted) if accepted else []}
+        return JSONResponse({"error": "; ".join(problems), **body}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -436,7 +495,9 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         limit: Annotated[int, Query(description="Most suggestions.", ge=1, le=100)] = 10,
     ) -> Response:
         # Only spaces or dots are schema-valid, and nothing matches them.
-        return _json({"q": q, "items": query.search(conn, q, limit) if fold_key(q) else []})
+        if not search_key(q):
+            return _json({"q": q, "items": [], "nearest": [], "message": None})
+        return _json(search_answer(conn, q, limit))
 
     @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
              summary="Counts by country, year, province and level, under the filters (sister relationships unless tier is given)")
@@ -480,9 +541,14 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
                       "unplaced_total": query.count_unplaced(conn), "unplaced": query.unplaced(conn, limit)})
 
     @app.get("/api/summary", response_model=dict[str, Any], responses=_ERRORS,
-             summary="Counts and build metadata")
+             summary="Counts, build metadata and coverage",
+             description="`partnerships`, `places`, `countries`, `anomalies`, the build's `meta` values, "
+                         "`sources` (every file with its format, records, snapshot date and licence) and "
+                         "`coverage`: the sources grouped by format (`formats`: files, relationships, "
+                         "snapshot dates, licences) and relationships of every tier per Chinese province "
+                         "(`provinces`), so an empty answer can be read against what the registry holds.")
     def summary(conn: Conn) -> Response:
-        return _json(query.summary(conn))
+        return _json(summary_with_coverage(conn))
 
     @app.get("/api/sources", response_model=list[SourceRow], responses=_ERRORS,
              summary="What the registry was built from",

@@ -20,6 +20,7 @@ from youcheng.errors import SourceError, UsageError, YouchengError
 
 if TYPE_CHECKING:
     from youcheng.build import BuildProgress
+    from youcheng.query import Filters
 
 app = typer.Typer(
     name="youcheng",
@@ -65,6 +66,32 @@ class StatsBy(str, Enum):
     level = "level"
 
 
+# The filters of partners, the API and the web page (query.Filters), one option each.
+PlaceOption = Annotated[Optional[str], typer.Option(
+    "--place", help="A place on either side, any script (洛阳市, 洛陽市, Luoyang) or its id.", show_default=False)]
+CountryOption = Annotated[Optional[str], typer.Option(
+    "--country", help="The partner's country, ISO 3166-1 alpha-2 (JP, us).", show_default=False)]
+ProvinceOption = Annotated[Optional[str], typer.Option(
+    "--province", help="The Chinese side's province (河南 or 河南省).", show_default=False)]
+LevelOption = Annotated[Optional[str], typer.Option(
+    "--level", help="The Chinese side's level: province, prefecture, county or district.", show_default=False)]
+YearFromOption = Annotated[Optional[int], typer.Option(
+    "--year-from", help="Signed in or after this year.", show_default=False)]
+YearToOption = Annotated[Optional[int], typer.Option(
+    "--year-to", help="Signed in or before this year.", show_default=False)]
+TextOption = Annotated[Optional[str], typer.Option(
+    "-q", "--text", help="Relationships of the places whose names contain this text.", show_default=False)]
+
+
+def _filters(place: str | None, country: str | None, province: str | None, level: str | None,
+             year_from: int | None, year_to: int | None, text: str | None, tier: str | None) -> Filters:
+    """The options as ``query.Filters``, as the API reads its query parameters."""
+    from youcheng.query import Filters
+
+    return Filters(place=place or None, country=country or None, province=province or None, level=level or None,
+                   year_from=year_from, year_to=year_to, q=(text or "").strip() or None, tier=tier)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"youcheng {__version__}")
@@ -82,8 +109,14 @@ def main(
 @contextmanager
 def _errors() -> Iterator[None]:
     """Turn library errors into one line on stderr and the documented exit code."""
+    from youcheng.validate import BadParameter
+
     try:
         yield
+    except BadParameter as exc:  # named as the option it came from: --year-from, not year_from
+        option = "--text" if exc.parameter == "q" else "--" + exc.parameter.replace("_", "-")
+        typer.echo(f"Error: {option}{str(exc).removeprefix(exc.parameter)}", err=True)
+        raise typer.Exit(2) from None
     except (SourceError, UsageError) as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -232,18 +265,22 @@ def partners(
 def search(
     text: Annotated[str, typer.Argument(help="Part of a name, any script; two characters are enough.")],
     limit: Annotated[int, typer.Option(help="Most results to show.", min=1, max=1000)] = 20,
+    format: Annotated[OutputFormat | None, typer.Option(
+        "--format", "-f", show_default=False,
+        help="Output format: json (/api/search's body), tsv (a header line and every column) or table; "
+             "default: one plain line per place.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Find places whose names contain TEXT."""
+    """Find places whose names contain TEXT, forgiving case, accents, width and script (Koln = Köln,
+    Cologne, 科隆); with no match, the nearest names and what the registry covers (exit 1)."""
+    from youcheng._render import print_search
+
     with _errors():
         with _open(db) as reg:
-            hits = reg.search(text, limit)
-    if not hits:
-        typer.echo(f"no place name contains {text!r}", err=True)
-        raise typer.Exit(1)
-    for hit in hits:
-        side = "CN" if hit.side == "cn" else (hit.country or "??")
-        typer.echo(f"{hit.name}\t{side}\t{hit.partnerships} partnership(s)\t{hit.id}")
+            answer = reg.search_answer(text, limit)
+    code = print_search(answer, format.value if format else None)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -252,12 +289,17 @@ def stats(
     tier: Annotated[Optional[TierChoice], typer.Option(
         "--tier", help="Count this kind of relationship: sister (友好城市, the default), exchange "
                        "(友好交流城市), intent (意向书), domestic, or all.")] = None,
+    place: PlaceOption = None, country: CountryOption = None, province: ProvinceOption = None,
+    level: LevelOption = None, year_from: YearFromOption = None, year_to: YearToOption = None,
+    text: TextOption = None,
     db: DbOption = None,
 ) -> None:
-    """Count sister-city relationships (or another --tier) by country, year, province or level."""
+    """Count sister-city relationships (or another --tier) by country, year, province or level,
+    under the same filters as the API (--place, --country, --province, --level, --year-from/-to, -q)."""
     with _errors():
         with _open(db) as reg:
-            rows = reg.stats(by.value, tier.value if tier else "sister")
+            rows = reg.stats(by.value, tier.value if tier else "sister",
+                             _filters(place, country, province, level, year_from, year_to, text, None))
     for row in rows:
         key = row.key if row.key is not None else "(unknown)"
         label = f" {row.label}" if row.label and row.label != row.key else ""
@@ -271,39 +313,53 @@ def export(
     output: Annotated[Optional[Path], typer.Option("--output", "-o",
                                                    help="File to write (default: standard output).")] = None,
     bom: Annotated[bool, typer.Option("--bom", help="Start CSV with a UTF-8 BOM (for Excel).")] = False,
+    tier: Annotated[Optional[TierChoice], typer.Option(
+        "--tier", help="Only this kind of relationship (default: every tier).", show_default=False)] = None,
+    place: PlaceOption = None, country: CountryOption = None, province: ProvinceOption = None,
+    level: LevelOption = None, year_from: YearFromOption = None, year_to: YearToOption = None,
+    text: TextOption = None,
     db: DbOption = None,
 ) -> None:
-    """Write every relationship as JSON Lines, CSV, GeoJSON, GraphML or a zipped Data Package."""
+    """Write every relationship (or those the filters match, as in the API) as JSON Lines, CSV,
+    GeoJSON, GraphML or a zipped Data Package."""
+    filters = _filters(place, country, province, level, year_from, year_to, text, tier.value if tier else None)
     if format is ExportFormat.datapackage:
-        _export_datapackage(output, db)
+        _export_datapackage(output, db, filters)
         return
     with _errors():
         with _open(db) as reg:
+            reg.count(filters)  # a filter that cannot match fails here, before the first byte
             if output is None:
                 sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
-                reg.export(sys.stdout, format.value, bom=bom)
+                reg.export(sys.stdout, format.value, bom=bom, filters=filters)
                 return
             tmp = output.with_name(f".{output.name}.partial")
             with tmp.open("w", encoding="utf-8", newline="") as out:
-                count = reg.export(out, format.value, bom=bom)
+                count = reg.export(out, format.value, bom=bom, filters=filters)
             tmp.replace(output)
-    typer.echo(f"wrote {count} records to {output}", err=True)
+    typer.echo(f"wrote {count} records to {output.resolve()}", err=True)
 
 
-def _export_datapackage(output: Path | None, db: Path | None) -> None:
-    """The data package is a zip (datapackage.json + CSV), so it is written as bytes."""
+def _export_datapackage(output: Path | None, db: Path | None, filters: Filters) -> None:
+    """The data package is a zip (datapackage.json + CSV), so it is written as bytes, never
+    to a terminal."""
     from youcheng.export import write_datapackage
 
+    if output is None and sys.stdout.isatty():
+        typer.echo("Error: --format datapackage writes a zip file: give it a name with -o youcheng.zip "
+                   "(or redirect standard output to a file)", err=True)
+        raise typer.Exit(2)
     with _errors():
         with _open(db) as reg:
+            reg.count(filters)  # a filter that cannot match fails here, before the first byte
             if output is None:
-                count = write_datapackage(reg.records(), sys.stdout.buffer)
+                count = write_datapackage(reg.records(filters), sys.stdout.buffer)
                 return
             tmp = output.with_name(f".{output.name}.partial")
             with tmp.open("wb") as out:
-                count = write_datapackage(reg.records(), out)
+                count = write_datapackage(reg.records(filters), out)
             tmp.replace(output)
-    typer.echo(f"wrote {count} records to {output}", err=True)
+    typer.echo(f"wrote {count} records to {output.resolve()}", err=True)
 
 
 @app.command()

@@ -172,12 +172,18 @@ class SourceRow:
     origin: str | None
 
 
+# Where a place's name comes from, as stored (place_names.kind) and served (/api/places):
+# written in the source (text or link), converted to Simplified script by OpenCC, romanised
+# by pypinyin, or taken from a gazetteer (GeoNames, GB/T 2260 and its English names, ISO 3166-2).
+NAME_ORIGINS = ("written", "converted", "romanised", "gazetteer")
+
+
 @dataclass(frozen=True)
 class Place:
     """A place on either side of a relationship, with every name it is known by.
 
-    ``names`` pairs each name with its kind (written, link, simplified, pinyin,
-    en, short); the store indexes them all so a query in any script finds it.
+    ``names`` pairs each name with where it comes from (one of ``NAME_ORIGINS``); the
+    store indexes them all so a query in any script finds it.
     """
 
     id: str

@@ -20,7 +20,8 @@ from typing import Any
 
 from youcheng.errors import NotFound, UsageError
 from youcheng.model import TIERS, Anomaly, Place, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
-from youcheng.resolve.names import fold_key, fold_key_as_written
+from youcheng.resolve.fold import search_key, search_key_as_written
+from youcheng.resolve.names import fold_key
 from youcheng.store import name_grams
 
 STAT_DIMENSIONS = ("country", "year", "province", "level")
@@ -76,11 +77,11 @@ def place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
     Names already in Simplified script (or Latin letters) are looked up as written
     first: their key is the same, and a one-shot command then never loads OpenCC.
     """
-    written = fold_key_as_written(name)
+    written = search_key_as_written(name)
     ids = _ids_for_key(conn, written, name)
     if ids or written.isascii():
         return ids
-    key = fold_key(name)
+    key = search_key(name)
     return _ids_for_key(conn, key, name) if key != written else ids
 
 
@@ -100,10 +101,7 @@ def partners_of(conn: sqlite3.Connection, name: str, limit: int | None = None) -
     there are in all. Raises NotFound when no place has that name, so callers can
     suggest a search.
     """
-    ids = place_ids(conn, name)
-    if not ids:
-        raise NotFound(f"no place is called {name!r}; try 'youcheng search {name}'")
-    where, params = _places_clause(ids)
+    where, params = _places_clause(_known_place_ids(conn, name))
     sql = f"{_SELECT} WHERE {where} ORDER BY p.cn_name, p.date IS NULL, p.date, p.line, p.rowid"
     if limit is not None:
         sql += " LIMIT ?"
@@ -196,11 +194,24 @@ def iter_records(conn: sqlite3.Connection, filters: Filters | None = None) -> It
     yield from _records(conn, f"{_SELECT} {where} ORDER BY {_SOURCE_ORDER}", params)
 
 
+def _known_place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
+    """``place_ids``, or NotFound saying what the registry covers and which names are near."""
+    ids = place_ids(conn, name)
+    if not ids:
+        from youcheng.search import no_match_message
+
+        raise NotFound(no_match_message(conn, name, f"no place is called {name!r} in this registry"))
+    return ids
+
+
 def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
+    from youcheng.validate import check_filters
+
+    check_filters(conn, f)
     clauses: list[str] = []
     params: list[object] = []
     if f.place:
-        clause, ids = _places_clause(place_ids(conn, f.place))
+        clause, ids = _places_clause(_known_place_ids(conn, f.place))
         clauses.append(clause)
         params += ids
     if f.country:
@@ -211,8 +222,6 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
         clauses.append(f"p.province IN ({', '.join('?' * len(names)) or 'NULL'})")
         params += names
     if f.level:
-        if f.level not in LEVELS:
-            raise UsageError(f"unknown level {f.level!r}; choose one of {', '.join(LEVELS)}")
         clauses.append("p.cn_level = ?")
         params.append(f.level)
     if f.year_from is not None:
@@ -221,8 +230,9 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
     if f.year_to is not None:
         clauses.append("p.year <= ?")
         params.append(f.year_to)
-    if f.q:
-        clause, ids = _places_clause([hit.id for hit in search(conn, f.q, limit=MAX_LIMIT)])
+    if f.q:  # text that folds to nothing (only marks or spaces) matches nothing
+        hits = search(conn, f.q, limit=MAX_LIMIT) if search_key(f.q) else []
+        clause, ids = _places_clause([hit.id for hit in hits])
         clauses.append(clause)
         params += ids
     if f.tier and f.tier != ALL_TIERS:
@@ -250,7 +260,7 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
     Works for one- and two-character Chinese queries: candidates come from the
     ``name_grams`` index and are then checked for the whole substring.
     """
-    key = fold_key(text)
+    key = search_key(text)
     if not key:
         raise UsageError("search text is empty")
     grams = [key] if len(key) == 1 else sorted(g for g in name_grams(key) if len(g) == 2)
@@ -261,9 +271,11 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
             SELECT place_id FROM name_grams WHERE gram IN ({marks})
             GROUP BY place_id HAVING COUNT(*) = ?
         ), matches AS (
-            SELECT n.place_id, MIN(n.name) AS matched,
-                   MIN(CASE WHEN n.key = ? THEN 0 WHEN n.key LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END)
-                       AS rank
+            -- The name shown as matched is the best: whole, else the shortest prefix, else the
+            -- shortest containing the text (SQLite takes a bare column from the row of the MIN).
+            SELECT n.place_id, n.name AS matched,
+                   MIN((CASE WHEN n.key = ? THEN 0 WHEN n.key LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END) * 1000000
+                       + length(n.key) * 1000 + unicode(n.name)) AS score
             FROM place_names n JOIN candidates c ON c.place_id = n.place_id
             WHERE instr(n.key, ?) > 0
             GROUP BY n.place_id
@@ -272,7 +284,7 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
                (SELECT COUNT(*) FROM partnerships WHERE cn_id = p.id)
              + (SELECT COUNT(*) FROM partnerships WHERE partner_id = p.id) AS n
         FROM matches m JOIN places p ON p.id = m.place_id
-        ORDER BY m.rank, n DESC, p.name
+        ORDER BY m.score / 1000000, n DESC, p.name
         LIMIT ?
         """,
         [*grams, len(grams), key, _like_prefix(key), key, limit],

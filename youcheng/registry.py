@@ -6,6 +6,7 @@ beneath them), so every answer is computed in one place.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,7 @@ from typing import TextIO
 from typing import TYPE_CHECKING
 
 from youcheng import config, query
+from youcheng.errors import NotFound
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow
 from youcheng.store import connect_readonly
 
@@ -73,17 +75,40 @@ class Registry:
         return query.sources(self.conn)
 
     def partners(self, name: str) -> list[Record]:
-        """Relationships of the place ``name``, whether it is the Chinese or the foreign side."""
-        return query.partners_of(self.conn, name)
+        """Relationships of the place ``name``, whether it is the Chinese or the foreign side.
+
+        Raises NotFound, saying what the registry covers, when no place has that name or the
+        place has no relationship of its own (a region known only as a partner's parent).
+        """
+        records = query.partners_of(self.conn, name)
+        if not records:
+            from youcheng.search import coverage
+
+            raise NotFound(f"{name!r} names a place of this registry, but no relationship of its own "
+                           f"(it is the region of a partner); {coverage(self.conn).text()}")
+        return records
 
     def search(self, text: str, limit: int = 20) -> list[PlaceHit]:
         """Places whose names contain ``text`` (any script; two characters are enough)."""
         return query.search(self.conn, text, limit)
 
-    def stats(self, by: str, tier: str | None = "sister") -> list[StatRow]:
+    def search_answer(self, text: str, limit: int = 20) -> dict[str, object]:
+        """``search`` as ``/api/search`` answers it: the hits, or the nearest names and the coverage."""
+        from youcheng.search import search_answer
+
+        return search_answer(self.conn, text, limit)
+
+    def stats(self, by: str, tier: str | None = "sister", filters: query.Filters | None = None) -> list[StatRow]:
         """Relationship counts by ``country``, ``year``, ``province`` or ``level``
-        (``sister`` relationships unless another ``tier`` is given; None: every tier)."""
-        return query.stats(self.conn, by, tier)
+        (``sister`` relationships unless another ``tier`` is given; None: every tier),
+        of the relationships ``filters`` match (their tier aside)."""
+        if filters is None:
+            return query.stats(self.conn, by, tier)
+        return query.breakdown(self.conn, by, dataclasses.replace(filters, tier=tier))
+
+    def count(self, filters: query.Filters | None = None) -> int:
+        """How many relationships ``filters`` match; raises for a filter that cannot match."""
+        return query.count_records(self.conn, filters)
 
     def records(self, filters: query.Filters | None = None) -> Iterator[Record]:
         """Every relationship (optionally filtered), in source order."""

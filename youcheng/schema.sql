@@ -48,12 +48,14 @@ CREATE TABLE places (
     resolution      TEXT              -- how the identity was decided (see resolve/)
 );
 
--- Every name a place is known by, folded for lookup (names.fold_key).
+-- Every name a place is known by, folded for lookup (resolve/fold.py search_key).
 CREATE TABLE place_names (
-    key      TEXT NOT NULL,           -- fold_key(name): NFKC, Simplified, case-folded
+    key      TEXT NOT NULL,           -- search_key(name): NFKC, Simplified, case-folded, other scripts in
+                                      -- Latin letters without diacritics (Köln, Koln, Кёльн: koln)
     place_id TEXT NOT NULL REFERENCES places(id),
     name     TEXT NOT NULL,
-    kind     TEXT NOT NULL,           -- written, link, simplified, pinyin, en, short
+    kind     TEXT NOT NULL,           -- where the name comes from (model.NAME_ORIGINS): written (in the
+                                      -- source), converted (OpenCC), romanised (pypinyin), gazetteer
     PRIMARY KEY (key, place_id, name)
 ) WITHOUT ROWID;
 

@@ -30,7 +30,7 @@ if sys.platform != "win32":
 if TYPE_CHECKING:  # queries import this module: they need no resolver
     from youcheng.resolve.records import ResolvedFields
 
-SCHEMA_VERSION = "2"  # 2: partnerships.tier and .extra; counts by tier
+SCHEMA_VERSION = "3"  # 2: partnerships.tier and .extra; counts by tier; 3: place_names keyed by search_key
 _MMAP_BYTES = 1 << 32  # address space only: pages are read on demand, shared with the OS cache
 _BATCH = 5000
 # A file being built is not yet anyone's registry: no journal, no syncing until it is done.
@@ -401,7 +401,7 @@ class _SideBuild:
 
 def _insert_places(conn: sqlite3.Connection, places: list[Place]) -> None:
     """Places with all their names, and the search grams of those names."""
-    from youcheng.resolve.names import fold_key
+    from youcheng.resolve.fold import search_key
 
     # In batches: a million-partnership build has hundreds of thousands of places.
     place_rows: list[tuple[object, ...]] = []
@@ -412,7 +412,7 @@ def _insert_places(conn: sqlite3.Connection, places: list[Place]) -> None:
                            p.link, p.country, p.kind, p.code, p.province, p.subdivision,
                            p.geonames_id, p.lat, p.lon, p.parent_id, p.resolution))
         for name, kind in p.names:
-            key = fold_key(name)
+            key = search_key(name)
             if key:
                 name_rows.append((key, p.id, name, kind))
                 if "\x00" in key:  # SQLite's length() and substr() stop at a NUL

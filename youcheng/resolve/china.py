@@ -75,6 +75,11 @@ class Division:
             return f"{base} County"
         return base
 
+    @property
+    def name_en_origin(self) -> str:
+        """Where ``name_en`` comes from: ``gazetteer`` (data/cn_names_en.csv) or ``romanised``."""
+        return "gazetteer" if self.code in _english_names() else "romanised"
+
 
 @lru_cache(maxsize=8192)
 def stem(name: str) -> str:

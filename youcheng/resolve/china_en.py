@@ -35,7 +35,8 @@ from functools import lru_cache
 from typing import Literal
 
 from youcheng.resolve.china import Division, Divisions, divisions, stem
-from youcheng.resolve.names import fold_key, latin_key, strip_tones
+from youcheng.resolve.fold import latin_key
+from youcheng.resolve.names import fold_key, strip_tones
 
 Status = Literal["resolved", "ambiguous", "unresolved"]
 Predicate = Callable[[Division], bool]

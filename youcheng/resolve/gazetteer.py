@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from youcheng.resolve.names import fold_key, latin_key, to_simplified
+from youcheng.resolve.fold import latin_key
+from youcheng.resolve.names import fold_key, to_simplified
 
 # Suffixes that mark a first-level region; names with one try subdivisions first.
 _REGION_SUFFIX = re.compile(r"(州|省|縣|县|道|府|郡|大區|大区|地區|地区|自治區|自治区|邊疆區|边疆区|共和國|共和国)$")
@@ -403,6 +404,40 @@ def _own_cities(key: str) -> tuple[_LatinCity, ...]:
 def _latin_city_entry(entry: str, key: str) -> _LatinCity:
     gid, country, lat, lon, name_en = entry.split(",", 4)
     return _LatinCity(int(gid), country, float(lat), float(lon), name_en or key.capitalize())
+
+
+def alternate_names(geonames_id: int) -> tuple[str, ...]:
+    """A GeoNames city's names in the shipped gazetteers: its Chinese names (folded to
+    Simplified) and its Latin names and alternates (capitalised keys: Cologne, Colonia),
+    indexed for search so a partner is found by any of them."""
+    return _alternates().get(geonames_id, ())
+
+
+@lru_cache(maxsize=1)
+def _alternates() -> dict[int, tuple[str, ...]]:
+    """GeoNames id -> its names, read once from both gazetteer tables (a build only)."""
+    out: dict[int, list[str]] = {}
+    own: dict[str, list[int]] = {}
+    refs: list[tuple[str, str]] = []
+    for key, entries in _latin_lines().items():
+        for entry in entries.split(";"):
+            if entry.startswith(">"):
+                refs.append((key, entry[1:]))
+            elif entry:
+                gid = int(entry[:entry.index(",")])
+                own.setdefault(key, []).append(gid)
+                out.setdefault(gid, []).append(entry.rpartition(",")[2] or key.capitalize())
+    for key, ref in refs:
+        target, _, index = ref.partition(":")
+        ids = own.get(target, [])
+        i = int(index or 0)
+        if i < len(ids):
+            out.setdefault(ids[i], []).append(key.capitalize())
+    for key, entries in _city_lines().items():
+        for entry in entries.split(";"):
+            if entry:
+                out.setdefault(int(entry[:entry.index(",")]), []).append(key)
+    return {gid: tuple(dict.fromkeys(names)) for gid, names in out.items()}
 
 
 @lru_cache(maxsize=1)

@@ -88,20 +88,3 @@ def romanize(simplified: str) -> str:
     """Capitalised toneless pinyin as used for English names: 洛阳 -> Luoyang."""
     joined = "".join(pinyin_syllables(simplified, tones=False))
     return joined[:1].upper() + joined[1:]
-
-
-# Letters NFKD leaves whole (no base letter plus mark): folded by hand so Łódź = lodz.
-_LATIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae",
-                                "œ": "oe", "ı": "i", "ħ": "h", "ŀ": "l", "ŧ": "t", "ŋ": "n"})
-
-
-@lru_cache(maxsize=1 << 16)
-def latin_key(text: str) -> str:
-    """Key of a Latin-script name: case-folded, no diacritics (NFKD), letters and digits only.
-
-    Köln, Koln and KÖLN are ``koln``; São Paulo and Sao-Paulo are ``saopaulo``.
-    scripts/make_gazetteer.py keys ``data/gazetteer_en.tsv.gz`` with it, so the
-    two must stay one function.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LATIN_LETTERS))
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))

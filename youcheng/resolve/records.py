@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from youcheng.model import Anomaly, Link, Place, RawPartnership
 from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.countries import country_code
-from youcheng.resolve.gazetteer import ForeignPlace, cities_elsewhere, resolve_foreign
+from youcheng.resolve.gazetteer import ForeignPlace, alternate_names, cities_elsewhere, resolve_foreign
 from youcheng.resolve.names import fold_key, to_simplified
 
 # (id, country, cn_id, partner_id, country_inferred, country_method, cn_name_simplified,
@@ -36,7 +36,7 @@ class _Plan:
 
     place: Place
     names: list[str]  # the names tried, for the unresolved-partner report
-    add_names: list[str | None]
+    add_names: list[tuple[str | None, str]]  # (name, where it comes from: model.NAME_ORIGINS)
     counted: str
     simplified: str  # the row's own name in Simplified script, as stored with the row
     merged: bool = False  # add_names already merged into places[place.id]
@@ -170,7 +170,7 @@ class RecordResolver:
         if division is None:
             place = Place(f"cn:?{fold_key(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
                           name_simplified=simplified, resolution="unresolved")
-            return _Plan(place, [], [raw.cn_name, raw.cn_link], f"cn:{method}", simplified)
+            return _Plan(place, [], _written(raw.cn_name, raw.cn_link), f"cn:{method}", simplified)
         province = divisions().by_code[division.province_code]
         place = Place(
             f"cn:{division.code}", "cn", raw.cn_name, raw.cn_link, "CN",
@@ -180,7 +180,7 @@ class RecordResolver:
             parent_id=f"cn:{division.parent_code}" if division.parent_code else None,
             resolution=method,
         )
-        return _Plan(place, [], [raw.cn_name, raw.cn_link, *_division_names(division)], f"cn:{method}",
+        return _Plan(place, [], [*_written(raw.cn_name, raw.cn_link), *_division_names(division)], f"cn:{method}",
                      simplified)
 
     # -- foreign side ----------------------------------------------------------------------
@@ -218,7 +218,7 @@ class RecordResolver:
             ident = fold_key(raw.partner_link or raw.partner_name)
             place = Place(f"x:{(country or 'xx').lower()}:{ident}", "foreign", raw.partner_name,
                           raw.partner_link, country, name_simplified=simplified, resolution="unresolved")
-            return _Plan(place, names, [raw.partner_name, raw.partner_link], "foreign:unresolved",
+            return _Plan(place, names, _written(raw.partner_name, raw.partner_link), "foreign:unresolved",
                          simplified, parent=parent_plan)
         kind = "district" if found.kind == "city" and parent and found.id != parent.id else found.kind
         place = Place(
@@ -227,7 +227,7 @@ class RecordResolver:
             subdivision=found.subdivision, geonames_id=found.geonames_id, lat=found.lat, lon=found.lon,
             parent_id=parent.id if parent and parent.id != found.id else None, resolution=found.method,
         )
-        return _Plan(place, names, [raw.partner_name, raw.partner_link, *own, found.name_en],
+        return _Plan(place, names, [*_written(raw.partner_name, raw.partner_link, *own), *_gazetteer(found)],
                      f"foreign:{found.method}", simplified, parent=parent_plan)
 
     def _plan_parent_place(self, raw: RawPartnership, country: str | None) -> _Plan | None:
@@ -240,7 +240,7 @@ class RecordResolver:
                       name_simplified=simplified, name_en=found.name_en,
                       kind=found.kind, subdivision=found.subdivision, geonames_id=found.geonames_id,
                       lat=found.lat, lon=found.lon, resolution=found.method)
-        return _Plan(place, [], [first.text, first.target, found.name_en], "", simplified)
+        return _Plan(place, [], [*_written(first.text, first.target), *_gazetteer(found)], "", simplified)
 
     def _report_unresolved(self, raw: RawPartnership, names: list[str], country: str | None) -> None:
         elsewhere = cities_elsewhere(names, country) if country else []
@@ -271,17 +271,17 @@ class RecordResolver:
                 spellings[written] = (raw.source, raw.line)
         return existing
 
-    def _merge(self, existing: Place | None, place: Place, names: list[str | None]) -> Place:
+    def _merge(self, existing: Place | None, place: Place, names: list[tuple[str | None, str]]) -> Place:
         known = dict(existing.names) if existing else {}
-        for name in names:
+        for name, origin in names:
             if not name:
                 continue
-            known.setdefault(name, "written")
-            known.setdefault(to_simplified(name), "simplified")
+            known.setdefault(name, origin)
+            known.setdefault(to_simplified(name), "converted")
         if place.side == "cn" and place.name_simplified:
-            known.setdefault(place.name_simplified, "official")
+            known.setdefault(place.name_simplified, "gazetteer")
         if place.name_en:
-            known.setdefault(place.name_en, "en")
+            known.setdefault(place.name_en, "gazetteer")
         if existing is not None and len(known) == len(existing.names):
             return existing  # nothing new (names are only ever added)
         merged = (existing or place).with_names(tuple(known.items()))
@@ -326,8 +326,25 @@ def _cn_names(raw: RawPartnership) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def _division_names(d: Division) -> list[str]:
-    return [d.name, d.stem, d.stem_romanized(), d.name_en]
+def _written(*names: str | None) -> list[tuple[str | None, str]]:
+    """Names as the source writes them (text and link targets)."""
+    return [(name, "written") for name in names]
+
+
+def _gazetteer(found: ForeignPlace) -> list[tuple[str | None, str]]:
+    """A resolved foreign place's names from GeoNames: its English name and, for a city,
+    its alternate names (Cologne, Colonia and 科隆 for Köln), so each finds it."""
+    names: list[tuple[str | None, str]] = [(found.name_en, "gazetteer")]
+    if found.geonames_id is not None:
+        names += [(name, "gazetteer") for name in alternate_names(found.geonames_id)]
+    return names
+
+
+def _division_names(d: Division) -> list[tuple[str | None, str]]:
+    """A Chinese division's names from GB/T 2260 (official name and stem), its pinyin and
+    English name, each labelled with where it comes from."""
+    return [(d.name, "gazetteer"), (d.stem, "gazetteer"), (d.stem_romanized(), "romanised"),
+            (d.name_en, d.name_en_origin)]
 
 
 __all__ = ["RecordResolver", "ResolvedFields", "RowIds"]

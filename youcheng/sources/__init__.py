@@ -87,7 +87,7 @@ def detect(path: Path, name: str | None = None) -> tuple[SourceFormat, SourceCon
     for fmt in formats():
         if fmt.sniff(head, path):
             return fmt, context
-    raise ParseError(f"{context.name}: no source format reads this file (tried: "
+    raise ParseError(f"{context.path}: no source format reads this file (tried: "
                      f"{', '.join(format_names())}); pass --format NAME to read it as one of them")
 
 

@@ -70,25 +70,25 @@ def read_lines(
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise SourceError(f"{path.name} is not a regular file: save the page to a file first")
+            raise SourceError(f"{path} is not a regular file: save the page to a file first")
         handle = path.open("rb")
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
     size = info.st_size
     if size > max_page_bytes:
         handle.close()
-        raise _page_too_large(path.name, f"is {size:,} bytes", max_page_bytes)
+        raise _page_too_large(str(path), f"is {size:,} bytes", max_page_bytes)
     with handle:
         head = _sniff(handle, max_page_bytes)
         if not head:
-            raise SourceError(f"{path.name} is empty: expected a sister-city list page")
+            raise SourceError(f"{path} is empty: expected a sister-city list page")
         if _looks_binary(head):
-            raise SourceError(f"{path.name} is a binary file, not a text page")
+            raise SourceError(f"{path} is a binary file, not a text page")
         handle.seek(0)
         if blocks:
-            yield from _blocks(handle, path.name, max_page_bytes, max_line_chars, progress)
+            yield from _blocks(handle, str(path), max_page_bytes, max_line_chars, progress)
         else:
-            yield from _lines(handle, path.name, max_page_bytes, max_line_chars, progress)
+            yield from _lines(handle, str(path), max_page_bytes, max_line_chars, progress)
         if progress is not None:
             progress(size)
 

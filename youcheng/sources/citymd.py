@@ -317,7 +317,7 @@ class _Reader:
             i += 1
         first = _heading(lines[i].text.strip()) if i < len(lines) else None
         if first is None or not _is_section_title(first[1]):
-            raise ParseError(f"{self.ctx.name}: does not open with a sister-city section heading "
+            raise ParseError(f"{self.ctx.path}: does not open with a sister-city section heading "
                              "(## 友好城市 …); not a city-page section")
         self.top_line = lines[i].number
         # Damaged bytes are reported wherever they are, also in lines no section reads.

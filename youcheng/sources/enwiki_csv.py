@@ -46,7 +46,7 @@ from youcheng.errors import ParseError
 from youcheng.model import Anomaly, RawPartnership, Tier
 from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.china_en import Match, english_names
-from youcheng.resolve.names import latin_key
+from youcheng.resolve.fold import latin_key
 from youcheng.resolve.countries import country_code
 from youcheng.sources._reader import ProgressCallback
 from youcheng.sources.base import Item, SourceContext
@@ -219,7 +219,7 @@ class _Reader:
             if self.columns is None:
                 self.columns = header_columns(cells or [])
                 if self.columns is None:
-                    raise ParseError(f"{self.context.name}: line {line.number} is not a header naming "
+                    raise ParseError(f"{self.context.path}: line {line.number} is not a header naming "
                                      "two city and two country columns (city1,country1,city2,country2)")
                 self.header_line = line.number
                 continue

@@ -604,7 +604,7 @@ class _Page:
             self.lists = list(self.doc.get_lists())
             self.headings = self._headings()
         except Exception as exc:  # the library's own failure on damaged markup: report, not a traceback
-            raise ParseError(f"{context.name}: wikitextparser cannot read this page: {exc}") from exc
+            raise ParseError(f"{context.path}: wikitextparser cannot read this page: {exc}") from exc
         self.labels: list[tuple[int, str]] = []
         spans = [tuple(t.span) for t in self.tables] + [tuple(x.span) for x in self.lists]
         spans += [(h.start, self.text.find("\n", h.start) % (len(self.text) + 1)) for h in self.headings]
