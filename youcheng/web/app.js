@@ -611,7 +611,8 @@
     $("#place-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, t(k)),
       el("dd", {}, v instanceof Node ? v : String(v))]));
     $("#place-names").replaceChildren(...nameOrigins(p).map(([name, origin]) =>
-      el("span", { "data-origin": origin }, data(name), el("small", {}, t("origin_" + origin)))));
+      el("span", { "data-origin": origin }, el("span", { translate: "no", lang: /[\u3400-\u9fff]/.test(name) ? "zh" : null }, name),
+        el("small", {}, t("origin_" + origin)))));
     $("#place-names").title = t("origin_help");
     const rows = p.partnerships.map((r) => {
       const other = r.cn_id === p.id ? { id: r.partner_id, label: partnerLabel(r) } : { id: r.cn_id, label: cnLabel(r) };
