@@ -12,7 +12,7 @@ Usage: python scripts/make_gazetteer.py
   pycountry, folded the same way, so builds need not load pycountry's
   subdivision database.
 * gazetteer_en.tsv.gz: the same cities by their Latin-script names, keyed by
-  youcheng.resolve.gazetteer.latin_key (Köln = koln). Compact, to ship in the
+  youcheng.resolve.fold.latin_key (Köln = koln). Compact, to ship in the
   wheel: the GeoNames name of every city of at least MIN_POPULATION people, and
   the Latin alternate names (Cologne, Sankt-Peterburg) of cities of at least
   ALT_MIN_POPULATION, where most exonyms are; no population column (the order
@@ -81,7 +81,8 @@ def _load_cities() -> dict[str, dict[str, Any]]:
 
 def _alternate_keys(city: dict[str, Any], own: str) -> set[str]:
     """Keys of a city's Latin alternate names that the resolver could not reach from ``own``."""
-    from youcheng.resolve.gazetteer import CITY_WORDS, is_latin, latin_key
+    from youcheng.resolve.gazetteer import CITY_WORDS, is_latin
+    from youcheng.resolve.fold import latin_key
 
     keys = set()
     for name in city["alternatenames"]:
@@ -101,7 +102,8 @@ def _alternate_keys(city: dict[str, Any], own: str) -> set[str]:
 
 
 def write_cities_en() -> None:
-    from youcheng.resolve.gazetteer import CITY_WORDS, is_latin, latin_key, strip_words
+    from youcheng.resolve.gazetteer import CITY_WORDS, is_latin, strip_words
+    from youcheng.resolve.fold import latin_key
 
     cities = _load_cities()
     own: dict[str, list[tuple[int, str, str]]] = {}  # key -> (population, gid, entry)
@@ -144,7 +146,8 @@ def write_cities_en() -> None:
 def write_subdivisions_en() -> None:
     import pycountry
 
-    from youcheng.resolve.gazetteer import REGION_WORDS, is_latin, latin_key, strip_words
+    from youcheng.resolve.gazetteer import REGION_WORDS, is_latin, strip_words
+    from youcheng.resolve.fold import latin_key
 
     english = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["en"])
     out = DATA / "subdivisions_en.csv"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -289,3 +290,258 @@ def test_place_page_of_a_small_place_has_no_note(page: Page, server: str) -> Non
     _open(page, server, "?lang=en&place=cn%3A420100")
     expect(page.locator("#place-sub")).to_contain_text("11 partnerships")
     expect(page.locator("#place-sub")).not_to_contain_text("first")
+
+
+def _chart_labels(page: Page, chart: str) -> list[str]:
+    """The category labels an ECharts chart draws on its axes (the canvas holds no text to read)."""
+    labels: list[str] = page.evaluate(
+        """sel => { const o = echarts.getInstanceByDom(document.querySelector(sel)).getOption();
+                    return [...o.xAxis, ...o.yAxis].flatMap(a => (a.data || []).map(String)); }""", chart)
+    return labels
+
+
+# Visible text of the page that is not a data value: a value from the registry (a name as written,
+# a file name, a note, the build's messages) sits in an element marked translate="no".
+UI_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const e = n.parentElement, text = n.nodeValue.trim();
+    if (!text || e.closest('[translate="no"], script, style')) continue;
+    if (e.tagName !== "OPTION" && !e.checkVisibility()) continue;
+    out.push(text);
+  }
+  return out;
+}"""
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# Code words of the data that the page must translate in Chinese mode.
+CODE_WORDS = re.compile(r"\b(written|converted|romanised|gazetteer|gbt2260|subdivision|curated|parent|unresolved|"
+                        r"province|prefecture|county|district|city|region|sister|exchange|intent|domestic|"
+                        r"warning|info|error|[a-z]+_[a-z_]+)\b")
+
+
+def _untranslated(page: Page, lang: str) -> list[str]:
+    texts: list[str] = page.evaluate(UI_TEXT)
+    if lang == "en":
+        return [t for t in texts if CJK.search(t)]
+    return [t for t in texts if CODE_WORDS.search(t)]
+
+
+def _walk_in(page: Page, server: str, lang: str) -> None:
+    """Search, open a place, read the charts and the data quality view; every stop is checked."""
+    _open(page, server, f"?lang={lang}")
+    expect(page.locator("#cov-provinces tbody tr").first).to_be_visible()
+    assert _untranslated(page, lang) == []
+    page.locator("#search").fill("Wuhan")
+    expect(page.locator("#suggestions li[data-id]").first).to_be_visible()
+    assert _untranslated(page, lang) == []
+    page.locator("#suggestions li[data-id]").first.click()
+    expect(page.locator("#place-banner")).to_be_visible()
+    expect(page.locator("#count")).to_have_attribute("data-total", "11")
+    expect(page.locator("#place-names span[data-origin]").first).to_be_visible()
+    assert _untranslated(page, lang) == []
+    page.locator("#search").fill("Atlantis")  # a search with no hit
+    expect(page.locator("#suggestions li.nohit")).to_be_visible()
+    assert _untranslated(page, lang) == []
+    page.locator("#search").press("Escape")
+    for chart in ("#chart-years", "#chart-countries", "#chart-provinces"):
+        labels = _chart_labels(page, chart)
+        assert labels and not [x for x in labels if (CJK.search(x) if lang == "en" else CODE_WORDS.search(x))]
+    page.locator('.nav a[data-view="quality"]').click()
+    expect(page.locator("#anomalies tbody tr").first).to_be_visible()
+    expect(page.locator("#unplaced tbody tr").first).to_be_visible()
+    assert _untranslated(page, lang) == []
+
+
+def test_english_mode_shows_no_untranslated_ui_text(page: Page, server: str) -> None:
+    _walk_in(page, server, "en")
+    # The provinces are named in English, in the filter and on the chart.
+    stats = page.evaluate("fetch('api/stats').then(r => r.json())")
+    hubei = next(p["count"] for p in stats["province"] if p["key"] == "湖北省")
+    assert f"Hubei ({hubei})" in page.locator("#f-province option").all_inner_texts()
+
+
+def test_chinese_mode_shows_no_code_words(page: Page, server: str) -> None:
+    _walk_in(page, server, "zh")
+    kinds = page.locator("#anomalies tbody td[data-code]").evaluate_all("els => els.map(e => e.textContent)")
+    assert kinds and not [k for k in kinds if re.search(r"[a-z]", k)]
+
+
+def test_the_english_check_catches_an_untranslated_label(page: Page, server: str) -> None:
+    """The walk's check is not vacuous: a Chinese label outside the data is reported."""
+    _open(page, server, "?lang=en")
+    assert _untranslated(page, "en") == []
+    page.evaluate("document.querySelector('.tagline').textContent = '友好城市'")
+    assert _untranslated(page, "en") == ["友好城市"]
+
+
+def test_opening_a_place_narrows_list_charts_and_downloads(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en")
+    expect(page.locator("#place-banner")).to_be_hidden()
+    page.locator("#search").fill("武汉")
+    page.locator("#suggestions li[data-id]").first.click()
+    banner = page.locator("#place-banner")
+    expect(banner).to_contain_text("Showing 武漢市 · Wuhan")
+    expect(page.locator("#count")).to_have_text("11 partnerships (of 352)")
+    expect(page.locator("#list tbody tr")).to_have_count(11)
+    assert set(page.locator("#list tbody tr td:first-child button").all_inner_texts()) == {"Wuhan (武漢市)"}
+    expect(page.locator('#downloads a[data-format="csv"]')).to_have_attribute(
+        "href", "api/export/csv?place=cn%3A420100&tier=sister")
+    assert _chart_labels(page, "#chart-provinces") == ["Hubei"]
+    bars = page.evaluate("echarts.getInstanceByDom(document.querySelector('#chart-countries'))"
+                         ".getOption().series[0].data.map(d => d.value)")
+    assert sum(bars) == 11
+    assert "place=cn%3A420100" in page.url
+    # The back button widens the view again, forward narrows it; the banner's link goes back too.
+    page.go_back()
+    expect(page.locator("#count")).to_have_text("352 partnerships")
+    expect(banner).to_be_hidden()
+    expect(page.locator("#place")).to_be_hidden()
+    page.go_forward()
+    expect(page.locator("#count")).to_have_text("11 partnerships (of 352)")
+    expect(page.locator("#place-name")).to_contain_text("武漢市")
+    page.locator("#place-back").click()
+    expect(page.locator("#count")).to_have_text("352 partnerships")
+    expect(banner).to_be_hidden()
+    assert "place=" not in page.url
+    expect(page.locator("#list tbody tr")).to_have_count(50)
+
+
+def test_a_place_and_a_filter_narrow_together(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en&place=cn%3A420100&country=US")
+    expect(page.locator("#place-banner")).to_be_visible()
+    rows = page.locator("#list tbody tr")
+    expect(rows.first).to_be_visible()
+    assert 0 < rows.count() < 11
+    assert set(page.locator("#list tbody tr td:nth-child(3)").all_inner_texts()) == {"United States"}
+    page.locator("#f-reset").click()
+    expect(page.locator("#count")).to_have_text("352 partnerships")
+    expect(page.locator("#place-banner")).to_be_hidden()
+
+
+@pytest.mark.parametrize("how", ["search", "shared link"])
+def test_on_a_phone_the_place_is_the_first_thing_seen(browser: Browser, server: str, how: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    if how == "search":
+        _open(pg, server, "?lang=en")
+        pg.locator("#search").fill("武汉")
+        pg.locator("#suggestions li[data-id]").first.click()
+    else:
+        _open(pg, server, "?lang=en&place=cn%3A420100")
+    expect(pg.locator("#place-name")).to_contain_text("武漢市")
+    for sel in ("#place-banner", "#place-name", "#place-facts"):
+        expect(pg.locator(sel)).to_be_in_viewport()
+    # The panel comes before the map on a narrow screen.
+    place_top, map_top = pg.evaluate("['#place', '#map'].map(s => document.querySelector(s).getBoundingClientRect().top)")
+    overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert place_top < map_top and overflow <= 0
+
+
+def test_coverage_panel_says_what_the_registry_was_built_from(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en")
+    sources = page.evaluate("fetch('api/sources').then(r => r.json())")
+    every = page.evaluate("fetch('api/stats?tier=all').then(r => r.json())")
+    panel = page.locator("#coverage")
+    expect(panel).to_contain_text(f"The registry holds {every['total']} relationships (every kind) "
+                                  f"from {len(sources)} source files: zh-Wikipedia's national list")
+    expect(page.locator("#cov-sources tbody tr")).to_have_count(len({s["format"] for s in sources}))
+    row = page.locator('#cov-sources tbody tr[data-format="wikimd"]')
+    expect(row).to_contain_text(str(sources[0]["records"]))
+    provinces = page.locator("#cov-provinces tbody tr")
+    expect(provinces).to_have_count(len(every["province"]))
+    hubei = next(p for p in every["province"] if p["key"] == "湖北省")
+    expect(provinces.filter(has_text="Hubei")).to_contain_text(str(hubei["count"]))
+
+
+def test_a_search_with_no_hit_says_what_the_registry_covers(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en")
+    page.locator("#search").fill("Atlantis")
+    nohit = page.locator("#suggestions li.nohit")
+    expect(nohit).to_contain_text("No place name contains “Atlantis”.")
+    expect(nohit).to_contain_text("The registry holds 352 relationships from zh-Wikipedia's national list")
+    expect(nohit.locator('a[href="#coverage"]')).to_be_visible()
+    page.locator("#search").press("Enter")  # filter by the text: nothing matches, and the list says why
+    expect(page.locator("#count")).to_have_attribute("data-total", "0")
+    expect(page.locator("#list tbody tr.empty")).to_contain_text("No relationship matches. The registry holds 352")
+
+
+def test_names_are_labelled_by_where_they_come_from(page: Page, server: str) -> None:
+    """An API that tells no origin (every name "written", as older builds said): the page derives it."""
+    import json
+
+    def untold(route: Any) -> None:
+        body = route.fetch().json()
+        body["names"] = [{"name": n["name"], "kind": "simplified" if n["name"] == body["name_simplified"]
+                          and n["name"] != body["name"] else "written"} for n in body["names"]]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/places/*", untold)
+    _open(page, server, "?lang=en&place=cn%3A420100")
+    detail = page.evaluate("fetch('api/places/cn%3A420100').then(r => r.json())")
+    spelled = {n for r in detail["partnerships"] for n in (r["cn_name"], r["cn_link"]) if n}
+    chips = page.locator("#place-names span[data-origin]")
+    expect(chips.first).to_be_visible()
+    origins = dict(chips.evaluate_all("els => els.map(e => [e.firstChild.textContent, e.dataset.origin])"))
+    # "written" only for what a record of this place spells; the resolver's names say what they are.
+    assert {n for n, o in origins.items() if o == "written"} == spelled & set(origins)
+    assert origins["Wuhan"] == "english_cn" and origins["wǔ hàn shì"] == "romanised"
+    assert origins[detail["name_simplified"]] in ("converted", "written")
+    assert set(origins) - spelled - {"Wuhan", "wǔ hàn shì", detail["name_simplified"]}  # e.g. 武汉
+    assert {o for n, o in origins.items() if n not in spelled | {"Wuhan", "wǔ hàn shì"}} <= {"converted", "other"}
+    expect(chips.filter(has_text="Wuhan")).to_contain_text("English name (GB/T 2260 or pinyin)")
+
+
+@pytest.mark.parametrize("field", ["origin", "kind"])
+def test_names_use_the_api_origin_when_it_is_given(page: Page, server: str, field: str) -> None:
+    """The API may tell each name's origin, in its own field or as the name's kind: the page shows it."""
+    import json
+
+    told = {"武汉市": "converted", "wǔ hàn shì": "romanised", "Wuhan": "gazetteer"}
+
+    def with_origin(route: Any) -> None:
+        body = route.fetch().json()
+        body["names"] = [dict(n, **{field: told.get(n["name"], "written")}) for n in body["names"]]
+        body["names"].append({"name": "wǔ hàn shì", "kind": "romanised", field: "romanised"})
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/places/*", with_origin)
+    _open(page, server, "?lang=zh&place=cn%3A420100")
+    chips = page.locator("#place-names span[data-origin]")
+    expect(chips.first).to_be_visible()
+    origins = dict(chips.evaluate_all("els => els.map(e => [e.firstChild.textContent, e.dataset.origin])"))
+    assert {n: o for n, o in origins.items() if n in told} == told
+    assert {o for n, o in origins.items() if n not in told} == {"written"}
+    expect(chips.filter(has_text="Wuhan").locator("small")).to_have_text("地名词典")
+
+
+def test_a_refused_search_shows_the_apis_words_with_the_coverage(browser: Browser, server: str) -> None:
+    """When the API answers a search with an error that names the nearest names, the page shows it.
+
+    Its own context: Chromium logs the 422 on the console, which the ``page`` fixture counts as a fault.
+    """
+    import json
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/api/search?*", lambda route: route.fulfill(
+        status=422, content_type="application/json",
+        body=json.dumps({"error": "nothing is called 'Kolnn'; nearest: Köln"})))
+    _open(page, server, "?lang=en")
+    page.locator("#search").fill("Kolnn")
+    nohit = page.locator("#suggestions li.nohit")
+    expect(nohit).to_contain_text("No place name contains “Kolnn”.")
+    expect(nohit).to_contain_text("nearest: Köln")
+    expect(nohit).to_contain_text("The registry holds 352 relationships")
+    context.close()
+
+
+def test_a_place_with_none_of_the_chosen_kind_offers_every_kind(page: Page, server: str) -> None:
+    _open(page, server, "?lang=en&place=cn%3A420100&tier=exchange")  # the seed lists sister cities only
+    empty = page.locator("#list tbody tr.empty")
+    expect(empty).to_contain_text("None of this place's 11 relationships is of the chosen kind.")
+    empty.locator("button[data-tier]").click()
+    expect(page.locator("#list tbody tr")).to_have_count(11)
+    expect(page.locator("#f-tier")).to_have_value("all")
+    assert "tier=all" in page.url

@@ -129,27 +129,34 @@ OPS: list[Op] = [_delete, _duplicate, _swap, _truncate_line, _truncate_page, _st
 
 
 @st.composite
-def mutated_seed(draw: st.DrawFn, max_window: int = 200) -> bytes:
-    """The seed page, or a window of it, with up to 12 mutations."""
-    lines = list(SEED_LINES)
+def mutated_page(draw: st.DrawFn, page: Lines, lead: int, max_window: int = 200) -> bytes:
+    """A page of any format, or a window of it, with up to 12 mutations; ``lead`` lines
+    (the seed's title and first heading, a section's source line, a CSV's header) are
+    mostly kept in front of the window."""
+    lines = list(page)
     if not draw(st.integers(0, 15)) == 0:  # mostly a window: smaller pages, faster examples
         start = draw(st.integers(0, len(lines) - 1))
         lines = lines[start:start + draw(st.integers(1, max_window))]
         if draw(st.booleans()):
-            lines = SEED_LINES[:3] + lines  # keep the page's lead and first heading
+            lines = page[:lead] + lines
     for op in draw(st.lists(st.sampled_from(OPS), max_size=12)):
         op(draw, lines)
     return b"\n".join(lines) + draw(st.sampled_from([b"", b"\n", b"\r\n"]))
+
+
+def mutated_seed(max_window: int = 200) -> st.SearchStrategy[bytes]:
+    """The seed page, or a window of it, with up to 12 mutations."""
+    return mutated_page(SEED_LINES, 3, max_window)
 
 
 def _line_count(page: bytes) -> int:
     return page.count(b"\n") + (0 if page.endswith(b"\n") or not page else 1)
 
 
-def _parse(path: Path) -> tuple[list[RawPartnership], list[Anomaly]] | str:
+def _parse(path: Path, fmt: str | None = None) -> tuple[list[RawPartnership], list[Anomaly]] | str:
     """Records and anomalies of the page, or the one-line error message."""
     try:
-        items = list(read_page(path))
+        items = list(read_page(path, fmt=fmt))
     except SourceError as exc:
         message = str(exc)
         assert message and "\n" not in message, repr(message)
@@ -158,10 +165,10 @@ def _parse(path: Path) -> tuple[list[RawPartnership], list[Anomaly]] | str:
             [i for i in items if isinstance(i, Anomaly)])
 
 
-def _check_parse(page: bytes, path: Path) -> tuple[list[RawPartnership], list[Anomaly]] | str:
+def _check_parse(page: bytes, path: Path, fmt: str | None = None) -> tuple[list[RawPartnership], list[Anomaly]] | str:
     """The parser's properties on one page; returns what it read."""
     path.write_bytes(page)
-    result = _parse(path)
+    result = _parse(path, fmt)
     if isinstance(result, str):
         return result
     records, anomalies = result
@@ -177,13 +184,13 @@ def _check_parse(page: bytes, path: Path) -> tuple[list[RawPartnership], list[An
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             text = raw.decode("utf-8", "replace")
-            assert number in damaged, f"line {number}: invalid UTF-8 not reported"
+            assert number in damaged, f"{path.name} ({fmt}) line {number}: invalid UTF-8 not reported"
         if "\x00" in text:
-            assert number in damaged, f"line {number}: NUL bytes not reported"
-        # Nothing lost: every pipe-table row with a link is a record or an anomaly.
+            assert number in damaged, f"{path.name} ({fmt}) line {number}: NUL bytes not reported"
+        # Nothing lost: every pipe-table row of the list page with a link is a record or an anomaly.
         stripped = text.replace("\x00", "").strip()
-        if stripped.startswith("|") and any(s.link for s in markdown_segments(stripped)):
-            assert number in at_line, f"line {number}: pipe row read as neither record nor anomaly"
+        if fmt in (None, "wikimd") and stripped.startswith("|") and any(s.link for s in markdown_segments(stripped)):
+            assert number in at_line, f"{path.name} ({fmt}) line {number}: pipe row read as neither record nor anomaly"
     return records, anomalies
 
 
@@ -386,3 +393,87 @@ def test_parse_page_junk_rows_are_listed_by_line(tmp_path: Path) -> None:
         (0, "invalid_date"), (1, "skipped_row"), (4, "skipped_row"), (5, "skipped_row"),
         (5, "unread_line"), (3, "unclosed_table")]
     assert [(r.line - first, r.partner_name) for r in records if r.line >= first] == [(0, "岡山市")]
+
+
+# -- every other built-in format --------------------------------------------------------
+# The same mutations on real pages of the other formats: a city section in the Markdown
+# conversion, raw wikitext sections, the en-wiki CSV's China rows. Each must give records and
+# anomalies on lines of the file (damaged bytes reported as damaged_line) or one line of error,
+# read as its own format or sniffed; and the whole build through the CLI exits 0 or 2. Each
+# reader's own tests add what "nothing dropped" means for its layout (test_citymd.py,
+# test_wikitext.py, test_enwiki_csv.py).
+
+_SOURCES = config.data_dir() / "sources"
+
+
+def _csv_china_rows() -> Lines:
+    lines = (_SOURCES / "enwiki-twincities" / "twin_cities_raw.csv").read_bytes().split(b"\n")
+    return lines[:1] + [line for line in lines[1:] if b"China" in line][:400]
+
+
+OTHER_FORMATS: dict[str, list[tuple[str, Lines]]] = {
+    "wikimd-city": [(p.name, p.read_bytes().split(b"\n"))
+                    for p in sorted((_SOURCES / "zhwiki").glob("*.md"))[:6]],
+    "wikitext": [(name, (_SOURCES / "zhwiki-wikitext" / name).read_bytes().split(b"\n"))
+                 for name in ("南京市.wikitext", "大连市友好城市.wikitext", "广州市.wikitext", "杭州市.wikitext",
+                              "马鞍山市.wikitext")],
+    "enwiki-csv": [("twin_cities_raw.csv", _csv_china_rows())],
+}
+
+
+@st.composite
+def mutated_other(draw: st.DrawFn, max_window: int = 120) -> tuple[str, str, bytes, bool]:
+    """(format, file name, mutated page, whether to force the format) for a page of another format."""
+    fmt = draw(st.sampled_from(sorted(OTHER_FORMATS)))
+    name, lines = draw(st.sampled_from(OTHER_FORMATS[fmt]))
+    return fmt, name, draw(mutated_page(lines, 1, max_window)), draw(st.booleans())
+
+
+def test_every_built_in_format_is_fuzzed() -> None:
+    from youcheng.sources import formats
+
+    assert {f.name for f in formats()} - {"wikimd"} <= set(OTHER_FORMATS)
+    assert all(pages for pages in OTHER_FORMATS.values())
+
+
+@settings(FAST)
+@given(case=mutated_other())
+def test_parse_other_formats_survives_mutation(scratch: Path, case: tuple[str, str, bytes, bool]) -> None:
+    fmt, name, page, forced = case
+    _check_parse(page, scratch / name, fmt if forced else None)
+
+
+@pytest.mark.slow
+@settings(SOAK)
+@given(case=mutated_other())
+def test_parse_other_formats_survives_mutation_soak(scratch: Path, case: tuple[str, str, bytes, bool]) -> None:
+    fmt, name, page, forced = case
+    _check_parse(page, scratch / name, fmt if forced else None)
+
+
+def _build_other_property(scratch: Path, case: tuple[str, str, bytes, bool]) -> None:
+    fmt, name, page, forced = case
+    path = scratch / name
+    expected = _check_parse(page, path, fmt if forced else None)
+    db = scratch / "registry.db"
+    db.unlink(missing_ok=True)
+    runner = CliRunner()
+    built = runner.invoke(app, ["build", str(path), "--db", str(db), *(["--format", fmt] if forced else [])])
+    assert built.exit_code in (0, 2), (built.exit_code, built.output, built.exception)
+    if isinstance(expected, str) or not expected[0]:
+        assert built.exit_code == 2 and len(built.stderr.splitlines()) == 1, built.output
+        assert built.stderr.startswith("Error: ") and not db.exists()
+        return
+    records, anomalies = expected
+    assert built.exit_code == 0, built.output
+    checked = runner.invoke(app, ["check", "--db", str(db)])
+    assert checked.exit_code == 0 and checked.stdout.startswith(f"{len(records)} partnerships, "), checked.output
+    listed = Counter((int(m["line"]), m["kind"]) for m in map(_CHECK_LINE.match, checked.stdout.splitlines())
+                     if m and m["source"] == name)
+    assert not Counter((a.line, a.kind) for a in anomalies) - listed
+
+
+@settings(FAST, max_examples=60)
+@given(case=mutated_other(max_window=40))
+def test_build_other_formats_survives_mutation(scratch: Path, case: tuple[str, str, bytes, bool]) -> None:
+    _build_other_property(scratch, case)

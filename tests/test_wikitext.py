@@ -19,7 +19,7 @@ from youcheng.sources import detect, read_page
 from youcheng.sources.base import sniff_head
 from youcheng.sources.wikitext import SOURCE_FORMAT
 
-from .conftest import write_page
+from .conftest import load_script, write_page
 
 DATA = Path(youcheng.__file__).parent / "data" / "sources"
 WIKITEXT = DATA / "zhwiki-wikitext"
@@ -397,3 +397,19 @@ def test_registry_builds_from_wikitext(tmp_path: Path) -> None:
     assert {r.cn_id for r in registry.partners("新沂市")} == {"cn:320381"}
     dalian = registry.partners("大连市")
     assert len(dalian) == 34 and {r.cn_province for r in dalian} == {"辽宁省"}
+
+
+def test_the_sources_index_lists_every_section_file() -> None:
+    """SOURCES.md's table (attribution: path and commit of every file) is current."""
+    script = load_script("make_sources_index")
+    index = script.FOLDER / "SOURCES.md"
+    rows = script.table_rows()
+    assert len(rows) == len(list(script.FOLDER.glob("*.wikitext"))) > 100
+    assert script.render(index.read_text(encoding="utf-8"), rows) == index.read_text(encoding="utf-8"), \
+        "SOURCES.md is out of date: run python scripts/make_sources_index.py"
+
+
+def test_the_sources_index_refuses_a_file_without_its_source_line(tmp_path: Path) -> None:
+    (tmp_path / "x.wikitext").write_text("== 友好城市 ==\n* [[大阪市]]\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="names no source"):
+        load_script("make_sources_index").table_rows(tmp_path)

@@ -58,6 +58,7 @@ from youcheng import __version__, query
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
 from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage, write_records
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
+from youcheng.resolve.china import divisions
 from youcheng.resolve.fold import search_key
 from youcheng.search import search_answer, summary_with_coverage
 from youcheng.store import connect_readonly
@@ -157,13 +158,22 @@ class SearchResult(BaseModel):
     message: str | None = Field(None, description="With no item: what the registry covers (sources, dates).")
 
 
+class ProvinceRow(BaseModel):
+    """A province's count, with its English name so an English page need not show Chinese."""
+
+    key: str | None
+    label: str | None
+    count: int
+    name_en: str | None = Field(None, description="GB/T 2260 English or pinyin name: 湖北省 -> Hubei.")
+
+
 class Stats(BaseModel):
     """Relationship counts under the filters, by each dimension (null key: unknown)."""
 
     total: int
     country: list[StatRow]
     year: list[StatRow]
-    province: list[StatRow]
+    province: list[ProvinceRow]
     level: list[StatRow]
 
 
@@ -360,6 +370,12 @@ def _json(content: Any) -> Response:
 Conn = Annotated[sqlite3.Connection, Depends(_connection)]
 
 
+def _province_en(name: str | None) -> str | None:
+    """The English name of a stored province (江苏省 -> Jiangsu), for the page's English mode."""
+    found = divisions().province_of_section(name) if name else None
+    return found.name_en if found else None
+
+
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run endpoints on a few worker threads, not anyio's default forty.
@@ -479,14 +495,17 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         limit: Annotated[int, Query(description="Most suggestions.", ge=1, le=100)] = 10,
     ) -> Response:
         # Only spaces or dots are schema-valid, and nothing matches them.
-        return _json(search_answer(conn, q, limit) if search_key(q) else
-                     {"q": q, "items": [], "nearest": [], "message": None})
+        if not search_key(q):
+            return _json({"q": q, "items": [], "nearest": [], "message": None})
+        return _json(search_answer(conn, q, limit))
 
     @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
              summary="Counts by country, year, province and level, under the filters (sister relationships unless tier is given)")
     def stats(conn: Conn, filters: FiltersDep) -> Response:
         total, dims = query.breakdowns(conn, query.stats_filters(filters))
-        return _json({"total": total, **dims})
+        provinces = [{"key": r.key, "label": r.label, "count": r.count, "name_en": _province_en(r.key)}
+                     for r in dims["province"]]
+        return _json({"total": total, **dims, "province": provinces})
 
     @app.get("/api/lines", response_model=MapLinesPage, responses=_ERRORS,
              summary="Map lines: the matching relationships aggregated by pair, heaviest first",

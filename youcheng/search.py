@@ -117,7 +117,7 @@ def search_answer(conn: sqlite3.Connection, text: str, limit: int = 20) -> dict[
     with no hit, also the ``nearest`` names and a ``message`` with what the registry covers."""
     items = query.search(conn, text, limit)
     if items:
-        return {"q": text, "items": items, "nearest": [], "message": None}
+        return {"q": text, "items": items, "nearest": [], "message": None}  # every key of SearchResult
     nearest = nearest_names(conn, text)
     return {"q": text, "items": [], "nearest": nearest,
             "message": no_match_message(conn, text, f"no place name contains {text!r}", nearest)}

@@ -35,6 +35,7 @@ from functools import lru_cache
 from typing import Literal
 
 from youcheng.resolve.china import Division, Divisions, divisions, stem
+from youcheng.resolve.fold import latin_key
 from youcheng.resolve.names import fold_key, strip_tones
 
 Status = Literal["resolved", "ambiguous", "unresolved"]
@@ -87,14 +88,8 @@ _BELOW_TABLE = re.compile(
     r"development area|industrial park|port|street|community)$", re.IGNORECASE)
 
 
-def fold_latin(text: str) -> str:
-    """Comparable key of a Latin-script name: no case, diacritics, spaces, apostrophes or hyphens."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed.casefold() if c.isalnum() and not unicodedata.combining(c))
-
-
 def _syllable_key(text: str) -> str:
-    """Like ``fold_latin`` but keeping apostrophes (all spellings as ``'``): "Xi'an" -> "xi'an"."""
+    """Like ``latin_key`` but keeping apostrophes (all spellings as ``'``): "Xi'an" -> "xi'an"."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join("'" if c in _APOSTROPHES else c for c in decomposed.casefold()
                    if (c.isalnum() and not unicodedata.combining(c)) or c in _APOSTROPHES)
@@ -103,7 +98,7 @@ def _syllable_key(text: str) -> str:
 # English names of the 55 ethnic minorities, as they qualify autonomous divisions
 # ("Dali Bai", "Qiannan Buyei and Miao"): dropped only when the rest of the name
 # then matches an autonomous (自治) division.
-ETHNIC_WORDS = frozenset(fold_latin(w) for w in (
+ETHNIC_WORDS = frozenset(latin_key(w) for w in (
     "Achang Bai Blang Bonan Bouyei Buyei Dai Daur De'ang Derung Dong Dongxiang Evenki Gaoshan "
     "Gelao Gin Hani Hezhen Hui Jing Jingpo Jino Kazak Kazakh Kirgiz Korean Kyrgyz Lahu Lhoba "
     "Li Lisu Manchu Maonan Miao Monba Mongol Mongolian Mulao Naxi Nu Oroqen Pumi Qiang "
@@ -182,7 +177,7 @@ class EnglishNames:
             for key in self._keys_of(d) - {_NOT_CALLED.get(d.code, "")}:
                 self._add(self._by_key, key, d)
         for name, code in EXONYMS.items():
-            self._add(self._by_key, fold_latin(name), table.by_code[code])
+            self._add(self._by_key, latin_key(name), table.by_code[code])
         self._cache: dict[str, Match] = {}
 
     @staticmethod
@@ -193,14 +188,14 @@ class EnglishNames:
 
     @staticmethod
     def _keys_of(d: Division) -> set[str]:
-        keys = {fold_latin(d.name_en), *_readings(d.stem, d.pinyin)}
+        keys = {latin_key(d.name_en), *_readings(d.stem, d.pinyin)}
         for word in (" District", " County"):
             if d.name_en.endswith(word):
-                keys.add(fold_latin(d.name_en.removesuffix(word)))
+                keys.add(latin_key(d.name_en.removesuffix(word)))
         if d.name.endswith("新区") and len(d.stem) >= 3:
             # 滨海新区 is "Binhai (New Area)", 浦东新区 "Pudong": the stem keeps the 新.
             syllables = [strip_tones(s) for s in d.pinyin.split()[: len(d.stem) - 1]]
-            keys.add(fold_latin("".join(syllables)))
+            keys.add(latin_key("".join(syllables)))
         return {k for k in keys if k}
 
     def match(self, written: str) -> Match:
@@ -214,7 +209,7 @@ class EnglishNames:
         if not written:
             return Match("unresolved", reason="the name is empty")
         place, comma, qualifier = written.rpartition(",")
-        if comma and place.strip() and fold_latin(qualifier) in _COUNTRY_KEYS:
+        if comma and place.strip() and latin_key(qualifier) in _COUNTRY_KEYS:
             written = place.strip()
         written = re.sub(r"\s*\(([^()]+)\)$", _level_in_parentheses, written)
         nested = _split_nested(written)
@@ -244,7 +239,7 @@ class EnglishNames:
         if any("\u4e00" <= c <= "\u9fff" for c in written):
             key = fold_key(written)
             return list(self.table.by_key.get(key) or self.table.by_key.get(fold_key(stem(key)), [])), ""
-        full = fold_latin(written)
+        full = latin_key(written)
         if full in self._by_key:
             return self._syllable_filter(written, list(self._by_key[full])), ""
         if _BELOW_TABLE.search(written):
@@ -263,7 +258,7 @@ class EnglishNames:
                     changed = True
                     break
         core = list(words)
-        while len(core) > 1 and fold_latin(core[-1]) in ETHNIC_WORDS:
+        while len(core) > 1 and latin_key(core[-1]) in ETHNIC_WORDS:
             core.pop()
         if len(core) < len(words):
             found = self._lookup(" ".join(core), [*allowed, _autonomous])
@@ -272,7 +267,7 @@ class EnglishNames:
         return self._lookup(" ".join(words), allowed), ""
 
     def _lookup(self, base: str, allowed: list[Predicate]) -> list[Division]:
-        found = self._syllable_filter(base, list(self._by_key.get(fold_latin(base), [])))
+        found = self._syllable_filter(base, list(self._by_key.get(latin_key(base), [])))
         return [d for d in found if all(p(d) for p in allowed)]
 
     def _syllable_filter(self, written: str, found: list[Division]) -> list[Division]:
@@ -355,4 +350,4 @@ def english_names() -> EnglishNames:
     return EnglishNames(divisions())
 
 
-__all__ = ["ETHNIC_WORDS", "EXONYMS", "EnglishNames", "Match", "english_names", "fold_latin"]
+__all__ = ["ETHNIC_WORDS", "EXONYMS", "EnglishNames", "Match", "english_names"]

@@ -283,7 +283,6 @@ def _resolve_foreign(names_seen: tuple[str, ...], country: str | None, curated: 
 
 # -- Latin-script names ----------------------------------------------------------------------
 
-# Letters NFKD leaves whole (no base letter plus mark): folded by hand so Łódź = lodz.
 _WORDS = re.compile(r"[\s\-‐–]+")
 # Trailing words that name a first-level region's kind, in English and as romanised local
 # names write them (Gyeonggi-do, Aichi-ken, Moskovskaya oblast', Seoul-teukbyeolsi).
@@ -503,8 +502,11 @@ def _latin_city(parsed: _LatinName, country: str | None) -> ForeignPlace | None:
         if candidates:
             break
     parent = _parent_city(parsed.qualifier, country) if parsed.qualifier else None
-    if candidates:
-        near = [c for c in candidates if parent and _km(c, parent) <= NEAR_PARENT_KM]
+    near = [c for c in candidates if parent and _km(c, parent) <= NEAR_PARENT_KM]
+    # "Gangdong (Seoul)" says where it is: a namesake far from Seoul is not it.
+    # (en-wiki's parenthesised qualifiers name cities: Seoul, Busan, Vienna, not states.)
+    far_from_parent = parent is not None and parsed.parenthesised and not near
+    if candidates and not far_from_parent:
         c = (near or candidates)[0]
         return ForeignPlace(f"gn:{c.geonames_id}", c.name_en, c.country, "city", "gazetteer",
                             c.geonames_id, None, c.lat, c.lon)

@@ -298,8 +298,18 @@ class _Reader:
         self.lines = lines
         self.section, self.subject_problem, self.subject = _province_of(context.subject)
         self.top_line = 0
+        self.damage_reported: set[int] = set()  # line numbers given a damaged_line anomaly
 
     # -- blocks ------------------------------------------------------------------------
+
+    def _damaged(self, line: Line, section: _Section | None) -> _Block:
+        """The damaged_line anomaly of a line with invalid UTF-8 or NUL bytes, as a block."""
+        holder = section or _Section(0, "", line.number, "sister")
+        return _Block("anomaly", holder, [line], anomaly=self._damage(line))
+
+    def _damage(self, line: Line) -> Anomaly:
+        self.damage_reported.add(line.number)
+        return self.ctx.anomaly(line.number, "damaged_line", line.problem or "", line.text)
 
     def blocks(self) -> Iterator[_Block | _Section]:
         lines, i, sections = self.lines, 0, list[_Section]()
@@ -310,14 +320,15 @@ class _Reader:
             raise ParseError(f"{self.ctx.path}: does not open with a sister-city section heading "
                              "(## 友好城市 …); not a city-page section")
         self.top_line = lines[i].number
+        # Damaged bytes are reported wherever they are, also in lines no section reads.
+        unread = [line for line in lines[:i] if line.problem]
+        yield from (self._damaged(line, None) for line in unread)
         prev: _Block | None = None
         while i < len(lines):
             line = lines[i]
             text = line.text.strip()
             if line.problem:
-                holder = sections[-1] if sections else _Section(0, "", line.number, "sister")
-                yield _Block("anomaly", holder, [line], anomaly=self.ctx.anomaly(
-                    line.number, "damaged_line", line.problem, line.text))
+                yield self._damaged(line, sections[-1] if sections else None)
             heading = _heading(text)
             if heading is not None:
                 level, title = heading
@@ -328,6 +339,7 @@ class _Reader:
                     yield _Block("anomaly", outside, [line], anomaly=self.ctx.anomaly(
                         line.number, "unread_line", f"heading {title!r} ends the sister-city section: "
                         f"its {len(lines) - i} lines are not read", line.text, "info"))
+                    yield from (self._damaged(rest, outside) for rest in lines[i + 1:] if rest.problem)
                     return
                 if sections:
                     sections[-1].leaf = False
@@ -361,6 +373,7 @@ class _Reader:
                 while j < len(lines) and not lines[j].text.strip():
                     j += 1
                 if j < len(lines) and _is_caption(lines[j].text):
+                    yield from (self._damaged(skipped, sec) for skipped in lines[i:j + 1] if skipped.problem)
                     block.caption, i = lines[j].text.strip(), j + 1
             elif _BULLET.match(line.text):
                 block, i = _Block("bullet", sec, [line]), i + 1
@@ -381,6 +394,8 @@ class _Reader:
             text = self.lines[j].text
             if j > i and _heading(text.strip()) is not None:
                 return j - 1, False
+            if html and j > i and text.lstrip().startswith("|"):
+                return j - 1, False  # a pipe table's row: the HTML table above was never closed
             if html:
                 low = text.lower()
                 depth += low.count("<table") - low.count("</table")
@@ -420,6 +435,9 @@ class _Reader:
                                        f"section {sec.title!r} names no partner", sec.title)
 
     def _block(self, block: _Block) -> Iterator[Item]:
+        # Lines a table or list consumed whole are checked for damage here.
+        yield from (self._damage(line) for line in block.lines
+                    if line.problem and line.number not in self.damage_reported)
         if block.anomaly is not None:
             yield block.anomaly
         elif block.kind == "bullet":
@@ -437,7 +455,8 @@ class _Reader:
             caption = block.caption
             if block.kind != "pipe" and rows and rows[0] and rows[0][0].line < 0:
                 caption = caption or rows.pop(0)[0].raw  # <caption> / |+ come as a row of line -1
-            yield from self._grid(rows, caption, block.section, first)
+            headless = block.kind == "pipe" and not _pipe_ruled(block.lines)
+            yield from self._grid(rows, caption, block.section, first, headless)
 
     def _bullet(self, block: _Block) -> Iterator[Item]:
         line = block.lines[0]
@@ -471,7 +490,8 @@ class _Reader:
     # -- tables ------------------------------------------------------------------------
 
     def _grid(self, rows: list[list[_Cell]], caption: str | None, sec: _Section,
-              first: Line) -> Iterator[Item]:
+              first: Line, headless: bool = False) -> Iterator[Item]:
+        """Records of a table; ``headless``: its first row is a row even if it reads like a header."""
         rows = [r for r in rows if r]
         if not rows:
             yield self.ctx.anomaly(first.number, "skipped_row", "table has no rows", first.text)
@@ -485,7 +505,7 @@ class _Reader:
                 and "partner" in labels[1:] and len(rows[0]) > 1:
             yield from self._transposed(rows, labels, base or sec.tier)
             return
-        header = rows[0] if "partner" in roles or all(c.head for c in rows[0]) else None
+        header = rows[0] if not headless and ("partner" in roles or all(c.head for c in rows[0])) else None
         if header is None:
             yield self.ctx.anomaly(first.number, "unknown_header", "table has no header: columns "
                                    "guessed from their content", first.text, "info")
@@ -618,7 +638,7 @@ def _is_caption(text: str) -> bool:
     """A short line naming its table (pandoc writes a pipe table's caption after it)."""
     plain = _text(_segments(text.strip(), False))
     return (0 < len(plain) <= 60 and not re.search(r"[。，；]", plain) and not _heading(text.strip())
-            and not _BULLET.match(text)
+            and not _BULLET.match(text) and not text.lstrip().startswith("|")  # a row is no caption
             and bool(re.search(r"(?:表|览|列表|城市|名单)$|^(?:Table)?:", plain) or tier_of(plain)))
 
 
@@ -704,8 +724,16 @@ def _take_span(spans: dict[int, tuple[int, _Cell]], col: int) -> _Cell:
     return cell
 
 
+def _pipe_ruled(lines: list[Line]) -> bool:
+    """Whether a pipe table's second line is its header rule (| -- |)."""
+    return len(lines) > 1 and bool(_PIPE_RULE.match(lines[1].text.strip()))
+
+
 def _pipe_rows(lines: list[Line]) -> list[list[_Cell]]:
+    """A pipe table's cells; the first row is its header only when a rule line (| -- |) follows it:
+    rows cut off from their table by a stray blank line are rows, not a header."""
     rows: list[list[_Cell]] = []
+    ruled = _pipe_ruled(lines)
     for line in lines:
         inner = line.text.strip()
         if _PIPE_RULE.match(inner):
@@ -713,7 +741,7 @@ def _pipe_rows(lines: list[Line]) -> list[list[_Cell]]:
         inner = inner[1:] if inner.startswith("|") else inner
         inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
         cells = re.split(r"(?<!\\)\|", inner)
-        rows.append([_Cell(line.number, c.strip().replace("\\|", "|"), False, not rows) for c in cells])
+        rows.append([_Cell(line.number, c.strip().replace("\\|", "|"), False, ruled and not rows) for c in cells])
     return rows
 
 

@@ -45,7 +45,8 @@ from pathlib import Path
 from youcheng.errors import ParseError
 from youcheng.model import Anomaly, RawPartnership, Tier
 from youcheng.resolve.china import Division, divisions
-from youcheng.resolve.china_en import Match, english_names, fold_latin
+from youcheng.resolve.china_en import Match, english_names
+from youcheng.resolve.fold import latin_key
 from youcheng.resolve.countries import country_code
 from youcheng.sources._reader import ProgressCallback
 from youcheng.sources.base import Item, SourceContext
@@ -56,12 +57,12 @@ _COLUMN = re.compile(r"(?P<kind>city|town|country)[ _-]?(?P<side>[12ab])", re.IG
 _PLAIN_COLUMN = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,39}")
 _CHINESE_CODES = frozenset({"CN", "HK", "MO"})
 # Names of the PRC and its SARs that the country table may lack (it has no "Macau").
-_CHINA_NAMES = {fold_latin(name): code for name, code in (
+_CHINA_NAMES = {latin_key(name): code for name, code in (
     ("China", "CN"), ("People's Republic of China", "CN"), ("PRC", "CN"), ("P.R. China", "CN"),
     ("Mainland China", "CN"), ("Hong Kong", "HK"), ("Hong Kong SAR", "HK"), ("Macau", "MO"),
     ("Macao", "MO"), ("Macau SAR", "MO"), ("Macao SAR", "MO"))}
 # Generic words in a partner's parentheses that name its kind, not a containing place.
-_KIND_WORDS = frozenset(fold_latin(w) for w in (
+_KIND_WORDS = frozenset(latin_key(w) for w in (
     "district", "city", "county", "municipality", "town", "village", "region", "province",
     "prefecture", "state", "department", "communauté", "commune", "intercommunality",
     "rural gmina", "urban gmina", "gmina", "borough", "parish", "microregion"))
@@ -117,7 +118,7 @@ def _cells(text: str) -> list[str] | None:
 
 def _country(text: str) -> str | None:
     """ISO code of a country as written, also of "England, United Kingdom" (its last part)."""
-    code = _CHINA_NAMES.get(fold_latin(text)) or country_code(text)
+    code = _CHINA_NAMES.get(latin_key(text)) or country_code(text)
     if code is None and "," in text:
         code = country_code(text.rpartition(",")[2])
     return code
@@ -130,7 +131,7 @@ def _place(city: str, country: str) -> tuple[str, str]:
     if comma and place.strip() and tail.strip():
         code = _country(tail.strip())
         if code and (not country or code == _country(country)
-                     or fold_latin(tail) == fold_latin(country)):
+                     or latin_key(tail) == latin_key(country)):
             return place.strip(), country or tail.strip()
     return city, country
 
@@ -150,8 +151,8 @@ def partner_key(name: str) -> tuple[str, str]:
         place, comma, container = text.partition(",")
         if not comma:
             place, container = text, ""
-    outer = fold_latin(container)
-    return fold_latin(place), "" if outer in _KIND_WORDS else outer
+    outer = latin_key(container)
+    return latin_key(place), "" if outer in _KIND_WORDS else outer
 
 
 def _same_qualifier(a: str, b: str) -> bool:
@@ -185,7 +186,7 @@ class _Row:
         other = self.partner_match.division if self.partner_match else None
         if other is not None:
             return {(min(code, other.code), max(code, other.code))}
-        return {(code, partner_key(self.partner)[0]), (code, fold_latin(self.partner))}
+        return {(code, partner_key(self.partner)[0]), (code, latin_key(self.partner))}
 
     @property
     def qualifier(self) -> str:
@@ -330,7 +331,7 @@ class _Reader:
                   if (line := self._first(row, c.code)) is not None]
         if len(merged) == 1:
             return self._repeat(row, merged[0][1], merged[0][0].name)
-        seen = (fold_latin(row.cn_written), "|".join(partner_key(row.partner)))
+        seen = (latin_key(row.cn_written), "|".join(partner_key(row.partner)))
         if seen in unresolved:
             return self._repeat(row, unresolved[seen], row.cn_written)
         unresolved[seen] = row.line

@@ -45,6 +45,32 @@
       q_more: "显示前 {0} 条，共 {1} 条（完整报告：api/anomalies 或 youcheng check）。",
       footer: "数据：中文维基百科“中华人民共和国友好城市列表”及各城市条目、英文维基百科友好城市列表，CC BY-SA（来源见 api/sources）。", footer_vendor: "第三方组件及许可",
       error: "出错了：{0}", no_suggestions: "没有匹配的地名",
+      place_showing: "正在显示 {0}：列表、图表和下载都只含这个地方的关系。", place_back: "× 返回全部",
+      kind_city: "城市", kind_region: "一级行政区", kind_district: "城区",
+      res_gbt2260: "行政区划代码（GB/T 2260）", res_gazetteer: "地名词典（GeoNames）", res_subdivision: "一级行政区（ISO 3166-2）",
+      res_curated: "人工核定", res_parent: "归入上级地方", res_unresolved: "未能解析",
+      origin_written: "来源原文", origin_converted: "繁简转换（OpenCC）", origin_romanised: "拼音（pypinyin）",
+      origin_gazetteer: "地名词典", origin_official: "标准名称（GB/T 2260）", origin_english_cn: "英文名（GB/T 2260 或拼音）",
+      origin_other: "别名（来源未记录）",
+      origin_help: "名称后注明来源：来源原文、繁简转换、拼音或地名词典。",
+      sev_error: "错误", sev_warning: "警告", sev_info: "提示",
+      kind_ambiguous_cn_place: "中方地名有歧义", kind_country_conflict: "国家不一致", kind_damaged_line: "行已损坏",
+      kind_duplicate_pair: "重复的关系", kind_extra_cells: "多余的单元格", kind_invalid_date: "不可能的日期",
+      kind_nested_table: "嵌套表格", kind_no_partner: "没有外方", kind_no_partner_named: "外方未写名称",
+      kind_no_partner_place: "外方不是地方", kind_placeholder: "占位内容", kind_skipped_row: "跳过的行",
+      kind_spelling_variants: "同一地方的不同写法", kind_unclosed_table: "表格未闭合", kind_unknown_country: "无法识别的国家",
+      kind_unknown_header: "无法识别的表头", kind_unread_line: "未读取的行", kind_unreadable_date: "无法读取的日期",
+      kind_unresolved_cn_place: "无法确定的中方地方", kind_unresolved_partner: "无法确定的外方地方",
+      cov_title: "数据覆盖范围", cov_summary: "登记册共有 {0} 对关系（全部类别），来自 {1} 个来源文件：{2}。",
+      cov_missing: "某地没有出现在这里，只说明这些来源没有记载，并不表示它没有友好城市。",
+      cov_sources: "来源", cov_files: "全部来源文件（文件名、出处）", cov_provinces: "各省份关系数（全部类别）",
+      col_format: "格式", col_files: "文件数", col_relationships: "关系数", col_snapshot: "快照年份", col_licence: "许可",
+      fmt_wikimd: "中文维基百科全国列表", "fmt_wikimd-city": "中文维基百科城市条目（Markdown）",
+      fmt_wikitext: "中文维基百科城市条目", "fmt_enwiki-csv": "英文维基百科友好城市列表",
+      no_hit: "没有地名包含“{0}”。", no_hit_cover: "登记册收录 {0} 对关系，来自 {1}；没有记载不等于没有友城。",
+      see_coverage: "查看覆盖范围", list_empty: "没有符合条件的关系。", footer_coverage: "覆盖范围",
+      unknown: "不详", close: "关闭", clear: "清除",
+      list_other_kinds: "这个地方的 {0} 对关系都不属于所选类别。", show_all_kinds: "显示全部类别",
     },
     en: {
       tagline: "A registry of the PRC's sister-city relationships", search_label: "Search places",
@@ -82,14 +108,41 @@
       q_unplaced_help: "These places have no coordinates, so the map cannot draw them; the resolution column tells how far name resolution got.",
       q_anomalies: "Build anomalies (rows that could not be read, or only partly)",
       q_more: "Showing the first {0} of {1} (the full report: api/anomalies, or youcheng check).",
-      footer: "Data: zh-Wikipedia (中华人民共和国友好城市列表 and city articles) and en-Wikipedia's twin-town lists, CC BY-SA (sources: api/sources).", footer_vendor: "Third-party components and licences",
+      footer: "Data: zh-Wikipedia's list of the PRC's sister cities and its city articles, and en-Wikipedia's twin-town lists, CC BY-SA (sources: api/sources).", footer_vendor: "Third-party components and licences",
       error: "Something went wrong: {0}", no_suggestions: "No place matches",
+      place_showing: "Showing {0}: the list, the charts and the downloads hold only its partnerships.", place_back: "× Back to all",
+      kind_city: "City", kind_region: "Region (state, province)", kind_district: "District",
+      res_gbt2260: "GB/T 2260 code table", res_gazetteer: "gazetteer (GeoNames)", res_subdivision: "subdivision (ISO 3166-2)",
+      res_curated: "curated", res_parent: "counted under its parent place", res_unresolved: "unresolved",
+      origin_written: "as written in the source", origin_converted: "converted (OpenCC)", origin_romanised: "romanised (pypinyin)",
+      origin_gazetteer: "gazetteer", origin_official: "official name (GB/T 2260)", origin_english_cn: "English name (GB/T 2260 or pinyin)",
+      origin_other: "other name (origin not recorded)",
+      origin_help: "Each name says where it comes from: the source's own text, a conversion, a romanisation or a gazetteer.",
+      sev_error: "error", sev_warning: "warning", sev_info: "note",
+      kind_ambiguous_cn_place: "ambiguous Chinese place", kind_country_conflict: "countries disagree", kind_damaged_line: "damaged line",
+      kind_duplicate_pair: "listed twice", kind_extra_cells: "extra cells", kind_invalid_date: "impossible date",
+      kind_nested_table: "nested table", kind_no_partner: "no partner", kind_no_partner_named: "partner not named",
+      kind_no_partner_place: "partner is not a place", kind_placeholder: "placeholder", kind_skipped_row: "skipped row",
+      kind_spelling_variants: "one place, several spellings", kind_unclosed_table: "unclosed table", kind_unknown_country: "unknown country",
+      kind_unknown_header: "unknown header", kind_unread_line: "line not read", kind_unreadable_date: "unreadable date",
+      kind_unresolved_cn_place: "Chinese place not identified", kind_unresolved_partner: "partner not identified",
+      cov_title: "What the registry covers", cov_summary: "The registry holds {0} relationships (every kind) from {1} source files: {2}.",
+      cov_missing: "A place missing here is missing from these sources: that does not mean it has no sister cities.",
+      cov_sources: "Sources", cov_files: "Every source file (name, origin)", cov_provinces: "Relationships per province (every kind)",
+      col_format: "Format", col_files: "Files", col_relationships: "Relationships", col_snapshot: "Snapshot", col_licence: "Licence",
+      fmt_wikimd: "zh-Wikipedia's national list", "fmt_wikimd-city": "zh-Wikipedia city articles (Markdown)",
+      fmt_wikitext: "zh-Wikipedia city articles", "fmt_enwiki-csv": "en-Wikipedia's twin-town lists",
+      no_hit: "No place name contains “{0}”.", no_hit_cover: "The registry holds {0} relationships from {1}; a place it does not list may still have sister cities.",
+      see_coverage: "What it covers", list_empty: "No relationship matches.", footer_coverage: "Coverage",
+      unknown: "unknown", close: "close", clear: "clear",
+      list_other_kinds: "None of this place's {0} relationships is of the chosen kind.", show_all_kinds: "Show every kind",
     },
   };
   const FILTERS = ["q", "country", "province", "level", "from", "to", "tier"];
   // The page shows sister cities unless another kind is chosen (the API's statistics default too).
   const TIERS = ["sister", "exchange", "intent", "domestic", "all"], DEFAULT_TIER = "sister";
   const LEVELS = ["province", "prefecture", "county", "district"];
+  const ORIGINS = ["written", "converted", "romanised", "gazetteer"];  // where a name comes from (the API's words)
   const FORMATS = [["csv", "CSV"], ["jsonl", "JSONL"], ["geojson", "GeoJSON"], ["graphml", "GraphML"],
                    ["datapackage", "Data Package"]];
   // QUALITY_ROWS: a million-row build has 100,000 anomalies; a table that long only freezes the tab.
@@ -103,6 +156,8 @@
   let lines = null, hot = null, rows = [], total = 0, stats = null, overall = null, overallP = null;
   let selected = null, quality = null, worldReady = false, worldP = null, listSeq = 0, hotSeq = 0;
   let loadSeq = 0, suggestSeq = 0, activeSuggestion = -1, suggestions = [];
+  // reveal: scroll to the place once it has loaded (opened by a click or a shared URL, not a redraw).
+  let reveal = false, coverage = null, coverageP = null;
   const charts = {};
 
   // ---------- helpers ----------
@@ -115,7 +170,8 @@
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === null || v === undefined || v === false) continue;
       if (k === "class") node.className = v; else if (k.startsWith("data-") || k === "type" || k === "href" ||
-          k === "title" || k === "download" || k === "role") node.setAttribute(k, v); else node[k] = v;
+          k === "title" || k === "download" || k === "role" || k === "translate" || k === "lang") node.setAttribute(k, v);
+      else node[k] = v;
     }
     for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
     return node;
@@ -130,17 +186,44 @@
       return regionNames[state.lang].of(code) || fallback || code;
     } catch (e) { return fallback || code; }
   }
+  // A code word from the data (a level, a resolution method, an anomaly kind) in the page's language;
+  // a code the page does not know yet is shown as it is, marked as data.
+  function label(prefix, code) {
+    if (!code) return "";
+    const key = prefix + code;
+    return I18N[state.lang][key] !== undefined ? t(key) : data(code);
+  }
+  // A value from the registry (a name as written, a file, a note): never translated, and marked
+  // translate="no" so that browsers' translators and the English-mode test leave it alone.
+  const data = (text, tag) => el(tag || "span", { translate: "no" }, text == null ? "" : String(text));
+  // Templates with a data value inside: "Showing {0}: …" with {0} a marked node.
+  function tNodes(key, node, ...args) {
+    const [before, after] = t(key, "\u0000", ...args).split("\u0000");
+    return [before, node, after === undefined ? "" : after];
+  }
+  // English names of the provinces, from every /api/stats answer seen (rows carry name_en).
+  const provinceEn = new Map();
+  function learnProvinces(found) {
+    for (const row of (found && found.province) || []) if (row.key && row.name_en) provinceEn.set(row.key, row.name_en);
+  }
+  function provinceName(name) {
+    return state.lang === "en" && provinceEn.has(name) ? provinceEn.get(name) : name;
+  }
+  function provinceNode(name) {
+    const shown = provinceName(name);
+    return shown === name ? data(name) : shown;
+  }
   function cnLabel(r) {
     const en = r.cn_name_en || "";
-    return state.lang === "en" && en ? `${en} (${r.cn_name})` : r.cn_name;
+    return state.lang === "en" && en && en !== r.cn_name ? `${en} (${r.cn_name})` : r.cn_name;
   }
   function partnerLabel(r) {
     if (!r.partner_name) return t("only_country");
     const en = r.partner_name_en || "";
-    return state.lang === "en" && en ? `${en} (${r.partner_name})` : r.partner_name;
+    return state.lang === "en" && en && en !== r.partner_name ? `${en} (${r.partner_name})` : r.partner_name;
   }
-  const provinceOf = (r) => r.cn_province || r.province || r.section || "";
-  function levelLabel(level) { return level ? t("level_" + level) : ""; }
+  const provinceOf = (r) => (r.cn_province ? provinceNode(r.cn_province) : data(r.province || r.section || ""));
+  function levelLabel(level) { return level ? label("level_", level) : ""; }
   function showError(err) {
     const box = $("#error");
     box.textContent = t("error", err && err.message ? err.message : err);
@@ -155,8 +238,10 @@
     if (!response.ok) throw new Error((body && body.error) || `${response.status} ${response.statusText}`);
     return body;
   }
-  function apiParams() {
+  function apiParams(withoutPlace) {
+    // The open place narrows the list, the charts and the downloads; the map keeps the others as context.
     const p = new URLSearchParams();
+    if (state.place && !withoutPlace) p.set("place", state.place);
     if (state.q) p.set("q", state.q);
     if (state.country) p.set("country", state.country);
     if (state.province) p.set("province", state.province);
@@ -194,6 +279,8 @@
     document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
     $("#search").placeholder = t("search_ph");
     $("#lang").textContent = t("lang_button");
+    $("#place-close").setAttribute("aria-label", t("close"));
+    $("#f-text button").setAttribute("aria-label", t("clear"));
     localStorage.setItem("youcheng.lang", state.lang);
   }
 
@@ -209,7 +296,7 @@
       .map((s) => [s.key, `${countryName(s.key, s.label)} (${s.count})`])
       .sort((a, b) => a[1].localeCompare(b[1], state.lang === "zh" ? "zh-Hans-u-co-pinyin" : "en"));
     fill($("#f-country"), countries);
-    fill($("#f-province"), overall.province.filter((s) => s.key).map((s) => [s.key, `${s.key} (${s.count})`]));
+    fill($("#f-province"), overall.province.filter((s) => s.key).map((s) => [s.key, `${provinceName(s.key)} (${s.count})`]));
     const levels = new Set(overall.level.map((s) => s.key));
     const tier = $("#f-tier"), keepTier = tier.value;
     tier.replaceChildren(...TIERS.map((k) => el("option", { value: k }, t("tier_" + k))));
@@ -243,7 +330,7 @@
   }
 
   // ---------- data ----------
-  const hasFilters = () => FILTERS.some((k) => state[k]);
+  const hasFilters = () => Boolean(state.place) || FILTERS.some((k) => state[k]);
   function mark(name) { try { performance.mark("youcheng:" + name); } catch (e) { /* no User Timing */ } }
   async function loadData() {
     const seq = ++loadSeq;
@@ -251,7 +338,7 @@
     $("#map").dataset.drawn = "0";
     const params = apiParams();
     try {
-      const lp = new URLSearchParams(params); lp.set("limit", String(MAP_LINES));
+      const lp = apiParams(true); lp.set("limit", String(MAP_LINES));
       const linesP = getJSON("api/lines?" + lp);
       const statsP = hasFilters() || !overallP ? getJSON("api/stats?" + params) : overallP;
       const hotP = loadHot();
@@ -263,7 +350,7 @@
       const listDone = loadList(seq);
       const chartsDone = statsP.then((found) => {
         if (seq !== loadSeq) return;
-        stats = found;
+        stats = found; learnProvinces(found);
         renderCharts(stats);
       });
       await Promise.all([mapDone, listDone, chartsDone]);
@@ -294,7 +381,7 @@
     const mine = ++hotSeq;
     if (!state.place) { hot = null; return; }
     const params = apiParams();
-    params.set("place", state.place); params.set("group", "place"); params.set("limit", String(HOT_LINES));
+    params.set("group", "place"); params.set("limit", String(HOT_LINES));
     const found = await getJSON("api/lines?" + params);
     if (mine === hotSeq) hot = found;
   }
@@ -345,7 +432,7 @@
     // Labels and ids of both ends: places at place grouping, province and country at region grouping.
     const region = !l.cn_id;
     const partner = region ? countryName(l.country, l.partner_name) : partnerLabel(l);
-    return { region, cn: cnLabel(l), partner, cnKey: region ? "p:" + l.cn_province : l.cn_id,
+    return { region, cn: region ? provinceName(l.cn_province) : cnLabel(l), partner, cnKey: region ? "p:" + l.cn_province : l.cn_id,
              partnerKey: region ? "c:" + l.country : l.partner_id };
   }
   function mapOption() {
@@ -391,9 +478,9 @@
         : t(found.group === "region" ? "map_region" : "map_place", shownLines, allLines, shown, all);
       if (found.unplaced_partnerships) status += " " + t("map_unplaced", num(found.unplaced_partnerships));
     }
-    if (sel && selected) status += " " + t("map_selected", selected.name, num(highlighted), num(hot ? hot.shown_partnerships : 0));
-    $("#map-status").textContent = status;
-    mapEl.setAttribute("aria-label", status);
+    const picked = sel && selected ? tNodes("map_selected", data(selected.name), num(highlighted), num(hot ? hot.shown_partnerships : 0)) : [];
+    $("#map-status").replaceChildren(status, ...(picked.length ? [" ", ...picked] : []));
+    mapEl.setAttribute("aria-label", $("#map-status").textContent);
     return {
       textStyle: { fontFamily: FONT },
       tooltip: { trigger: "item", confine: true, formatter: mapTooltip },
@@ -456,28 +543,49 @@
 
   // ---------- place page ----------
   async function selectPlace(id, push) {
-    state.place = id || "";
+    // Opening a place narrows the list, the charts and the downloads to it (a history entry, so
+    // the back button returns); closing it widens them again.
+    state.place = id || ""; state.page = 0; reveal = Boolean(id);
     writeUrl(push !== false);
-    if (state.view !== "map") { state.view = "map"; render(); }
-    await loadPlace();
+    if (state.view !== "map") state.view = "map";
+    render();
+    await Promise.all([loadData(), loadPlace(false)]);
   }
   async function loadPlace(withHot) {
     // withHot false: loadData, running at the same time, fetches the place's lines.
     const panel = $("#place");
     if (!state.place) {
       selected = null; hot = null; panel.hidden = true; $(".grid").classList.remove("with-place");
-      renderMap(); renderList(); resizeCharts();
+      renderBanner(); renderMap(); renderList(); resizeCharts();
       return;
     }
     try {
       [selected] = await Promise.all([getJSON("api/places/" + encodeURIComponent(state.place)),
                                       withHot === false ? null : loadHot()]);
     } catch (err) {
-      showError(err); state.place = ""; writeUrl(false); selected = null; panel.hidden = true;
+      showError(err); state.place = ""; writeUrl(false); selected = null; panel.hidden = true; renderBanner();
       return;
     }
     renderPlace();
     renderMap(); renderList(); resizeCharts();
+    if (reveal) {
+      reveal = false;
+      // On a phone the panel comes first (CSS order) and is scrolled to; on a wide screen it sits
+      // beside the map at the top.
+      if (matchMedia("(max-width: 980px)").matches) $("#place-banner").scrollIntoView({ block: "start" });
+      else window.scrollTo({ top: 0 });
+    }
+  }
+  function placeTitle(p) {
+    return p.name_en && p.name_en !== p.name ? `${p.name} · ${p.name_en}` : p.name;
+  }
+  function renderBanner() {
+    const banner = $("#place-banner");
+    banner.hidden = !state.place;
+    if (!state.place) return;
+    const name = selected && selected.id === state.place ? placeTitle(selected) : state.place;
+    $("#place-banner-text").replaceChildren(...tNodes("place_showing", data(name, "strong")));
+    banner.dataset.place = state.place;
   }
   function renderPlace() {
     const p = selected, panel = $("#place");
@@ -485,37 +593,70 @@
     panel.hidden = false;
     $(".grid").classList.add("with-place");
     panel.dataset.id = p.id;
-    $("#place-name").textContent = p.name + (p.name_en && p.name_en !== p.name ? ` · ${p.name_en}` : "");
+    renderBanner();
+    $("#place-name").replaceChildren(data(placeTitle(p)));
     $("#place-sub").textContent = [p.side === "cn" ? t("place_cn") : t("place_foreign"),
       countryName(p.country, p.country), t("place_count", num(p.partnerships_total)),
       p.partnerships_total > p.partnerships.length ? t("place_more", num(p.partnerships.length)) : "",
     ].filter(Boolean).join(" · ");
+    const kind = p.side === "cn" ? levelLabel(p.kind) : label("kind_", p.kind);
     const facts = [
-      ["place_id", p.id], ["place_code", p.code], ["place_level", p.side === "cn" && LEVELS.includes(p.kind) ? levelLabel(p.kind) : p.kind],
-      ["place_province", p.province], ["place_country", p.country ? `${countryName(p.country)} (${p.country})` : ""],
+      ["place_id", data(p.id)], ["place_code", p.code], ["place_level", kind],
+      ["place_province", p.province ? provinceNode(p.province) : ""],
+      ["place_country", p.country ? `${countryName(p.country)} (${p.country})` : ""],
       ["place_subdivision", p.subdivision], ["place_geonames", p.geonames_id],
       ["place_coords", p.lat != null && p.lon != null ? `${p.lat.toFixed(4)}, ${p.lon.toFixed(4)}` : ""],
-      ["place_link", p.link], ["place_resolution", p.resolution],
+      ["place_link", p.link ? data(p.link) : ""], ["place_resolution", label("res_", p.resolution)],
     ].filter(([, v]) => v !== null && v !== undefined && v !== "");
-    $("#place-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", {}, String(v))]));
-    const names = new Map();
-    for (const n of p.names) names.set(n.name, (names.get(n.name) || []).concat(n.kind));
-    for (const [kind, value] of [["simplified", p.name_simplified], ["pinyin", p.name_pinyin], ["en", p.name_en]]) {
-      if (value && !names.has(value)) names.set(value, [kind]);
-    }
-    $("#place-names").replaceChildren(...[...names].map(([name, kinds]) =>
-      el("span", { lang: /[\u3400-\u9fff]/.test(name) ? "zh" : "" }, name, el("small", {}, kinds.join(", ")))));
+    $("#place-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, t(k)),
+      el("dd", {}, v instanceof Node ? v : String(v))]));
+    $("#place-names").replaceChildren(...nameOrigins(p).map(([name, origin]) =>
+      el("span", { "data-origin": origin }, el("span", { translate: "no", lang: /[\u3400-\u9fff]/.test(name) ? "zh" : null }, name),
+        el("small", {}, t("origin_" + origin)))));
+    $("#place-names").title = t("origin_help");
     const rows = p.partnerships.map((r) => {
       const other = r.cn_id === p.id ? { id: r.partner_id, label: partnerLabel(r) } : { id: r.cn_id, label: cnLabel(r) };
+      const name = data(other.label);
       return el("tr", {},
-        el("td", {}, other.id ? el("button", { class: "place-link", type: "button", "data-id": other.id }, other.label) : other.label),
+        el("td", {}, other.id ? el("button", { class: "place-link", type: "button", "data-id": other.id }, name) : name),
         el("td", {}, countryName(r.country, r.country_text)),
         el("td", {}, r.date || ""),
-        el("td", {}, r.note || ""),
-        el("td", { class: "src", title: r.section }, `${r.source}:${r.line}`));
+        el("td", {}, data(r.note || "")),
+        el("td", { class: "src", title: r.section, translate: "no" }, `${r.source}:${r.line}`));
     });
     $("#place-partners tbody").replaceChildren(...rows);
     renderMiniMap();
+  }
+  // Where each of a place's names comes from. The API's own origin wins when it gives one: a
+  // names[].origin field, or a kind that is an origin word (written, converted, romanised,
+  // gazetteer) for every name, not "written" alone (older builds called every name they were
+  // given "written", whoever derived it). Otherwise a name is "written" only when one of the
+  // place's records spells it so, and the resolver's additions are named for what they are (its
+  // simplified form, pinyin, English name).
+  function nameOrigins(p) {
+    const told = (n) => ORIGINS.includes(n.origin) ? n.origin : null;
+    const byKind = p.names.length && p.names.every((n) => ORIGINS.includes(n.kind)) && p.names.some((n) => n.kind !== "written");
+    const spelled = new Set();
+    for (const r of p.partnerships) {
+      const mine = r.cn_id === p.id ? [r.cn_name, r.cn_link] : [r.partner_name, r.partner_link, ...(r.partner_links || [])];
+      for (const n of mine) if (n) spelled.add(n);
+    }
+    const english = p.side === "cn" ? "english_cn" : "gazetteer";
+    const guess = (name, kind) => spelled.has(name) ? "written"
+      : name === p.name_en || kind === "en" ? english
+      : name === p.name_pinyin || kind === "pinyin" ? "romanised"
+      : kind === "simplified" || name === p.name_simplified ? "converted"
+      : kind === "official" ? "official" : "other";
+    const origins = new Map();
+    for (const n of p.names) {
+      const origin = told(n) || (byKind ? n.kind : guess(n.name, n.kind));
+      const known = origins.get(n.name);
+      if (!known || known === "other") origins.set(n.name, origin);
+    }
+    for (const value of [p.name_simplified, p.name_pinyin, p.name_en]) {
+      if (value && !origins.has(value)) origins.set(value, guess(value, ""));
+    }
+    return [...origins];
   }
   function renderMiniMap() {
     const p = selected, box = $("#minimap");
@@ -554,16 +695,24 @@
   // ---------- list ----------
   function renderList() {
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    const link = (id, label, sub) => el("td", {}, id ? el("button", { class: "place-link", type: "button", "data-id": id }, label) : label,
+    const link = (id, name, sub) => el("td", {}, id ? el("button", { class: "place-link", type: "button", "data-id": id }, data(name)) : data(name),
       sub ? el("span", { class: "sub" }, sub) : null);
     const trs = rows.map((r) => el("tr", {
       class: state.place && (r.cn_id === state.place || r.partner_id === state.place) ? "hl" : "", "data-id": r.id },
       link(r.cn_id, cnLabel(r), r.cn_level ? levelLabel(r.cn_level) : ""),
-      link(r.partner_id, partnerLabel(r), r.partner_name_en && state.lang === "zh" ? r.partner_name_en : ""),
+      link(r.partner_id, partnerLabel(r), r.partner_name_en && state.lang === "zh" ? data(r.partner_name_en) : ""),
       el("td", {}, countryName(r.country, r.country_text)),
       el("td", {}, provinceOf(r)),
       el("td", {}, r.date || "", r.tier && r.tier !== "sister" ? el("span", { class: "sub" }, t("tier_" + r.tier)) : null),
-      el("td", { class: "src", title: r.section }, `${r.source}:${r.line}`)));
+      el("td", { class: "src", title: r.section, translate: "no" }, `${r.source}:${r.line}`)));
+    if (!trs.length && state.place && selected && selected.id === state.place && selected.partnerships_total) {
+      // The open place has relationships, only none of the chosen kind (sister cities by default).
+      trs.push(el("tr", { class: "empty" }, el("td", { colSpan: 6 }, t("list_other_kinds", num(selected.partnerships_total)), " ",
+        el("button", { type: "button", class: "place-link", "data-tier": "all" }, t("show_all_kinds")))));
+    } else if (!trs.length && (overall || lines)) {
+      // Nothing matches: say so, with what the registry covers, rather than an empty table.
+      trs.push(el("tr", { class: "empty" }, el("td", { colSpan: 6 }, t("list_empty"), " ", ...coverageNote())));
+    }
     $("#list tbody").replaceChildren(...trs);
     $("#pageinfo").textContent = t("page", num(state.page + 1), num(pages));
     $("#prev").disabled = state.page === 0;
@@ -574,7 +723,7 @@
   function renderCharts(stats) {
     if (state.view !== "map") return;
     const base = { textStyle: { fontFamily: FONT }, tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-                   grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true } };
+                   grid: { left: 16, right: 16, top: 24, bottom: 8, containLabel: true } };
     const years = stats.year.filter((s) => s.key).map((s) => [Number(s.key), s.count]);
     const unknown = stats.year.filter((s) => !s.key).reduce((a, s) => a + s.count, 0);
     const axis = [], counts = [];
@@ -596,8 +745,8 @@
     const provinces = stats.province.filter((s) => s.key).slice(0, 34).reverse();
     chart("provinces").setOption(Object.assign({}, base, {
       xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", data: provinces.map((s) => s.key), axisLabel: { interval: 0, fontSize: 11 } },
-      series: [{ type: "bar", data: provinces.map((s) => ({ value: s.count, key: s.key })), itemStyle: { color: "#2f9e44" } }],
+      yAxis: { type: "category", data: provinces.map((s) => provinceName(s.key)), axisLabel: { interval: 0, fontSize: 11 } },
+      series: [{ type: "bar", barMaxWidth: 28, data: provinces.map((s) => ({ value: s.count, key: s.key })), itemStyle: { color: "#2f9e44" } }],
     }), { notMerge: true });
     $("#chart-provinces").style.height = Math.max(300, provinces.length * 16 + 40) + "px";
     charts.provinces.resize();
@@ -638,14 +787,61 @@
       more("#q-unplaced-more", Math.min(QUALITY_ROWS, report.unplaced.length), report.unplaced_total);
       more("#q-anomalies-more", Math.min(QUALITY_ROWS, report.items.length), report.total);
       $("#unplaced tbody").replaceChildren(...report.unplaced.slice(0, QUALITY_ROWS).map((u) => el("tr", {},
-        el("td", {}, el("button", { class: "place-link", type: "button", "data-id": u.id }, u.name)),
+        el("td", {}, el("button", { class: "place-link", type: "button", "data-id": u.id }, data(u.name))),
         el("td", {}, u.side === "cn" ? t("side_cn") : t("side_foreign")),
-        el("td", {}, countryName(u.country, u.country)), el("td", {}, u.resolution || "—"), el("td", {}, String(u.partnerships)))));
+        el("td", {}, countryName(u.country, u.country)), el("td", {}, label("res_", u.resolution) || "—"),
+        el("td", {}, String(u.partnerships)))));
+      // The build's messages are English text about the source's words: data, shown as written.
       $("#anomalies tbody").replaceChildren(...report.items.slice(0, QUALITY_ROWS).map((a) => el("tr", {},
-        el("td", { class: "src" }, `${a.source}:${a.line}`), el("td", { class: "sev-" + a.severity }, a.severity),
-        el("td", {}, a.kind), el("td", {}, a.message, a.text ? el("span", { class: "sub" }, a.text) : null))));
+        el("td", { class: "src", translate: "no" }, `${a.source}:${a.line}`),
+        el("td", { class: "sev-" + a.severity, "data-code": a.severity }, label("sev_", a.severity)),
+        el("td", { "data-code": a.kind }, label("kind_", a.kind)),
+        el("td", { translate: "no" }, a.message, a.text ? el("span", { class: "sub" }, a.text) : null))));
       $("#app").dataset.ready = "1";
     } catch (err) { showError(err); }
+  }
+
+  // ---------- coverage ----------
+  function loadCoverage() {
+    // What the registry was built from (/api/sources) and its relationships per province, every
+    // kind (/api/stats?tier=all): the footer panel, and the answer when nothing matches.
+    coverageP = coverageP || Promise.all([getJSON("api/sources"), getJSON("api/stats?tier=all")]).then(([sources, all]) => {
+      learnProvinces(all);
+      const groups = new Map();
+      for (const src of sources) {
+        const key = [src.format, src.snapshot || "", src.licence || ""].join("\u0001");
+        const g = groups.get(key) || { format: src.format, snapshot: src.snapshot, licence: src.licence, files: 0, records: 0 };
+        g.files += 1; g.records += src.records || 0;
+        groups.set(key, g);
+      }
+      coverage = { sources, groups: [...groups.values()], stats: all };
+      renderCoverage();
+    });
+    return coverageP;
+  }
+  function sourceGroupText(g) {
+    const what = I18N[state.lang]["fmt_" + g.format] !== undefined ? t("fmt_" + g.format) : g.format;
+    return `${what} (${g.snapshot || t("unknown")})`;
+  }
+  function renderCoverage() {
+    if (!coverage) return;
+    const { sources, groups, stats: all } = coverage;
+    const list = groups.map(sourceGroupText).join(state.lang === "zh" ? "；" : "; ");
+    $("#cov-summary").textContent = t("cov_summary", num(all.total), num(sources.length), list);
+    $("#cov-sources tbody").replaceChildren(...groups.map((g) => el("tr", { "data-format": g.format },
+      el("td", {}, I18N[state.lang]["fmt_" + g.format] !== undefined ? t("fmt_" + g.format) : data(g.format)),
+      el("td", {}, num(g.files)), el("td", {}, num(g.records)), el("td", {}, g.snapshot || t("unknown")),
+      el("td", {}, g.licence ? data(g.licence) : t("unknown")))));
+    $("#cov-files ul").replaceChildren(...sources.map((src) => el("li", { translate: "no" },
+      `${src.name} · ${src.records} · ${[src.snapshot, src.licence, src.origin || src.attribution].filter(Boolean).join(" · ")}`)));
+    $("#cov-provinces tbody").replaceChildren(...all.province.map((row) => el("tr", {},
+      el("td", {}, row.key ? provinceNode(row.key) : t("unknown")), el("td", {}, num(row.count)))));
+  }
+  function coverageNote() {
+    // One sentence for an empty answer: how much the registry holds and from what, with a link.
+    if (!coverage) return [];
+    const list = coverage.groups.map(sourceGroupText).join(state.lang === "zh" ? "；" : "; ");
+    return [t("no_hit_cover", num(coverage.stats.total), list), " ", el("a", { href: "#coverage" }, t("see_coverage"))];
   }
 
   // ---------- search box ----------
@@ -658,15 +854,20 @@
     const seq = ++suggestSeq;
     if (!text) { closeSuggestions(); return; }
     let result;
+    // A refusal (a 4xx naming the nearest names, say) is shown with the no-hit answer.
     try { result = await getJSON("api/search?" + new URLSearchParams({ q: text, limit: "10" })); }
-    catch (err) { if (seq === suggestSeq) closeSuggestions(); return; }
+    catch (err) { result = { items: [], message: err.message }; }
     if (seq !== suggestSeq) return;
     suggestions = result.items; activeSuggestion = -1;
     const list = $("#suggestions");
+    if (!suggestions.length) await loadCoverage().catch(() => null);
+    if (seq !== suggestSeq) return;
     list.replaceChildren(...(suggestions.length ? suggestions.map((s, i) => el("li", { role: "option", "data-id": s.id, "data-index": String(i) },
-      el("span", {}, s.name, s.matched && s.matched !== s.name ? el("span", { class: "sub" }, s.matched) : null),
+      el("span", { translate: "no" }, s.name, s.matched && s.matched !== s.name ? el("span", { class: "sub" }, s.matched) : null),
       el("span", { class: "meta" }, `${s.side === "cn" ? t("side_cn") : countryName(s.country, s.country || "?")} · ${t("place_count", s.partnerships)}`)))
-      : [el("li", { class: "muted" }, t("no_suggestions"))]));
+      // No hit: say what the registry covers, so a missing place is not read as "no sister cities".
+      : [el("li", { class: "nohit" }, ...tNodes("no_hit", data(text)), " ",
+            result.message ? el("span", { class: "sub", translate: "no" }, result.message) : null, ...coverageNote())]));
     list.hidden = false; $("#search").setAttribute("aria-expanded", "true");
   }
   function moveSuggestion(delta) {
@@ -693,6 +894,7 @@
   }
   function rerenderTexts() {
     render(); fillFilterOptions(); showFilters(); renderCount(); renderMap(); renderList(); renderDownloads();
+    renderCoverage(); renderBanner();
     if (selected) renderPlace();
     if (state.view === "map" && stats) renderCharts(stats);
   }
@@ -711,7 +913,12 @@
       });
     }
     $("#f-text button").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "" }); });
-    $("#f-reset").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "", country: "", province: "", level: "", from: "", to: "", tier: "" }); });
+    $("#f-reset").addEventListener("click", () => {
+      $("#search").value = "";
+      const cleared = { q: "", country: "", province: "", level: "", from: "", to: "", tier: "" };
+      if (state.place) { Object.assign(state, cleared); selectPlace(""); } else setFilter(cleared);
+    });
+    $("#place-back").addEventListener("click", (e) => { e.preventDefault(); selectPlace(""); });
     const turn = (delta) => {
       state.page = Math.max(0, state.page + delta); writeUrl(false);
       $("#prev").disabled = $("#next").disabled = true;
@@ -721,8 +928,10 @@
     $("#next").addEventListener("click", () => turn(1));
     $("#place-close").addEventListener("click", () => selectPlace(""));
     document.addEventListener("click", (e) => {
+      const tier = e.target.closest("button[data-tier]");
+      if (tier) { setFilter({ tier: tier.dataset.tier }); return; }
       const button = e.target.closest(".place-link");
-      if (button) { e.preventDefault(); selectPlace(button.dataset.id); window.scrollTo({ top: 0, behavior: "smooth" }); return; }
+      if (button) { e.preventDefault(); selectPlace(button.dataset.id); return; }
       const option = e.target.closest("#suggestions li[data-id]");
       if (option) { chooseSuggestion(Number(option.dataset.index)); return; }
       if (!e.target.closest(".search")) closeSuggestions();
@@ -745,12 +954,12 @@
       }
     });
     window.addEventListener("resize", resizeCharts);
-    window.addEventListener("popstate", () => { readUrl(); render(); loadData(); loadPlace(false); });
+    window.addEventListener("popstate", () => { readUrl(); render(); renderBanner(); loadData(); loadPlace(false); });
   }
 
   // ---------- start ----------
   async function start() {
-    readUrl(); bind(); render();
+    readUrl(); bind(); render(); reveal = Boolean(state.place); renderBanner();
     $("#search").value = state.q;
     // The world shapes, the unfiltered stats (filter options) and the data load side by side.
     worldP = loadWorld().then(() => {
@@ -758,7 +967,8 @@
       charts.map.on("click", onMapClick);
     }).catch((err) => { showError(err); });
     overallP = getJSON("api/stats");
-    overallP.then((all) => { overall = all; fillFilterOptions(); showFilters(); renderCount(); }).catch(() => {});
+    overallP.then((all) => { overall = all; learnProvinces(all); fillFilterOptions(); showFilters(); renderCount(); }).catch(() => {});
+    loadCoverage().catch(showError);
     try {
       await Promise.all([loadData(), loadPlace(false)]);
     } catch (err) { showError(err); $("#app").dataset.ready = "1"; }
