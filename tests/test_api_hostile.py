@@ -260,12 +260,15 @@ def test_query_sql_interpolates_only_fixed_text() -> None:
     ``_SOURCE_ORDER`` is a constant ORDER BY list; ``page`` is a sub-select made of
     ``where`` and ``_SOURCE_ORDER``; ``table`` and ``count`` are one of two fixed
     pairs (precomputed counts or the partnerships themselves); ``plan.*`` are those
-    same values kept in a ``_CountPlan``.
+    same values kept in a ``_CountPlan``, whose ``unit`` is one of two fixed column names
+    (``n``, ``records``) and ``rows`` one of two table names; ``first`` is a fixed MIN
+    expression over ``plan.unit``.
     A new interpolation fails this test until it is reviewed and added here.
     """
     allowed = {"marks", "_SELECT", "where", "column", "order", "', '.join('?' * len(names)) or 'NULL'",
                "'year' if by == 'year' else 'COUNT(*) DESC'", "_SOURCE_ORDER", "page", "table", "count",
-               "plan.where", "plan.table", "plan.count", "plan.tier_clause", "', '.join(names)"}
+               "plan.where", "plan.table", "plan.count", "plan.tier_clause", "', '.join(names)",
+               "unit", "plan.unit", "plan.rows", "first"}
     tree = ast.parse((ROOT / "youcheng" / "query.py").read_text("utf-8"))
     seen = set()
     for node in ast.walk(tree):

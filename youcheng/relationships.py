@@ -1,0 +1,243 @@
+"""Relationships: one pair of places and every source that attests it (issue #14).
+
+A row of ``partnerships`` is one source's statement, an *attestation*. The sources overlap
+(the national list, city and province pages, the en-wiki CSV name many pairs again), so a
+build ends by deriving ``relationships``: one row per (Chinese place, partner place), with
+the values of its most trustworthy attestation and a list of where the attestations disagree.
+
+Matching: two attestations are one relationship when the resolver gave both the same
+Chinese place id and the same partner place id. A statement whose Chinese place or partner
+is unresolved (or that names only a country) is a relationship of its own, never merged on
+a guess. The id is a hash of the two place ids, so it is the same on every rebuild whatever
+the order of the sources (place ids depend on a row's own names only, never on the rows
+read before it).
+
+The rule that picks a relationship's values (``rank``): the attestation with the most
+precise date first (day, then month, then year, then none); among equals the more
+authoritative source (``AUTHORITY``); then source name and line, so the choice never
+depends on the order of the build. Its tier and date are the relationship's; the country
+is the first stated or inferred one in that order. Every other value stays in the
+attestations and, where it disagrees, in ``conflicts``. A date agreeing at a lower
+precision (1982 against 1982-09-08) is no conflict.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+# Source authority by format, most authoritative first; the one place this rank is written.
+# A zh-Wikipedia article's own section on a place (a city or province page, Markdown or
+# wikitext) is closer to the signing than the national list, which copies them; the
+# en-wiki CSV is scraped from English lists that rarely give dates.
+AUTHORITY: dict[str, int] = {"wikimd-city": 1, "wikitext": 1, "wikimd": 2, "enwiki-csv": 3}
+_UNRANKED = 9  # a format of a plug-in: after every built-in one
+_PRECISION = {"day": 0, "month": 1, "year": 2}
+STATUSES = ("active", "suspended", "ended")
+DEFAULT_STATUS_SOURCE = "default: no source in youcheng/data/relationship_status.csv says otherwise"
+# The stats key of a partnership_counts row: (country, year, province, cn_level, tier).
+CountKey = tuple[object, ...]
+
+
+def relationship_id(cn_id: str, partner_id: str | None, matched: bool, attestation_id: str) -> str:
+    """The stable id of the relationship an attestation belongs to.
+
+    Matched: a hash of the two place ids. Unmatched: ``s`` and a hash of the attestation's
+    own id (itself stable), so it stays a relationship of its own.
+    """
+    if matched and partner_id is not None:
+        return hashlib.sha1(f"{cn_id}\x1f{partner_id}".encode()).hexdigest()[:16]
+    return "s" + hashlib.sha1(f"statement\x1f{attestation_id}".encode()).hexdigest()[:15]
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """One source's statement of a relationship, as the API and exports give it."""
+
+    id: str
+    source: str
+    line: int
+    format: str
+    tier: str
+    cn_name: str
+    partner_name: str | None
+    country: str | None
+    country_text: str | None
+    date: str | None
+    date_precision: str | None
+    date_text: str | None
+    year: int | None
+    note: str | None
+    province: str | None = None
+    cn_level: str | None = None
+
+
+def rank(a: Attestation) -> tuple[int, int, str, int]:
+    """Sort key of the rule that chooses a relationship's values (module docstring)."""
+    return (_PRECISION.get(a.date_precision or "", 3), AUTHORITY.get(a.format, _UNRANKED), a.source, a.line)
+
+
+def dates_agree(a: str, b: str) -> bool:
+    """Whether two ISO dates at their precisions can be the same day (1982 and 1982-09-08 can)."""
+    return a.startswith(b) or b.startswith(a)
+
+
+def conflicts(attestations: Sequence[Attestation]) -> list[dict[str, object]]:
+    """Where attestations disagree on the date, country or tier: each field with every source's value."""
+    out: list[dict[str, object]] = []
+    ordered = sorted(attestations, key=rank)
+    dated = [a for a in ordered if a.date]
+    if any(not dates_agree(x.date or "", y.date or "") for i, x in enumerate(dated) for y in dated[i + 1:]):
+        out.append(_conflict("date", [(a, a.date) for a in dated]))
+    for name in ("country", "tier"):
+        stated = [(a, getattr(a, name)) for a in ordered if getattr(a, name)]
+        if len({value for _, value in stated}) > 1:
+            out.append(_conflict(name, stated))
+    return out
+
+
+def _conflict(name: str, values: list[tuple[Attestation, object]]) -> dict[str, object]:
+    return {"field": name, "values": [{"value": value, "source": a.source, "line": a.line}
+                                      for a, value in values]}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A relationship's values under the rule, from its attestations."""
+
+    chosen: Attestation
+    country: str | None
+    conflicts: list[dict[str, object]]
+
+    @staticmethod
+    def of(attestations: Sequence[Attestation]) -> Choice:
+        ordered = sorted(attestations, key=rank)
+        country = next((a.country for a in ordered if a.country), None)
+        return Choice(ordered[0], country, conflicts(ordered))
+
+    def count_key(self) -> CountKey:
+        c = self.chosen
+        return (self.country, c.year, c.province, c.cn_level, c.tier)
+
+
+# --- At the end of a build (store.RegistryWriter.commit) ---------------------------------
+
+_ATTESTATION_COLUMNS = ("p.id, p.source, p.line, s.format, p.tier, p.cn_name, p.partner_name, p.country,"
+                        " p.country_text, p.date, p.date_precision, p.date_text, p.year, p.note,"
+                        " p.province, p.cn_level")
+# One row per relationship, in one grouped pass over the relationship index. Its values are
+# those of any attestation: right for the relationships with one (most), and replaced for
+# the others by the rule (``_reconcile``).
+_DERIVE_SQL = """
+INSERT INTO relationships (id, cn_id, partner_id, matched, tier, country, date, date_precision, year,
+                           province, cn_level, attestations, sources, chosen)
+SELECT relationship_id, cn_id, partner_id, substr(relationship_id, 1, 1) != 's', tier, country, date,
+       date_precision, year, province, cn_level, COUNT(*), COUNT(DISTINCT source_id), id
+FROM partnerships GROUP BY relationship_id
+"""
+
+
+def derive(conn: sqlite3.Connection, indexes: Iterable[str]) -> Counter[CountKey]:
+    """Fill ``relationships`` from ``partnerships`` (indexed by relationship_id already), create
+    the table's ``indexes`` and apply the curated statuses.
+
+    Returns what the statistics counted per attestation must change by to count
+    relationships instead: per stats key, minus each attestation of a relationship with
+    several, plus the relationship once.
+    """
+    conn.execute("BEGIN")
+    conn.execute(_DERIVE_SQL)
+    delta = _reconcile(conn)
+    conn.execute("COMMIT")
+    for statement in indexes:
+        conn.execute(statement)
+    conn.execute("BEGIN")
+    apply_statuses(conn, read_statuses())
+    conn.execute("COMMIT")
+    return delta
+
+
+def _reconcile(conn: sqlite3.Connection) -> Counter[CountKey]:
+    """Choose the values of every relationship attested more than once and list its conflicts."""
+    delta: Counter[CountKey] = Counter()
+    rows = conn.execute(
+        f"SELECT r.rowid, {_ATTESTATION_COLUMNS} FROM relationships r"
+        " JOIN partnerships p ON p.relationship_id = r.id JOIN sources s ON s.id = p.source_id"
+        " WHERE r.attestations > 1 ORDER BY r.rowid")
+    updates: list[tuple[object, ...]] = []
+    group: list[Attestation] = []
+    current = None
+    for row in rows:
+        if row[0] != current and group:
+            updates.append(_update(current, group, delta))
+            group = []
+        current = row[0]
+        group.append(Attestation(*row[1:]))
+    if group:
+        updates.append(_update(current, group, delta))
+    conn.executemany("UPDATE relationships SET tier = ?, country = ?, date = ?, date_precision = ?, year = ?,"
+                     " chosen = ?, conflicts = ? WHERE rowid = ?", updates)
+    return Counter({key: n for key, n in delta.items() if n})  # without the keys that cancel out
+
+
+def _update(rowid: object, group: list[Attestation], delta: Counter[CountKey]) -> tuple[object, ...]:
+    choice = Choice.of(group)
+    for a in group:
+        delta[(a.country, a.year, a.province, a.cn_level, a.tier)] -= 1
+    delta[choice.count_key()] += 1
+    c = choice.chosen
+    found = json.dumps(choice.conflicts, ensure_ascii=False) if choice.conflicts else None
+    return (c.tier, choice.country, c.date, c.date_precision, c.year, c.id, found, rowid)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One row of data/relationship_status.csv: a status a source reports for a pair of places."""
+
+    cn_id: str
+    partner_id: str
+    cn_name: str
+    partner_name: str
+    status: str
+    since: str | None
+    until: str | None
+    note: str | None
+    source: str
+
+    @property
+    def current(self) -> str:
+        """The status now: a suspension that ended (``until``) is active again."""
+        return "active" if self.until else self.status
+
+
+def read_statuses(text: str | None = None) -> list[StatusRow]:
+    """The curated statuses (``text``: a CSV of the same columns instead of the shipped file)."""
+    if text is None:
+        text = resources.files("youcheng.data").joinpath("relationship_status.csv").read_text("utf-8")
+    out = []
+    for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+        values = {k: (v.strip() or None) for k, v in row.items()}
+        if values.get("status") not in STATUSES or not values.get("source") \
+                or not values.get("cn_id") or not values.get("partner_id"):
+            raise ValueError(f"relationship_status.csv line {number}: needs cn_id, partner_id, a source "
+                             f"and a status of {', '.join(STATUSES)}")
+        out.append(StatusRow(**values))  # type: ignore[arg-type]
+    return out
+
+
+def apply_statuses(conn: sqlite3.Connection, rows: Iterable[StatusRow]) -> None:
+    """Set the status of each matched relationship a curated row names (and its citation)."""
+    conn.executemany(
+        "UPDATE relationships SET status = ?, status_since = ?, status_until = ?, status_note = ?,"
+        " status_source = ? WHERE cn_id = ? AND partner_id = ? AND matched",
+        [(r.current, r.since, r.until, r.note, r.source, r.cn_id, r.partner_id) for r in rows])
+
+
+__all__ = ["AUTHORITY", "Attestation", "Choice", "STATUSES", "StatusRow", "apply_statuses", "conflicts",
+           "dates_agree", "derive", "rank", "read_statuses", "relationship_id"]
