@@ -372,7 +372,8 @@ def test_openapi_documents_parameters_models_and_errors(client: TestClient) -> N
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
     assert set(paths) == {"/api/partnerships", "/api/places/{place_id}", "/api/search", "/api/stats",
-                          "/api/anomalies", "/api/summary", "/api/export/{fmt}", "/api/lines", "/api/sources"}
+                          "/api/anomalies", "/api/summary", "/api/export/{fmt}", "/api/lines", "/api/sources",
+                          "/api/relationships", "/api/relationships/{relationship_id}", "/api/conflicts"}
     params = {p["name"]: p for p in paths["/api/partnerships"]["get"]["parameters"]}
     assert set(params) == {"place", "country", "province", "level", "year_from", "year_to", "q", "tier", "limit", "offset"}
     assert all(p.get("description") for p in params.values())
@@ -383,6 +384,13 @@ def test_openapi_documents_parameters_models_and_errors(client: TestClient) -> N
     assert "404" in paths["/api/places/{place_id}"]["get"]["responses"]
     record = spec["components"]["schemas"]["Record"]["properties"]
     assert list(record) == list(FIELDS)
+    # /api/partnerships keeps its shape for old clients, and says so; relationships take the same filters.
+    assert "old clients" in paths["/api/partnerships"]["get"]["description"]
+    rel_params = {p["name"] for p in paths["/api/relationships"]["get"]["parameters"]}
+    assert rel_params == set(params) | {"status"}
+    assert "404" in paths["/api/relationships/{relationship_id}"]["get"]["responses"]
+    relationship = spec["components"]["schemas"]["Relationship"]["properties"]
+    assert {"tier", "status", "date", "conflicts", "attestations"} <= set(relationship)
 
 
 def test_docs_pages_needing_a_cdn_are_off(client: TestClient) -> None:

@@ -181,9 +181,15 @@ def _sweep(client: TestClient, registry: Registry) -> None:
                 f"/api/places/{hit['id']}?limit=1", "/api/search?q=x", "/api/stats?q=东京&province=湖北", "/api/anomalies", "/api/summary",
                 "/api/lines", "/api/lines?group=place&country=jp", "/api/lines?group=region&q=京&province=河南",
                 *[f"/api/export/{f}?country=FR" for f in ("csv", "jsonl", "geojson", "graphml", "datapackage")],
+                "/api/relationships", "/api/relationships?place=洛阳市&country=jp&status=active&year_from=1980",
+                "/api/relationships?q=京&province=河南", "/api/conflicts", "/api/relationships/nope",
+                *[f"/api/relationships?place={t}&q={t}" for t in INJECTIONS],
                 *[f"/api/partnerships?place={t}&q={t}" for t in INJECTIONS]]:
         assert client.get(url).status_code in (200, 404)
     registry.partners("洛陽市")
+    registry.relationships_of("洛陽市")
+    registry.relationships(query.Filters(country="JP"), "active")
+    registry.conflicts()
     registry.search("東京")
     for by in query.STAT_DIMENSIONS:
         registry.stats(by)

@@ -199,3 +199,65 @@ def test_a_status_applies_to_matched_relationships_only() -> None:
     apply_statuses(conn, read_statuses(header + "cn:1,gn:2,甲,乙,ended,2001,,,a newspaper\n"))
     assert conn.execute("SELECT status, status_source FROM relationships ORDER BY rowid").fetchall() == [
         ("ended", "a newspaper"), ("active", None), ("active", None)]
+
+
+# --- surfaces -------------------------------------------------------------------------------
+
+
+def test_check_lists_the_date_conflict(wuhan_db: Path) -> None:
+    from typer.testing import CliRunner
+
+    from youcheng.cli import app
+
+    result = CliRunner().invoke(app, ["check", "--db", str(wuhan_db)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert any(line.endswith(" relationships, 5 whose sources disagree") for line in lines[:2])
+    pittsburgh = [line for line in lines if "conflict_date" in line and "匹兹堡" in line]
+    assert len(pittsburgh) == 1
+    assert "1982-09-08 (武汉市.md:27) ≠ 1982-09-17 (中华人民共和国友好城市列表.md:592)" in pittsburgh[0]
+
+
+def test_the_api_serves_relationships_their_attestations_and_conflicts(wuhan_db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from youcheng.api import create_app
+
+    with TestClient(create_app(wuhan_db)) as client:
+        page = client.get("/api/relationships", params={"place": "武汉", "limit": 1000}).json()
+        assert page["total"] == len(page["items"]) == 28
+        [pittsburgh] = [r for r in page["items"] if r["partner_id"] == "gn:5206379"]
+        assert pittsburgh["date"] == "1982-09-08" and pittsburgh["sources"] == 2
+        assert [a["date_text"] for a in pittsburgh["attestations"]] == ["1982年9月8日", "1982年9月17日"]
+        assert {"source", "line", "date", "date_text", "country_text", "note"} <= set(pittsburgh["attestations"][0])
+        one = client.get(f"/api/relationships/{pittsburgh['id']}").json()
+        assert one == pittsburgh
+        assert client.get("/api/relationships/nope").status_code == 404
+        conflicts = client.get("/api/conflicts").json()
+        assert conflicts["total"] == 5 and pittsburgh["id"] in {r["id"] for r in conflicts["items"]}
+        records = client.get("/api/partnerships", params={"place": "武汉", "limit": 1000}).json()
+        assert records["total"] == 39 and {r["relationship_id"] for r in records["items"]} == {
+            r["id"] for r in page["items"]}
+        assert client.get("/api/relationships", params={"status": "frozen"}).status_code == 422
+        japan = client.get("/api/relationships", params={"country": "JP", "year_from": 1979, "year_to": 1979}).json()
+        assert japan["total"] >= 1 and all(r["country"] == "JP" and r["date"].startswith("1979")
+                                           for r in japan["items"])
+
+
+def test_statuses_filter_relationships(default_db: Path) -> None:
+    with Registry.open(default_db) as reg:
+        total, suspended = reg.relationships(status="suspended")
+        assert total == len(suspended) >= 2
+        assert {"gn:1856057"} <= {r.partner_id for r in suspended}
+        active, _ = reg.relationships(status="active", limit=0)
+        everything, _ = reg.relationships(limit=0)
+        assert active + total == everything == len(reg.relationships(limit=None)[1])
+
+
+def test_a_struck_through_row_makes_its_relationship_suspended_citing_the_line(default_db: Path) -> None:
+    with sqlite3.connect(default_db) as conn:
+        rows = conn.execute("SELECT r.status, r.status_source FROM relationships r JOIN partnerships p"
+                            " ON p.relationship_id = r.id WHERE p.note LIKE '%struck through on the page%'"
+                            " AND p.cn_name = '廣東省'").fetchall()
+    assert rows and all(status == "suspended" and source.endswith("(struck through on the page)")
+                        and "广东省友好城市或姐妹城市列表.wikitext:" in source for status, source in rows)

@@ -3,7 +3,10 @@
 ::
 
     GET /                          the web page (youcheng/web/), which talks only to /api
-    GET /api/partnerships          filtered, paged records   (youcheng partners / export)
+    GET /api/partnerships          filtered, paged records: one source's statement each (kept for old clients)
+    GET /api/relationships         filtered, paged relationships with their attestations (youcheng partners)
+    GET /api/relationships/{id}    one relationship, every source that attests it, its conflicts
+    GET /api/conflicts             the relationships whose sources disagree (youcheng check)
     GET /api/places/{id}           one place, its names and its partnerships
     GET /api/search?q=             typeahead over both sides  (youcheng search)
     GET /api/stats                 counts by country, year, province, level (youcheng stats)
@@ -52,7 +55,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from youcheng import __version__, query
+from youcheng import __version__, query, relationships
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
 from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage, write_records
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
@@ -93,12 +96,25 @@ class ErrorBody(BaseModel):
 
 
 class PartnershipPage(BaseModel):
-    """One page of the relationships matching the filters, and how many match in all."""
+    """One page of the records (attestations: one source's statement of a relationship each)
+    matching the filters, and how many match in all. Kept in its shape for old clients, with
+    ``relationship_id`` and ``status`` added; /api/relationships has one item per relationship."""
 
-    total: int = Field(description="How many relationships match the filters.")
+    total: int = Field(description="How many records match the filters.")
     limit: int
     offset: int
     items: list[Record] = Field(description="The records, in source order, with the export fields.")
+
+
+class RelationshipPage(BaseModel):
+    """One page of relationships (pairs of places, each with every source that attests it)."""
+
+    total: int = Field(description="How many relationships match.")
+    limit: int
+    offset: int
+    items: list[relationships.Relationship] = Field(description=(
+        "The relationships, by id: the chosen tier, date and country, the status and where it comes "
+        "from, the conflicts between sources and every attestation."))
 
 
 class PlaceName(BaseModel):
@@ -384,7 +400,10 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
                             headers=getattr(exc, "headers", None))
 
     @app.get("/api/partnerships", response_model=PartnershipPage, responses=_ERRORS,
-             summary="Relationships matching the filters, a page at a time")
+             summary="Records (one source's statement each) matching the filters, a page at a time",
+             description="The attestations, one per source row, in the shape this endpoint always had "
+                         "(old clients keep working), each with its relationship_id and status. "
+                         "/api/relationships gives one item per relationship instead.")
     def partnerships(
         conn: Conn, filters: FiltersDep,
         limit: Annotated[int, Query(description=f"Records per page (at most {PAGE_LIMIT}).",
@@ -392,6 +411,39 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         offset: Annotated[int, Query(description="Records to skip.", ge=0, le=10_000_000)] = 0,
     ) -> Response:
         total, items = query.select_records(conn, filters, limit, offset)
+        return _json({"total": total, "limit": limit, "offset": offset, "items": items})
+
+    @app.get("/api/relationships", response_model=RelationshipPage, responses=_ERRORS,
+             summary="Relationships matching the filters, each with every source that attests it")
+    def relationships_page(
+        conn: Conn, filters: FiltersDep,
+        status: Annotated[Literal["active", "suspended", "ended"] | None, Query(
+            description="Only relationships of this status (data/relationship_status.csv; active "
+                        "where no source says otherwise).")] = None,
+        limit: Annotated[int, Query(description=f"Relationships per page (at most {PAGE_LIMIT}).",
+                                    ge=0, le=PAGE_LIMIT)] = 100,
+        offset: Annotated[int, Query(description="Relationships to skip.", ge=0, le=10_000_000)] = 0,
+    ) -> Response:
+        total, items = relationships.select_relationships(conn, filters, status, limit, offset)
+        return _json({"total": total, "limit": limit, "offset": offset, "items": items})
+
+    @app.get("/api/relationships/{relationship_id}", response_model=relationships.Relationship,
+             responses={404: {"model": ErrorBody, "description": "No such relationship."}, **_ERRORS},
+             summary="One relationship: every source that attests it, and its conflicts")
+    def relationship(conn: Conn, relationship_id: Annotated[str, PathParam(
+            description="A relationship id (from /api/relationships or a record's relationship_id).",
+            max_length=200)]) -> Response:
+        return _json(relationships.relationship(conn, relationship_id))
+
+    @app.get("/api/conflicts", response_model=RelationshipPage, responses=_ERRORS,
+             summary="Relationships whose sources disagree on the date, country or tier")
+    def conflicts(
+        conn: Conn,
+        limit: Annotated[int, Query(description=f"Relationships per page (at most {PAGE_LIMIT}).",
+                                    ge=0, le=PAGE_LIMIT)] = 100,
+        offset: Annotated[int, Query(description="Relationships to skip.", ge=0, le=10_000_000)] = 0,
+    ) -> Response:
+        total, items = relationships.conflicted(conn, limit, offset)
         return _json({"total": total, "limit": limit, "offset": offset, "items": items})
 
     @app.get("/api/places/{place_id}", response_model=PlaceDetail, responses=_NOT_FOUND,

@@ -216,16 +216,19 @@ def partners(
     format: Annotated[OutputFormat | None, typer.Option(
         "--format", "-f", show_default=False,
         help="Output format: table (default on a terminal), tsv (default when piped: a header line,"
-             " then one tab-separated line per partnership) or json.")] = None,
+             " then one tab-separated line per relationship) or json.")] = None,
+    sources: Annotated[bool, typer.Option(
+        "--sources", help="Under each relationship, each source that attests it (source:line, as written).")]
+        = False,
     db: DbOption = None,
 ) -> None:
-    """List a place's partners: a Chinese place's foreign partners, or a foreign place's Chinese ones."""
+    """List a place's partners, one line per relationship with its tier, status, date and number of sources."""
     with _errors():
         with _open(db) as reg:
-            records = reg.partners(name)
+            found = reg.relationships_of(name)
     from youcheng._render import print_partners
 
-    print_partners(name, records, format.value if format else None)
+    print_partners(name, found, format.value if format else None, sources)
 
 
 @app.command()
@@ -308,18 +311,24 @@ def _export_datapackage(output: Path | None, db: Path | None) -> None:
 
 @app.command()
 def check(db: DbOption = None) -> None:
-    """Report what the build could not read (or only partly), with source and line."""
+    """Report what the build could not read (or only partly), and where sources disagree, with source and line."""
     with _errors():
         with _open(db) as reg:
             summary = reg.summary()
             anomalies = reg.anomalies()
             resolution = reg.resolution()
+            conflicted = reg.conflicts()
     typer.echo(f"{summary['partnerships']} partnerships, {summary['places']} places, "
                f"{summary['countries']} countries, {len(anomalies)} anomalies")
+    typer.echo(f"{summary['relationships']} relationships, {len(conflicted)} whose sources disagree")
     for side, counts in resolution.items():
         typer.echo(f"resolution {side}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for a in anomalies:
         typer.echo(f"{a.source}:{a.line}\t{a.severity}\t{a.kind}\t{a.message}")
+    from youcheng._render import conflict_lines
+
+    for text in conflict_lines(conflicted):
+        typer.echo(text)
 
 
 @app.command()

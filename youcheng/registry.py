@@ -15,8 +15,9 @@ from typing import TextIO
 
 from typing import TYPE_CHECKING
 
-from youcheng import config, query
+from youcheng import config, query, relationships
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow
+from youcheng.relationships import Relationship
 from youcheng.store import connect_readonly
 
 if TYPE_CHECKING:
@@ -73,8 +74,26 @@ class Registry:
         return query.sources(self.conn)
 
     def partners(self, name: str) -> list[Record]:
-        """Relationships of the place ``name``, whether it is the Chinese or the foreign side."""
+        """The records (one source's statement each) of the place ``name``, whether it is the
+        Chinese or the foreign side; ``relationships_of`` gives one per relationship."""
         return query.partners_of(self.conn, name)
+
+    def relationships_of(self, name: str) -> list[Relationship]:
+        """The relationships of the place ``name`` (either side), each with every source that attests it."""
+        return relationships.relationships_of(self.conn, name)
+
+    def relationships(self, filters: query.Filters | None = None, status: str | None = None,
+                      limit: int | None = 100, offset: int = 0) -> tuple[int, list[Relationship]]:
+        """How many relationships match ``filters`` and ``status``, and a page of them (``limit=None``: all)."""
+        return relationships.select_relationships(self.conn, filters, status, limit, offset)
+
+    def relationship(self, relationship_id: str) -> Relationship:
+        """One relationship by id, with its attestations and conflicts."""
+        return relationships.relationship(self.conn, relationship_id)
+
+    def conflicts(self) -> list[Relationship]:
+        """Every relationship whose sources disagree on the date, country or tier."""
+        return relationships.conflicted(self.conn)[1]
 
     def search(self, text: str, limit: int = 20) -> list[PlaceHit]:
         """Places whose names contain ``text`` (any script; two characters are enough)."""

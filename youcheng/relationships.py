@@ -29,7 +29,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 
 # Source authority by format, most authoritative first; the one place this rank is written.
@@ -41,6 +41,10 @@ _UNRANKED = 9  # a format of a plug-in: after every built-in one
 _PRECISION = {"day": 0, "month": 1, "year": 2}
 STATUSES = ("active", "suspended", "ended")
 DEFAULT_STATUS_SOURCE = "default: no source in youcheng/data/relationship_status.csv says otherwise"
+# The note a reader gives a row the page strikes through (<s>, <del>): the page's editors
+# mark a relationship no longer in force so. Without a curated row it makes the relationship
+# suspended (not ended: the page does not say which), citing the struck lines.
+STRUCK_NOTE = "struck through on the page"
 # The stats key of a partnership_counts row: (country, year, province, cn_level, tier).
 CountKey = tuple[object, ...]
 
@@ -159,8 +163,17 @@ def derive(conn: sqlite3.Connection, indexes: Iterable[str]) -> Counter[CountKey
         conn.execute(statement)
     conn.execute("BEGIN")
     apply_statuses(conn, read_statuses())
+    _struck_through(conn)
     conn.execute("COMMIT")
     return delta
+
+
+def _struck_through(conn: sqlite3.Connection) -> None:
+    """Relationships a page strikes through, where no curated row says otherwise: suspended."""
+    struck = conn.execute("SELECT relationship_id, group_concat(source || ':' || line, '; ') FROM partnerships"
+                          " WHERE instr(note, ?) GROUP BY relationship_id", (STRUCK_NOTE,)).fetchall()
+    conn.executemany("UPDATE relationships SET status = 'suspended', status_source = ? WHERE id = ?"
+                     " AND status_source IS NULL", [(f"{where} ({STRUCK_NOTE})", rid) for rid, where in struck])
 
 
 def _reconcile(conn: sqlite3.Connection) -> Counter[CountKey]:
@@ -239,5 +252,163 @@ def apply_statuses(conn: sqlite3.Connection, rows: Iterable[StatusRow]) -> None:
         [(r.current, r.since, r.until, r.note, r.source, r.cn_id, r.partner_id) for r in rows])
 
 
-__all__ = ["AUTHORITY", "Attestation", "Choice", "STATUSES", "StatusRow", "apply_statuses", "conflicts",
-           "dates_agree", "derive", "rank", "read_statuses", "relationship_id"]
+# --- Reading (the CLI, the Python API and the REST API) --------------------------------------
+
+
+@dataclass(frozen=True)
+class ConflictValue:
+    """One source's value of a field the attestations disagree on."""
+
+    value: str
+    source: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field (date, country or tier) on which a relationship's attestations disagree."""
+
+    field: str
+    values: list[ConflictValue]
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A pair of places with every source that attests it (``/api/relationships``).
+
+    ``tier``, ``date`` and ``country`` are those the rule chose (module docstring); the
+    names are as the chosen attestation writes them. ``status_source`` cites where the
+    status comes from, or says that no source says otherwise.
+    """
+
+    id: str
+    cn_id: str
+    cn_name: str
+    partner_id: str | None
+    partner_name: str | None
+    matched: bool
+    tier: str
+    status: str
+    status_source: str
+    status_since: str | None
+    status_until: str | None
+    status_note: str | None
+    date: str | None
+    date_precision: str | None
+    country: str | None
+    province: str | None
+    cn_level: str | None
+    sources: int
+    conflicts: list[Conflict]
+    attestations: list[Attestation] = field(default_factory=list)
+
+
+_RELATIONSHIP_SELECT = (
+    "SELECT r.id, r.cn_id, c.cn_name, r.partner_id, c.partner_name, r.matched, r.tier, r.status,"
+    " r.status_source, r.status_since, r.status_until, r.status_note, r.date, r.date_precision, r.country,"
+    " r.province, r.cn_level, r.sources, r.conflicts FROM relationships r"
+    " JOIN partnerships c ON c.id = r.chosen")
+_ORDER = "ORDER BY r.id"
+_RELATIONSHIP_FIELDS = tuple(f.name for f in fields(Relationship))
+
+
+def _relationships(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[Relationship]:
+    """The relationships ``sql`` (a ``_RELATIONSHIP_SELECT``) selects, each with its attestations."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    rows = cursor.execute(sql, params).fetchall()
+    attested: dict[str, list[Attestation]] = {}
+    ids = [r[0] for r in rows]
+    for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+        chunk = ids[start:start + 500]
+        found = conn.cursor()
+        found.row_factory = None
+        for row in found.execute(
+                f"SELECT p.relationship_id, {_ATTESTATION_COLUMNS} FROM partnerships p"
+                f" JOIN sources s ON s.id = p.source_id WHERE p.relationship_id IN ({', '.join('?' * len(chunk))})",
+                chunk):
+            attested.setdefault(row[0], []).append(Attestation(*row[1:]))
+    out = []
+    for r in rows:
+        conflicts = [Conflict(c["field"], [ConflictValue(str(v["value"]), v["source"], v["line"])
+                                           for v in c["values"]]) for c in json.loads(r[18] or "[]")]
+        values = dict(zip(_RELATIONSHIP_FIELDS, r))
+        values.update(matched=bool(r[5]), status_source=r[8] or DEFAULT_STATUS_SOURCE, conflicts=conflicts,
+                      attestations=sorted(attested.get(r[0], []), key=rank))
+        out.append(Relationship(**values))
+    return out
+
+
+def check_status(status: str | None) -> str | None:
+    """``status`` if it is one of ``STATUSES`` (or None); UsageError naming them otherwise."""
+    from youcheng.errors import UsageError
+
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
+    return status
+
+
+def select_relationships(conn: sqlite3.Connection, filters: object | None = None, status: str | None = None,
+                         limit: int | None = 100, offset: int = 0) -> tuple[int, list[Relationship]]:
+    """The total and one page of the relationships matching ``filters`` (``query.Filters``,
+    the same as for records, applied to the relationship's chosen values) and ``status``."""
+    from youcheng import query
+    from youcheng.errors import UsageError
+
+    f = filters if isinstance(filters, query.Filters) else query.Filters()
+    if limit is not None and not 0 <= limit <= query.MAX_LIMIT:
+        raise UsageError(f"limit must be between 0 and {query.MAX_LIMIT}, got {limit}")
+    if offset < 0:
+        raise UsageError(f"offset must not be negative, got {offset}")
+    where, params = query._where(conn, f)  # the filter columns have the same names in both tables
+    where = where.replace("p.", "r.")
+    if check_status(status):
+        where += (" AND " if where else "WHERE ") + "r.status = ?"
+        params.append(status)
+        total = int(conn.execute(f"SELECT COUNT(*) FROM relationships r {where}", params).fetchone()[0])
+    else:
+        total = query.count_relationships(conn, f)
+    sql = f"{_RELATIONSHIP_SELECT} {where} {_ORDER}"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return total, _relationships(conn, sql, params)
+
+
+def relationship(conn: sqlite3.Connection, relationship_id: str) -> Relationship:
+    """One relationship with its attestations; NotFound if no relationship has that id."""
+    from youcheng.errors import NotFound
+
+    found = _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE r.id = ?", [relationship_id])
+    if not found:
+        raise NotFound(f"no relationship has the id {relationship_id!r}; ids come from /api/relationships "
+                       "and each record's relationship_id")
+    return found[0]
+
+
+def relationships_of(conn: sqlite3.Connection, name: str) -> list[Relationship]:
+    """The relationships of the place called ``name`` (either side), by Chinese place, then date."""
+    from youcheng import query
+    from youcheng.errors import NotFound
+
+    ids = query.place_ids(conn, name)
+    if not ids:
+        raise NotFound(f"no place is called {name!r}; try 'youcheng search {name}'")
+    marks = ", ".join("?" * len(ids))
+    found = _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE r.cn_id IN ({marks}) OR r.partner_id IN ({marks})",
+                           [*ids, *ids])
+    return sorted(found, key=lambda r: (r.cn_name, r.date is None, r.date or "", r.attestations[0].source,
+                                        r.attestations[0].line))
+
+
+def conflicted(conn: sqlite3.Connection, limit: int | None = None, offset: int = 0) -> tuple[int, list[Relationship]]:
+    """The relationships whose attestations disagree (``youcheng check``, ``/api/conflicts``)."""
+    total = int(conn.execute("SELECT COUNT(*) FROM relationships WHERE conflicts IS NOT NULL").fetchone()[0])
+    sql = f"{_RELATIONSHIP_SELECT} WHERE r.conflicts IS NOT NULL {_ORDER} LIMIT ? OFFSET ?"
+    return total, _relationships(conn, sql, [-1 if limit is None else limit, offset])
+
+
+__all__ = ["AUTHORITY", "Attestation", "Choice", "Conflict", "ConflictValue", "Relationship", "STATUSES",
+           "StatusRow", "apply_statuses", "check_status", "conflicted", "conflicts", "dates_agree", "derive",
+           "rank", "read_statuses", "relationship", "relationship_id", "relationships_of",
+           "select_relationships"]
