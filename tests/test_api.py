@@ -305,12 +305,17 @@ def test_export_datapackage_zip(client: TestClient) -> None:
     response = client.get("/api/export/datapackage", params={"country": "JP"})
     assert response.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
-    assert archive.namelist() == ["datapackage.json", "partnerships.csv"]
+    assert archive.namelist() == ["datapackage.json", "partnerships.csv", "relationships.csv"]
     descriptor = json.loads(archive.read("datapackage.json"))
     fields = descriptor["resources"][0]["schema"]["fields"]
     assert [f["name"] for f in fields] == list(FIELDS)
     rows = list(csv.reader(io.StringIO(archive.read("partnerships.csv").decode("utf-8"))))
     assert rows[0] == list(FIELDS) and len(rows) == 48
+    # Both tables, and the foreign key from each record to its relationship holds.
+    assert descriptor["resources"][0]["schema"]["foreignKeys"] == [
+        {"fields": "relationship_id", "reference": {"resource": "relationships", "fields": "id"}}]
+    related = list(csv.DictReader(io.StringIO(archive.read("relationships.csv").decode("utf-8"))))
+    assert {r["id"] for r in related} == {row[FIELDS.index("relationship_id")] for row in rows[1:]}
 
 
 def test_export_unknown_format_is_422(client: TestClient) -> None:

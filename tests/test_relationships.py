@@ -261,3 +261,28 @@ def test_a_struck_through_row_makes_its_relationship_suspended_citing_the_line(d
                             " AND p.cn_name = '廣東省'").fetchall()
     assert rows and all(status == "suspended" and source.endswith("(struck through on the page)")
                         and "广东省友好城市或姐妹城市列表.wikitext:" in source for status, source in rows)
+
+
+def test_exports_keep_one_line_per_record_and_one_per_relationship(wuhan_db: Path) -> None:
+    import io
+    import json
+
+    with Registry.open(wuhan_db) as reg:
+        records = io.StringIO()
+        assert reg.export(records, "jsonl") == 380
+        lines = [json.loads(line) for line in records.getvalue().splitlines()]
+        assert all({"relationship_id", "tier", "status"} <= set(line) for line in lines)
+        rels = io.StringIO()
+        count = reg.export(rels, "jsonl", relationships=True)
+        found = [json.loads(line) for line in rels.getvalue().splitlines()]
+        assert count == len(found) == len({line["relationship_id"] for line in lines})
+        assert sum(len(r["attestations"]) for r in found) == 380
+        pittsburgh = [r for r in found if r["partner_id"] == "gn:5206379"]
+        assert len(pittsburgh) == 1 and [c["field"] for c in pittsburgh[0]["conflicts"]] == ["date"]
+        table = io.StringIO()
+        assert reg.export(table, "csv", relationships=True) == count
+        geo = io.StringIO()
+        assert reg.export(geo, "geojson", relationships=True) == count
+        features = json.loads(geo.getvalue())["features"]
+        [line] = [f for f in features if f["id"] == pittsburgh[0]["id"]]
+        assert line["geometry"]["type"] == "LineString" and len(line["properties"]["attestations"]) == 2

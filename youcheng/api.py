@@ -57,7 +57,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from youcheng import __version__, query, relationships
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
-from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage, write_records
+from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage
+from youcheng.registry import export_text
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
 from youcheng.resolve.names import fold_key
 from youcheng.store import connect_readonly
@@ -535,14 +536,16 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         fmt: Annotated[ExportFormat, PathParam(description="File format.")],
         bom: Annotated[bool, Query(description="Start CSV with a UTF-8 BOM, for Excel.")] = False,
     ) -> Response:
-        records = query.iter_records(conn, filters)
+        # One item per record; a datapackage holds the relationships they attest too. One item per
+        # relationship: /api/relationships, or youcheng export --relationships.
         if fmt == "datapackage":
             binary = io.BytesIO()
-            write_datapackage(records, binary)
+            write_datapackage(query.iter_records(conn, filters), binary,
+                              lambda ids: relationships.relationships_by_id(conn, ids))
             body = binary.getvalue()
         else:
             text = io.StringIO(newline="")
-            write_records(records, text, fmt, bom=bom)
+            export_text(conn, text, fmt, bom=bom, filters=filters)
             body = text.getvalue().encode("utf-8")
         return Response(body, media_type=MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{FILE_NAMES[fmt]}"'})

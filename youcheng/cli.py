@@ -274,37 +274,42 @@ def export(
     output: Annotated[Optional[Path], typer.Option("--output", "-o",
                                                    help="File to write (default: standard output).")] = None,
     bom: Annotated[bool, typer.Option("--bom", help="Start CSV with a UTF-8 BOM (for Excel).")] = False,
+    relationships: Annotated[bool, typer.Option(
+        "--relationships", help="One line (jsonl), row (csv) or feature (geojson) per relationship, with its "
+                                "attestations, instead of one per record.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Write every relationship as JSON Lines, CSV, GeoJSON, GraphML or a zipped Data Package."""
+    """Write every record (one source's statement, with its relationship_id), or with --relationships every
+    relationship, as JSON Lines, CSV, GeoJSON, GraphML or a zipped Data Package (both tables)."""
     if format is ExportFormat.datapackage:
         _export_datapackage(output, db)
         return
+    what = "relationships" if relationships else "records"
     with _errors():
+        if relationships and format is ExportFormat.graphml:
+            raise UsageError("--relationships writes jsonl, csv or geojson (graphml's edges are records)")
         with _open(db) as reg:
             if output is None:
                 sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
-                reg.export(sys.stdout, format.value, bom=bom)
+                reg.export(sys.stdout, format.value, bom=bom, relationships=relationships)
                 return
             tmp = output.with_name(f".{output.name}.partial")
             with tmp.open("w", encoding="utf-8", newline="") as out:
-                count = reg.export(out, format.value, bom=bom)
+                count = reg.export(out, format.value, bom=bom, relationships=relationships)
             tmp.replace(output)
-    typer.echo(f"wrote {count} records to {output}", err=True)
+    typer.echo(f"wrote {count} {what} to {output}", err=True)
 
 
 def _export_datapackage(output: Path | None, db: Path | None) -> None:
     """The data package is a zip (datapackage.json + CSV), so it is written as bytes."""
-    from youcheng.export import write_datapackage
-
     with _errors():
         with _open(db) as reg:
             if output is None:
-                count = write_datapackage(reg.records(), sys.stdout.buffer)
+                count = reg.write_datapackage(sys.stdout.buffer)
                 return
             tmp = output.with_name(f".{output.name}.partial")
             with tmp.open("wb") as out:
-                count = write_datapackage(reg.records(), out)
+                count = reg.write_datapackage(out)
             tmp.replace(output)
     typer.echo(f"wrote {count} records to {output}", err=True)
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,20 @@ from youcheng import config, query, relationships
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow
 from youcheng.relationships import Relationship
 from youcheng.store import connect_readonly
+
+def export_text(conn: sqlite3.Connection, out: TextIO, fmt: str, *, bom: bool = False,
+                filters: query.Filters | None = None, relationships: bool = False) -> int:
+    """The text exports of the CLI, the API and ``Registry.export``: records, or relationships."""
+    if relationships:
+        from youcheng.relationship_export import write_relationships
+        from youcheng.relationships import iter_relationships, place_points
+
+        points = place_points(conn) if fmt == "geojson" else None
+        return write_relationships(iter_relationships(conn, filters), out, fmt, bom=bom, points=points)
+    from youcheng.export import write_records  # not at import: queries never need it
+
+    return write_records(query.iter_records(conn, filters), out, fmt, bom=bom)
+
 
 if TYPE_CHECKING:
     from youcheng.build import BuildProgress, BuildReport
@@ -121,11 +135,17 @@ class Registry:
         return query.summary(self.conn)
 
     def export(self, out: TextIO, fmt: str = "jsonl", *, bom: bool = False,
-               filters: query.Filters | None = None) -> int:
-        """Write every (matching) relationship to ``out`` as ``jsonl`` or ``csv``."""
-        from youcheng.export import write_records  # not at import: queries never need it
+               filters: query.Filters | None = None, relationships: bool = False) -> int:
+        """Write every (matching) record to ``out`` in a text format; with ``relationships``, one
+        line (jsonl), row (csv) or feature (geojson) per relationship with its attestations."""
+        return export_text(self.conn, out, fmt, bom=bom, filters=filters, relationships=relationships)
 
-        return write_records(self.records(filters), out, fmt, bom=bom)
+    def write_datapackage(self, out: BinaryIO, filters: query.Filters | None = None) -> int:
+        """The zipped Data Package: the (matching) records and the relationships they attest."""
+        from youcheng.export import write_datapackage
+
+        return write_datapackage(self.records(filters), out,
+                                 lambda ids: relationships.relationships_by_id(self.conn, ids))
 
     def close(self) -> None:
         """Close the database connection."""

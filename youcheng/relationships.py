@@ -28,7 +28,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from importlib import resources
 
@@ -375,6 +375,42 @@ def select_relationships(conn: sqlite3.Connection, filters: object | None = None
     return total, _relationships(conn, sql, params)
 
 
+def iter_relationships(conn: sqlite3.Connection, filters: object | None = None, status: str | None = None,
+                       batch: int = 1000) -> Iterator[Relationship]:
+    """Every matching relationship by id, streamed a batch at a time (exports of a million)."""
+    from youcheng import query
+
+    f = filters if isinstance(filters, query.Filters) else query.Filters()
+    where, params = query._where(conn, f)
+    where = where.replace("p.", "r.")
+    if check_status(status):
+        where += (" AND " if where else "WHERE ") + "r.status = ?"
+        params.append(status)
+    after = ""
+    while True:
+        clause = where + (" AND " if where else "WHERE ") + "r.id > ?"
+        found = _relationships(conn, f"{_RELATIONSHIP_SELECT} {clause} {_ORDER} LIMIT ?", [*params, after, batch])
+        yield from found
+        if len(found) < batch:
+            return
+        after = found[-1].id
+
+
+def relationships_by_id(conn: sqlite3.Connection, ids: Iterable[str], batch: int = 500) -> Iterator[Relationship]:
+    """The relationships with these ids, by id (those of some exported records, for the Data Package)."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), batch):
+        chunk = ordered[start:start + batch]
+        yield from _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE r.id IN ({', '.join('?' * len(chunk))})"
+                                        f" {_ORDER}", chunk)
+
+
+def place_points(conn: sqlite3.Connection) -> dict[str, tuple[float, float]]:
+    """(lat, lon) of every place with coordinates, for drawing relationships (GeoJSON)."""
+    return {str(r[0]): (float(r[1]), float(r[2])) for r in conn.execute(
+        "SELECT id, lat, lon FROM places WHERE lat IS NOT NULL AND lon IS NOT NULL")}
+
+
 def relationship(conn: sqlite3.Connection, relationship_id: str) -> Relationship:
     """One relationship with its attestations; NotFound if no relationship has that id."""
     from youcheng.errors import NotFound
@@ -410,5 +446,6 @@ def conflicted(conn: sqlite3.Connection, limit: int | None = None, offset: int =
 
 __all__ = ["AUTHORITY", "Attestation", "Choice", "Conflict", "ConflictValue", "Relationship", "STATUSES",
            "StatusRow", "apply_statuses", "check_status", "conflicted", "conflicts", "dates_agree", "derive",
-           "rank", "read_statuses", "relationship", "relationship_id", "relationships_of",
+           "iter_relationships", "place_points", "rank", "read_statuses", "relationship", "relationship_id", "relationships_by_id",
+           "relationships_of",
            "select_relationships"]
