@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from youcheng import Registry, config
+from youcheng import Registry, config, query
 from youcheng.build import build_registry
 from youcheng.catalog import default_sources
 from youcheng.relationships import (Attestation, Choice, apply_statuses, conflicts, dates_agree, read_statuses,
-                                    relationship_id)
+                                    relationship_id, select_relationships)
 
 WUHAN_PAGE = Path("/work/shared/sources/zhwiki/武汉市.md")
 WUHAN = "cn:420100"
@@ -286,3 +286,68 @@ def test_exports_keep_one_line_per_record_and_one_per_relationship(wuhan_db: Pat
         features = json.loads(geo.getvalue())["features"]
         [line] = [f for f in features if f["id"] == pittsburgh[0]["id"]]
         assert line["geometry"]["type"] == "LineString" and len(line["properties"]["attestations"]) == 2
+
+
+def test_render_writes_the_province_table_with_a_ref_per_source(wuhan_db: Path) -> None:
+    from youcheng.errors import UsageError
+    from youcheng.render import chinese_date, render
+    from youcheng.store import connect_readonly
+
+    assert (chinese_date("1982-09-08"), chinese_date("1982-09"), chinese_date("1982")) == (
+        "1982年9月8日", "1982年9月", "1982年")
+    conn = connect_readonly(wuhan_db)
+    try:
+        text = render(conn, "湖北", "wikitext")
+        total, found = select_relationships(conn, query.Filters(province="湖北", tier="sister"), limit=None)
+        assert text.startswith("== 湖北省 ==\n{| class=\"wikitable\"") and "<references />" in text
+        assert text.count("<ref>") == sum(len(r.attestations) for r in found)
+        assert text.count("\n|-\n") == total
+        [pittsburgh] = [line for line in text.splitlines() if "匹兹堡" in line and line.startswith("| 美国")]
+        assert "（1982年9月8日）" in pittsburgh and pittsburgh.count("<ref>") == 2
+        assert "武汉市.md, line 27" in pittsburgh and "中华人民共和国友好城市列表.md, line 592" in pittsburgh
+        assert "the sources disagree: date: 1982-09-08 (武汉市.md:27), 1982-09-17" in pittsburgh
+        markdown = render(conn, "湖北", "markdown")
+        assert markdown.startswith("## 湖北省") and markdown.count("[^") == 2 * text.count("<ref>")
+        with pytest.raises(UsageError, match="no province"):
+            render(conn, "不存在", "wikitext")
+        with pytest.raises(UsageError, match="render format"):
+            render(conn, "湖北", "html")
+    finally:
+        conn.close()
+
+
+def test_diff_lists_added_removed_and_changed_relationships(wuhan_db: Path, seed_db: Path) -> None:
+    from youcheng.diff import diff
+    from youcheng.store import connect_readonly
+
+    old, new = connect_readonly(seed_db), connect_readonly(wuhan_db)
+    try:
+        forward, backward = diff(old, new), diff(new, old)
+    finally:
+        old.close()
+        new.close()
+    assert forward.removed == [] and backward.added == []
+    assert [a[0] for a in forward.added] == [r[0] for r in backward.removed] and len(forward.added) > 0
+    [pittsburgh] = [c for c in forward.changed if c.partner_name and "匹兹堡" in c.partner_name]
+    assert pittsburgh.fields["date"] == ("1982-09-17", "1982-09-08")
+    assert pittsburgh.fields["sources"] == (None, "武汉市.md:27")
+    assert any(line.startswith("~ ") and "date: 1982-09-17 → 1982-09-08" in line for line in forward.lines())
+    with sqlite3.connect(seed_db) as same:
+        assert diff(same, same).lines() == []
+
+
+def test_render_and_diff_commands(wuhan_db: Path, seed_db: Path) -> None:
+    from typer.testing import CliRunner
+
+    from youcheng.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["render", "--province", "湖北", "--format", "markdown", "--db", str(wuhan_db)])
+    assert result.exit_code == 0 and result.stdout.startswith("## 湖北省")
+    bad = runner.invoke(app, ["render", "--province", "火星", "--db", str(wuhan_db)])
+    assert bad.exit_code == 2 and bad.stderr.startswith("Error: no province")
+    changed = runner.invoke(app, ["diff", str(seed_db), str(wuhan_db)])
+    assert changed.exit_code == 0 and changed.stderr.endswith(" changed\n")
+    assert any(line.startswith("+ ") for line in changed.stdout.splitlines())
+    missing = runner.invoke(app, ["diff", str(seed_db), str(seed_db.parent / "none.db")])
+    assert missing.exit_code == 1 and "Traceback" not in missing.output

@@ -314,6 +314,50 @@ def _export_datapackage(output: Path | None, db: Path | None) -> None:
     typer.echo(f"wrote {count} records to {output}", err=True)
 
 
+class RenderFormat(str, Enum):
+    wikitext = "wikitext"
+    markdown = "markdown"
+
+
+@app.command()
+def render(
+    province: Annotated[str, typer.Option("--province", help="The province whose places to list, e.g. 湖北.")],
+    format: Annotated[RenderFormat, typer.Option("--format", "-f", help="wikitext (MediaWiki) or markdown.")] =
+        RenderFormat.wikitext,
+    tier: Annotated[TierChoice, typer.Option(help="Which relationships: sister (the list page's) or another tier, "
+                                                  "or all.")] = TierChoice.sister,
+    db: DbOption = None,
+) -> None:
+    """Write a province's relationships as a table in the list page's layout, with a <ref> per source."""
+    from youcheng.render import render as render_table
+
+    with _errors():
+        with _open(db) as reg:
+            text = render_table(reg.conn, province, format.value, tier.value)
+    sys.stdout.write(text)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The older registry file.")],
+    new: Annotated[Path, typer.Argument(help="The newer registry file.")],
+) -> None:
+    """List the relationships added (+), removed (-) and changed (~) from one build to another."""
+    from youcheng.diff import diff as compare
+    from youcheng.store import connect_readonly
+
+    with _errors():
+        before, after = connect_readonly(old), connect_readonly(new)
+        try:
+            found = compare(before, after)
+        finally:
+            before.close()
+            after.close()
+    for line in found.lines():
+        typer.echo(line)
+    typer.echo(f"{len(found.added)} added, {len(found.removed)} removed, {len(found.changed)} changed", err=True)
+
+
 @app.command()
 def check(db: DbOption = None) -> None:
     """Report what the build could not read (or only partly), and where sources disagree, with source and line."""
