@@ -136,20 +136,23 @@ _ATTESTATION_COLUMNS = ("p.id, p.source, p.line, s.format, p.tier, p.cn_name, p.
                         " p.country_text, p.date, p.date_precision, p.date_text, p.year, p.note,"
                         " p.province, p.cn_level")
 # One row per relationship, in one grouped pass over the relationship index. Its values are
-# those of any attestation: right for the relationships with one (most), and replaced for
-# the others by the rule (``_reconcile``).
+# those of any attestation, and one source: right for the relationships with one attestation
+# (most), and replaced for the others by the rule (``_reconcile``).
 _DERIVE_SQL = """
 INSERT INTO relationships (id, cn_id, partner_id, matched, tier, country, date, date_precision, year,
                            province, cn_level, attestations, sources, chosen)
 SELECT relationship_id, cn_id, partner_id, substr(relationship_id, 1, 1) != 's', tier, country, date,
-       date_precision, year, province, cn_level, COUNT(*), COUNT(DISTINCT source_id), id
+       date_precision, year, province, cn_level, COUNT(*), 1, id
 FROM partnerships GROUP BY relationship_id
 """
 
 
-def derive(conn: sqlite3.Connection, indexes: Iterable[str]) -> Counter[CountKey]:
+def derive(conn: sqlite3.Connection, indexes: Iterable[str],
+           struck: Iterable[tuple[str, str, int]] = ()) -> Counter[CountKey]:
     """Fill ``relationships`` from ``partnerships`` (indexed by relationship_id already), create
-    the table's ``indexes`` and apply the curated statuses.
+    the table's ``indexes`` and apply the curated statuses, then suspend the relationships of
+    ``struck`` rows (relationship id, source, line: noted by the writer as rows arrived, since
+    searching a million notes afterwards took 3 s) that no curated row names.
 
     Returns what the statistics counted per attestation must change by to count
     relationships instead: per stats key, minus each attestation of a relationship with
@@ -163,17 +166,19 @@ def derive(conn: sqlite3.Connection, indexes: Iterable[str]) -> Counter[CountKey
         conn.execute(statement)
     conn.execute("BEGIN")
     apply_statuses(conn, read_statuses())
-    _struck_through(conn)
+    _struck_through(conn, struck)
     conn.execute("COMMIT")
     return delta
 
 
-def _struck_through(conn: sqlite3.Connection) -> None:
+def _struck_through(conn: sqlite3.Connection, struck: Iterable[tuple[str, str, int]]) -> None:
     """Relationships a page strikes through, where no curated row says otherwise: suspended."""
-    struck = conn.execute("SELECT relationship_id, group_concat(source || ':' || line, '; ') FROM partnerships"
-                          " WHERE instr(note, ?) GROUP BY relationship_id", (STRUCK_NOTE,)).fetchall()
+    where: dict[str, list[str]] = {}
+    for rid, source, line in sorted(struck):
+        where.setdefault(rid, []).append(f"{source}:{line}")
     conn.executemany("UPDATE relationships SET status = 'suspended', status_source = ? WHERE id = ?"
-                     " AND status_source IS NULL", [(f"{where} ({STRUCK_NOTE})", rid) for rid, where in struck])
+                     " AND status_source IS NULL",
+                     [(f"{'; '.join(lines)} ({STRUCK_NOTE})", rid) for rid, lines in where.items()])
 
 
 def _reconcile(conn: sqlite3.Connection) -> Counter[CountKey]:
@@ -195,7 +200,7 @@ def _reconcile(conn: sqlite3.Connection) -> Counter[CountKey]:
     if group:
         updates.append(_update(current, group, delta))
     conn.executemany("UPDATE relationships SET tier = ?, country = ?, date = ?, date_precision = ?, year = ?,"
-                     " chosen = ?, conflicts = ? WHERE rowid = ?", updates)
+                     " chosen = ?, conflicts = ?, sources = ? WHERE rowid = ?", updates)
     return Counter({key: n for key, n in delta.items() if n})  # without the keys that cancel out
 
 
@@ -206,7 +211,8 @@ def _update(rowid: object, group: list[Attestation], delta: Counter[CountKey]) -
     delta[choice.count_key()] += 1
     c = choice.chosen
     found = json.dumps(choice.conflicts, ensure_ascii=False) if choice.conflicts else None
-    return (c.tier, choice.country, c.date, c.date_precision, c.year, c.id, found, rowid)
+    return (c.tier, choice.country, c.date, c.date_precision, c.year, c.id, found, len({a.source for a in group}),
+            rowid)
 
 
 @dataclass(frozen=True)
@@ -303,12 +309,14 @@ class Relationship:
     attestations: list[Attestation] = field(default_factory=list)
 
 
+# Aliased p, as partnerships are in query.py: query._where's filters apply as they are (the
+# relationships table has the partnerships' filter columns under the same names).
 _RELATIONSHIP_SELECT = (
-    "SELECT r.id, r.cn_id, c.cn_name, r.partner_id, c.partner_name, r.matched, r.tier, r.status,"
-    " r.status_source, r.status_since, r.status_until, r.status_note, r.date, r.date_precision, r.country,"
-    " r.province, r.cn_level, r.sources, r.conflicts FROM relationships r"
-    " JOIN partnerships c ON c.id = r.chosen")
-_ORDER = "ORDER BY r.id"
+    "SELECT p.id, p.cn_id, c.cn_name, p.partner_id, c.partner_name, p.matched, p.tier, p.status,"
+    " p.status_source, p.status_since, p.status_until, p.status_note, p.date, p.date_precision, p.country,"
+    " p.province, p.cn_level, p.sources, p.conflicts FROM relationships p"
+    " JOIN partnerships c ON c.id = p.chosen")
+_ORDER = "ORDER BY p.id"
 _RELATIONSHIP_FIELDS = tuple(f.name for f in fields(Relationship))
 
 
@@ -361,11 +369,10 @@ def select_relationships(conn: sqlite3.Connection, filters: object | None = None
     if offset < 0:
         raise UsageError(f"offset must not be negative, got {offset}")
     where, params = query._where(conn, f)  # the filter columns have the same names in both tables
-    where = where.replace("p.", "r.")
     if check_status(status):
-        where += (" AND " if where else "WHERE ") + "r.status = ?"
+        where += (" AND " if where else "WHERE ") + "p.status = ?"
         params.append(status)
-        total = int(conn.execute(f"SELECT COUNT(*) FROM relationships r {where}", params).fetchone()[0])
+        total = int(conn.execute(f"SELECT COUNT(*) FROM relationships p {where}", params).fetchone()[0])
     else:
         total = query.count_relationships(conn, f)
     sql = f"{_RELATIONSHIP_SELECT} {where} {_ORDER}"
@@ -382,13 +389,12 @@ def iter_relationships(conn: sqlite3.Connection, filters: object | None = None, 
 
     f = filters if isinstance(filters, query.Filters) else query.Filters()
     where, params = query._where(conn, f)
-    where = where.replace("p.", "r.")
     if check_status(status):
-        where += (" AND " if where else "WHERE ") + "r.status = ?"
+        where += (" AND " if where else "WHERE ") + "p.status = ?"
         params.append(status)
     after = ""
     while True:
-        clause = where + (" AND " if where else "WHERE ") + "r.id > ?"
+        clause = where + (" AND " if where else "WHERE ") + "p.id > ?"
         found = _relationships(conn, f"{_RELATIONSHIP_SELECT} {clause} {_ORDER} LIMIT ?", [*params, after, batch])
         yield from found
         if len(found) < batch:
@@ -401,7 +407,7 @@ def relationships_by_id(conn: sqlite3.Connection, ids: Iterable[str], batch: int
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), batch):
         chunk = ordered[start:start + batch]
-        yield from _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE r.id IN ({', '.join('?' * len(chunk))})"
+        yield from _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE p.id IN ({', '.join('?' * len(chunk))})"
                                         f" {_ORDER}", chunk)
 
 
@@ -415,7 +421,7 @@ def relationship(conn: sqlite3.Connection, relationship_id: str) -> Relationship
     """One relationship with its attestations; NotFound if no relationship has that id."""
     from youcheng.errors import NotFound
 
-    found = _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE r.id = ?", [relationship_id])
+    found = _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE p.id = ?", [relationship_id])
     if not found:
         raise NotFound(f"no relationship has the id {relationship_id!r}; ids come from /api/relationships "
                        "and each record's relationship_id")
@@ -431,7 +437,7 @@ def relationships_of(conn: sqlite3.Connection, name: str) -> list[Relationship]:
     if not ids:
         raise NotFound(f"no place is called {name!r}; try 'youcheng search {name}'")
     marks = ", ".join("?" * len(ids))
-    found = _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE r.cn_id IN ({marks}) OR r.partner_id IN ({marks})",
+    found = _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE p.cn_id IN ({marks}) OR p.partner_id IN ({marks})",
                            [*ids, *ids])
     return sorted(found, key=lambda r: (r.cn_name, r.date is None, r.date or "", r.attestations[0].source,
                                         r.attestations[0].line))
@@ -440,7 +446,7 @@ def relationships_of(conn: sqlite3.Connection, name: str) -> list[Relationship]:
 def conflicted(conn: sqlite3.Connection, limit: int | None = None, offset: int = 0) -> tuple[int, list[Relationship]]:
     """The relationships whose attestations disagree (``youcheng check``, ``/api/conflicts``)."""
     total = int(conn.execute("SELECT COUNT(*) FROM relationships WHERE conflicts IS NOT NULL").fetchone()[0])
-    sql = f"{_RELATIONSHIP_SELECT} WHERE r.conflicts IS NOT NULL {_ORDER} LIMIT ? OFFSET ?"
+    sql = f"{_RELATIONSHIP_SELECT} WHERE p.conflicts IS NOT NULL {_ORDER} LIMIT ? OFFSET ?"
     return total, _relationships(conn, sql, [-1 if limit is None else limit, offset])
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, cast
 
 from youcheng.errors import StoreError
 from youcheng.model import Anomaly, Link, PartialDate, Partnership, Place, RawPartnership, SourceInfo
+from youcheng.relationships import STRUCK_NOTE
 
 if sys.platform != "win32":
     import fcntl
@@ -114,6 +115,7 @@ _RESOLVED_COLUMNS = (
     "cn_name_simplified", "partner_name_simplified", "cn_level", "province", "relationship_id")
 _ROW_COLUMNS = _RAW_COLUMNS + _RESOLVED_COLUMNS
 _INSERT_PARTNERSHIP = f"INSERT INTO partnerships (source_id, {', '.join(_ROW_COLUMNS)}) VALUES ("
+_NOTE, _LINE, _RELATIONSHIP = (_ROW_COLUMNS.index(c) for c in ("note", "line", "relationship_id"))
 # The columns partnership_counts groups by, read from a partnership_row.
 _COUNTED_COLUMNS = operator.itemgetter(*(_ROW_COLUMNS.index(c) for c in ("country", "year", "province", "cn_level", "tier")))
 # partner_links as JSON, by the links' targets: a few thousand distinct lists on a long page.
@@ -206,6 +208,7 @@ class RegistryWriter:
         self.conn.execute("BEGIN")
         self._source_ids: dict[str, int] = {}
         self._counts: Counter[tuple[object, ...]] = Counter()
+        self._struck: list[tuple[str, str, int]] = []  # rows a page strikes through (relationships.derive)
         self._places: list[Place] = []
         self._side: _SideBuild | None = None
 
@@ -254,6 +257,8 @@ class RegistryWriter:
         values = ", ".join([str(int(self.source_id(source)))] + ["?"] * len(_ROW_COLUMNS))
         self.conn.executemany(_INSERT_PARTNERSHIP + values + ")", rows)
         self._counts.update(map(_COUNTED_COLUMNS, rows))
+        struck = [row for row in rows if row[_NOTE] and STRUCK_NOTE in row[_NOTE]]  # type: ignore[operator]
+        self._struck.extend((row[_RELATIONSHIP], source, row[_LINE]) for row in struck)  # type: ignore[misc]
 
     def add_anomalies(self, anomalies: Iterable[Anomaly]) -> None:
         """Store what could not be read, with source and line."""
@@ -295,7 +300,7 @@ class RegistryWriter:
             # One relationship per pair of places, from the partnerships' relationship index.
             from youcheng.relationships import derive
 
-            delta = derive(self.conn, self._derived_indexes)
+            delta = derive(self.conn, self._derived_indexes, self._struck)
             # The query planner's statistics of what is complete here, while the side
             # thread finishes; the side's tables are analysed once copied.
             for table in _OWN_TABLES:
