@@ -188,7 +188,10 @@ CREATE INDEX partnerships_country ON partnerships (country, year);
 CREATE INDEX partnerships_province ON partnerships (province, year);
 -- No index leads with year: a year-only filter skip-scans partnerships_level (five levels),
 -- as fast as an index of its own, which would cost a million-row build 2 s more.
-CREATE INDEX partnerships_relationship ON partnerships (relationship_id);
+-- Covering what relationships.derive groups: at a million rows, building it and grouping the
+-- index (2.8 s + 1.4 s) is quicker than a narrow index and grouping the rows (1.4 s + 6.3 s).
+CREATE INDEX partnerships_relationship ON partnerships (relationship_id, cn_id, partner_id, tier, country, date,
+                                                        date_precision, year, province, cn_level, id);
 CREATE INDEX place_names_place ON place_names (place_id);
 CREATE INDEX anomalies_source_line ON anomalies (source, line);
 -- Covering: a filtered statistic reads only the index, never the table (a decade's four
