@@ -249,6 +249,8 @@ def test_statuses_filter_relationships(default_db: Path) -> None:
         total, suspended = reg.relationships(status="suspended")
         assert total == len(suspended) >= 2
         assert {"gn:1856057"} <= {r.partner_id for r in suspended}
+        assert reg.relationship(suspended[0].id) == suspended[0]
+        assert reg.conflicts() and all(r.conflicts for r in reg.conflicts())
         active, _ = reg.relationships(status="active", limit=0)
         everything, _ = reg.relationships(limit=0)
         assert active + total == everything == len(reg.relationships(limit=None)[1])
