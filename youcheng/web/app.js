@@ -516,6 +516,7 @@
     });
     $("#place-partners tbody").replaceChildren(...rows);
     renderMiniMap();
+    loadRelationships(p.id);
   }
   function renderMiniMap() {
     const p = selected, box = $("#minimap");
@@ -746,6 +747,45 @@
     });
     window.addEventListener("resize", resizeCharts);
     window.addEventListener("popstate", () => { readUrl(); render(); loadData(); loadPlace(false); });
+  }
+
+  // ---------- relationships of the place page (issue #14) ----------
+  // One item per relationship (a pair of places): its tier, status and date, every source that
+  // attests it (file:line, as written) and where the sources disagree. Kept apart from the
+  // place page's own code: it only fills #place-relationships.
+  Object.assign(I18N.zh, {
+    rel_title: "关系与来源", rel_sources: "{0} 个来源", rel_conflict: "来源不一致：{0}",
+    rel_status_source: "状态来源：{0}", rel_none: "没有关系。",
+  });
+  Object.assign(I18N.en, {
+    rel_title: "Relationships and their sources", rel_sources: "{0} source(s)", rel_conflict: "The sources disagree: {0}",
+    rel_status_source: "Status from: {0}", rel_none: "No relationship.",
+  });
+  let relationshipsSeq = 0;
+  async function loadRelationships(placeId) {
+    const seq = ++relationshipsSeq, box = $("#place-relationships");
+    let found;
+    try {
+      found = await getJSON("api/relationships?" + new URLSearchParams({ place: placeId, limit: "1000" }));
+    } catch (err) { showError(err); return; }
+    if (seq !== relationshipsSeq || !selected || selected.id !== placeId) return;  // another place since
+    box.replaceChildren(...(found.items.length ? found.items.map((r) => relationshipItem(r, placeId))
+                                                : [el("li", { class: "muted" }, t("rel_none"))]));
+  }
+  function relationshipItem(r, placeId) {
+    const other = r.cn_id === placeId ? (r.partner_name || t("only_country")) : r.cn_name;
+    const head = el("div", { class: "rel-head" }, el("strong", {}, other),
+      ` · ${r.tier} · ${r.status}${r.date ? " · " + r.date : ""} · ${t("rel_sources", r.sources)}`);
+    const parts = [head];
+    if (r.status !== "active") parts.push(el("div", { class: "muted small" }, t("rel_status_source", r.status_source)));
+    for (const c of r.conflicts) {
+      const values = c.values.map((v) => `${v.value} (${v.source}:${v.line})`).join(" ≠ ");
+      parts.push(el("div", { class: "rel-conflict" }, t("rel_conflict", `${c.field} ${values}`)));
+    }
+    parts.push(el("ul", { class: "rel-sources" }, ...r.attestations.map((a) => el("li", {},
+      el("span", { class: "src" }, `${a.source}:${a.line}`),
+      " " + [a.partner_name, a.country_text, a.date_text || a.date, a.note].filter(Boolean).join(" · ")))));
+    return el("li", { "data-id": r.id }, ...parts);
   }
 
   // ---------- start ----------
