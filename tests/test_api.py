@@ -107,7 +107,7 @@ def test_partnerships_unknown_place_is_404_saying_what_the_registry_covers(clien
     assert response.status_code == 404
     error = response.json()["error"]
     assert error.startswith("no place is called '不存在市' in this registry")
-    assert "352 relationships from 1 source(s)" in error and "2019" in error and "CC BY-SA 3.0" in error
+    assert "352 relationships (352 statements) from 1 source(s)" in error and "2019" in error and "CC BY-SA 3.0" in error
 
 
 @pytest.mark.parametrize(("params", "message"), [
@@ -310,12 +310,17 @@ def test_export_datapackage_zip(client: TestClient) -> None:
     response = client.get("/api/export/datapackage", params={"country": "JP"})
     assert response.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
-    assert archive.namelist() == ["datapackage.json", "partnerships.csv"]
+    assert archive.namelist() == ["datapackage.json", "partnerships.csv", "relationships.csv"]
     descriptor = json.loads(archive.read("datapackage.json"))
     fields = descriptor["resources"][0]["schema"]["fields"]
     assert [f["name"] for f in fields] == list(FIELDS)
     rows = list(csv.reader(io.StringIO(archive.read("partnerships.csv").decode("utf-8"))))
     assert rows[0] == list(FIELDS) and len(rows) == 48
+    # Both tables, and the foreign key from each record to its relationship holds.
+    assert descriptor["resources"][0]["schema"]["foreignKeys"] == [
+        {"fields": "relationship_id", "reference": {"resource": "relationships", "fields": "id"}}]
+    related = list(csv.DictReader(io.StringIO(archive.read("relationships.csv").decode("utf-8"))))
+    assert {r["id"] for r in related} == {row[FIELDS.index("relationship_id")] for row in rows[1:]}
 
 
 def test_export_unknown_format_is_422(client: TestClient) -> None:
@@ -378,7 +383,8 @@ def test_openapi_documents_parameters_models_and_errors(client: TestClient) -> N
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
     assert set(paths) == {"/api/partnerships", "/api/places/{place_id}", "/api/search", "/api/stats",
-                          "/api/anomalies", "/api/summary", "/api/export/{fmt}", "/api/lines", "/api/sources"}
+                          "/api/anomalies", "/api/summary", "/api/export/{fmt}", "/api/lines", "/api/sources",
+                          "/api/relationships", "/api/relationships/{relationship_id}", "/api/conflicts"}
     params = {p["name"]: p for p in paths["/api/partnerships"]["get"]["parameters"]}
     assert set(params) == {"place", "country", "province", "level", "year_from", "year_to", "q", "tier", "limit", "offset"}
     assert all(p.get("description") for p in params.values())
@@ -389,6 +395,13 @@ def test_openapi_documents_parameters_models_and_errors(client: TestClient) -> N
     assert "404" in paths["/api/places/{place_id}"]["get"]["responses"]
     record = spec["components"]["schemas"]["Record"]["properties"]
     assert list(record) == list(FIELDS)
+    # /api/partnerships keeps its shape for old clients, and says so; relationships take the same filters.
+    assert "old clients" in paths["/api/partnerships"]["get"]["description"]
+    rel_params = {p["name"] for p in paths["/api/relationships"]["get"]["parameters"]}
+    assert rel_params == set(params) | {"status"}
+    assert "404" in paths["/api/relationships/{relationship_id}"]["get"]["responses"]
+    relationship = spec["components"]["schemas"]["Relationship"]["properties"]
+    assert {"tier", "status", "date", "conflicts", "attestations"} <= set(relationship)
 
 
 def test_docs_pages_needing_a_cdn_are_off(client: TestClient) -> None:

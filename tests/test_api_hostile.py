@@ -195,9 +195,15 @@ def _sweep(client: TestClient, registry: Registry) -> None:
                 f"/api/places/{hit['id']}?limit=1", "/api/search?q=x", "/api/stats?q=东京&province=湖北", "/api/anomalies", "/api/summary",
                 "/api/lines", "/api/lines?group=place&country=jp", "/api/lines?group=region&q=京&province=河南",
                 *[f"/api/export/{f}?country=FR" for f in ("csv", "jsonl", "geojson", "graphml", "datapackage")],
+                "/api/relationships", "/api/relationships?place=洛阳市&country=jp&status=active&year_from=1980",
+                "/api/relationships?q=京&province=河南", "/api/conflicts", "/api/relationships/nope",
+                *[f"/api/relationships?place={t}&q={t}" for t in INJECTIONS],
                 *[f"/api/partnerships?place={t}&q={t}" for t in INJECTIONS]]:
         assert client.get(url).status_code in (200, 404)
     registry.partners("洛陽市")
+    registry.relationships_of("洛陽市")
+    registry.relationships(query.Filters(country="JP"), "active")
+    registry.conflicts()
     registry.search("東京")
     for by in query.STAT_DIMENSIONS:
         registry.stats(by)
@@ -274,12 +280,15 @@ def test_query_sql_interpolates_only_fixed_text() -> None:
     ``_SOURCE_ORDER`` is a constant ORDER BY list; ``page`` is a sub-select made of
     ``where`` and ``_SOURCE_ORDER``; ``table`` and ``count`` are one of two fixed
     pairs (precomputed counts or the partnerships themselves); ``plan.*`` are those
-    same values kept in a ``_CountPlan``.
+    same values kept in a ``_CountPlan``, whose ``unit`` is one of two fixed column names
+    (``n``, ``records``) and ``rows`` one of two table names; ``first`` is a fixed MIN
+    expression over ``plan.unit``.
     A new interpolation fails this test until it is reviewed and added here.
     """
     allowed = {"marks", "_SELECT", "where", "column", "order", "', '.join('?' * len(names)) or 'NULL'",
                "'year' if by == 'year' else 'COUNT(*) DESC'", "_SOURCE_ORDER", "page", "table", "count",
-               "plan.where", "plan.table", "plan.count", "plan.tier_clause", "', '.join(names)"}
+               "plan.where", "plan.table", "plan.count", "plan.tier_clause", "', '.join(names)",
+               "unit", "plan.unit", "plan.rows", "first"}
     tree = ast.parse((ROOT / "youcheng" / "query.py").read_text("utf-8"))
     seen = set()
     for node in ast.walk(tree):

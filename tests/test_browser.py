@@ -286,6 +286,33 @@ def test_place_page_of_a_busy_place_says_the_table_is_the_first_part(page: Page,
     expect(page.locator("#place-partners tbody tr")).to_have_count(3)
 
 
+def test_place_page_lists_each_relationship_with_its_sources_and_conflicts(page: Page, server: str) -> None:
+    """Issue #14: a relationship shows every source (file:line) and where the sources disagree."""
+    import json
+
+    def with_a_second_source(route: Any) -> None:
+        body = route.fetch().json()
+        first = body["items"][0]
+        first["attestations"].append({**first["attestations"][0], "source": "武汉市.md", "line": 27,
+                                      "date_text": "1982年9月8日"})
+        first["sources"] = 2
+        first["conflicts"] = [{"field": "date", "values": [
+            {"value": "1982-09-08", "source": "武汉市.md", "line": 27},
+            {"value": "1982-09-17", "source": "中华人民共和国友好城市列表.md", "line": 592}]}]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/relationships?*", with_a_second_source)
+    _open(page, server, "?lang=en&place=cn%3A420100")
+    items = page.locator("#place-relationships > li")
+    expect(items).to_have_count(11)
+    expect(items.nth(1).locator(".rel-sources li")).to_have_count(1)
+    expect(items.nth(1)).to_contain_text("中华人民共和国友好城市列表.md:")
+    expect(items.first.locator(".rel-sources li")).to_have_count(2)
+    expect(items.first).to_contain_text("2 source(s)")
+    expect(items.first.locator(".rel-conflict")).to_contain_text(
+        "The sources disagree (date): 1982-09-08 (武汉市.md:27) ≠ 1982-09-17 (中华人民共和国友好城市列表.md:592)")
+
+
 def test_place_page_of_a_small_place_has_no_note(page: Page, server: str) -> None:
     _open(page, server, "?lang=en&place=cn%3A420100")
     expect(page.locator("#place-sub")).to_contain_text("11 partnerships")

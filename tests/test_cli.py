@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from youcheng import __version__, config
 from youcheng.cli import app
-from youcheng.model import Record
+from youcheng.relationships import Attestation, Relationship
 
 from .conftest import write_page
 
@@ -53,87 +53,106 @@ def test_build_missing_file_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 2 and result.stderr.startswith("Error: cannot read")
 
 
-def test_partners_json_has_export_fields(runner: CliRunner, seed_db: Path) -> None:
+def test_partners_json_has_relationships_with_their_attestations(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["partners", "洛陽市", "--format", "json", "--db", str(seed_db)])
     assert result.exit_code == 0
-    records = json.loads(result.stdout)
-    assert [r["partner_name"] for r in records] == ["岡山市", "圖爾", "普洛夫迪夫", "拉克羅斯", "陶裏亞蒂"]
-    first = records[0]
-    assert {k: first[k] for k in ("source", "line", "section", "cn_name", "country_text", "country",
-                                  "date", "date_precision", "note", "partner_link")} == {
-        "source": "中华人民共和国友好城市列表.md", "line": 534, "section": "河南", "cn_name": "洛陽市",
-        "country_text": "日本", "country": "JP", "date": "1981-04-06", "date_precision": "day",
-        "note": None, "partner_link": "岡山市"}
+    found = json.loads(result.stdout)
+    assert [r["partner_name"] for r in found] == ["岡山市", "圖爾", "普洛夫迪夫", "拉克羅斯", "陶裏亞蒂"]
+    first = found[0]
+    assert {k: first[k] for k in ("cn_name", "country", "date", "tier", "status", "sources", "conflicts")} == {
+        "cn_name": "洛陽市", "country": "JP", "date": "1981-04-06", "tier": "sister",
+        "status": "active", "sources": 1, "conflicts": []}
+    assert first["status_source"].startswith("http://")  # frozen 2003-2006: data/relationship_status.csv
+    [attestation] = first["attestations"]
+    assert {k: attestation[k] for k in ("source", "line", "date", "date_text", "country_text", "note")} == {
+        "source": "中华人民共和国友好城市列表.md", "line": 534, "date": "1981-04-06",
+        "date_text": "1981年4月6日", "country_text": "日本", "note": None}
 
 
-def test_partners_table_lists_partners(runner: CliRunner, seed_db: Path) -> None:
+def test_partners_table_lists_relationships(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["partners", "洛阳市", "--format", "table", "--db", str(seed_db)])
     assert result.exit_code == 0 and "岡山市" in result.stdout and "1981-04-06" in result.stdout
-    assert "洛阳市: 5 partnership(s)" in result.stdout and "┃" in result.stdout
+    assert "洛阳市: 5 relationship(s)" in result.stdout and "┃" in result.stdout
+    with_sources = runner.invoke(app, ["partners", "洛阳市", "-f", "table", "--sources", "--db", str(seed_db)],
+                                 env={"COLUMNS": "200"})
+    assert "中华人民共和国友好城市列表.md:534" in with_sources.stdout
+    assert len(with_sources.stdout.splitlines()) == len(result.stdout.splitlines()) + 5
 
 
 def test_partners_piped_prints_tab_separated_lines(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["partners", "洛阳市", "--db", str(seed_db)])  # not a terminal
     assert result.exit_code == 0
     lines = [line.split("\t") for line in result.stdout.splitlines()]
-    assert lines[0] == ["cn_name", "partner_name", "country", "date", "note", "line"]
-    assert lines[1] == ["洛陽市", "岡山市", "JP", "1981-04-06", "", "534"]
-    assert len(lines) == 6 and all(len(line) == 6 for line in lines)
+    assert lines[0] == ["cn_name", "partner_name", "country", "tier", "status", "date", "sources", "note", "id"]
+    assert lines[1][:8] == ["洛陽市", "岡山市", "JP", "sister", "active", "1981-04-06", "1", ""]
+    assert len(lines) == 6 and all(len(line) == 9 for line in lines)
     explicit = runner.invoke(app, ["partners", "洛阳市", "-f", "tsv", "--db", str(seed_db)])
     assert explicit.stdout == result.stdout
+    sourced = [line.split("\t") for line in runner.invoke(
+        app, ["partners", "洛阳市", "--sources", "--db", str(seed_db)]).stdout.splitlines()]
+    assert sourced[2][:6] == ["  中华人民共和国友好城市列表.md:534", "岡山市", "日本", "sister", "", "1981年4月6日"]
+    assert len(sourced) == 11 and all(len(line) == 9 for line in sourced)
 
 
-def test_partners_tsv_keeps_one_line_per_record() -> None:
+def _attestation(**values: Any) -> Attestation:
+    fields: dict[str, Any] = {f: None for f in Attestation.__dataclass_fields__}
+    return Attestation(**{**fields, "id": "a1", "source": "page.md", "line": 7, "format": "wikimd",
+                          "tier": "sister", "cn_name": "武漢市", **values})
+
+
+def _table_relationship(*attestations: Attestation, **values: Any) -> Relationship:
+    fields: dict[str, Any] = {f: None for f in Relationship.__dataclass_fields__}
+    return Relationship(**{**fields, "id": "r1", "cn_id": "cn:420100", "cn_name": "武漢市", "matched": True,
+                           "tier": "sister", "status": "active", "status_source": "default", "sources": 1,
+                           "conflicts": [], "attestations": list(attestations) or [_attestation()], **values})
+
+
+def test_partners_tsv_keeps_one_line_per_relationship() -> None:
     from youcheng._render import partners_tsv
-    from youcheng.model import Record
 
-    fields = {f: None for f in Record.__dataclass_fields__}
-    record = Record(**{**fields, "cn_name": "甲\t市", "partner_name": "乙\n市", "line": 7,
-                       "partner_links": [], "country_inferred": False})
-    assert partners_tsv([record]).splitlines()[1] == "甲 市\t乙 市\t\t\t\t7"
-
-
-def _table_record(**values: Any) -> Record:
-    fields: dict[str, Any] = {f: None for f in Record.__dataclass_fields__}
-    return Record(**{**fields, "cn_name": "武漢市", "line": 7, "partner_links": [], "country_inferred": False,
-                     **values})
+    rel = _table_relationship(_attestation(partner_name="乙\n市", note="a\tb"), cn_name="甲\t市",
+                              partner_name="乙\n市", sources=1)
+    assert partners_tsv([rel]).splitlines()[1] == "甲 市\t乙 市\t\tsister\tactive\t\t1\t\tr1"
+    assert partners_tsv([rel], sources=True).splitlines()[2] == "  page.md:7\t乙 市\t\tsister\t\t\t\ta b\ta1"
 
 
 def test_partners_table_lines_up_wide_characters() -> None:
     from youcheng._render import cell_width, partners_table
 
     assert (cell_width("abc"), cell_width("武漢"), cell_width("e\u0301"), cell_width("ＡＢ")) == (3, 4, 1, 4)
-    records = [_table_record(partner_name="Pittsburgh", country="US", date="1982-09-17"),
-               _table_record(partner_name="匹茲堡", country_text="美國", note="（友好協約書）", line=12345)]
-    lines = partners_table("武汉", records, width=200).splitlines()
-    assert lines[0].strip() == "武汉: 2 partnership(s)"
+    rels = [_table_relationship(partner_name="Pittsburgh", country="US", date="1982-09-17"),
+            _table_relationship(partner_name="匹茲堡", country="US", sources=12345)]
+    lines = partners_table("武汉", rels, width=200).splitlines()
+    assert lines[0].strip() == "武汉: 2 relationship(s)"
     body = lines[1:]
     assert len(body) == 2 + 1 + 2 + 1 and len({cell_width(line) for line in body}) == 1
-    assert body[3].startswith("│ 武漢市 ") and "│ 美國 " in body[4] and body[4].endswith(" 12345 │")
+    assert body[3].startswith("│ 武漢市 ") and body[4].endswith(" 12345 │")
     # The partner column is as wide as its header, 伙伴 Partner (12 cells); 匹茲堡 takes 6.
     assert "│ Pittsburgh   │" in body[3] and "│ 匹茲堡       │" in body[4]
 
 
-def test_partners_table_marks_a_missing_partner_and_keeps_line_numbers_whole() -> None:
+def test_partners_table_marks_a_missing_partner_and_keeps_source_counts_whole() -> None:
     from youcheng._render import cell_width, partners_table
 
-    records = [_table_record(partner_name=None, line=1234567), _table_record(partner_name="Pittsburgh")]
-    wide = partners_table("武汉", records, width=200).splitlines()
+    rels = [_table_relationship(partner_name=None, sources=1234567), _table_relationship(partner_name="Pittsburgh")]
+    wide = partners_table("武汉", rels, width=200).splitlines()
     assert "│ —            │" in wide[4]  # the dash, padded to the partner column (12 cells)
-    narrow = partners_table("武汉", records, width=50).splitlines()
+    narrow = partners_table("武汉", rels, width=70).splitlines()
     assert narrow[4].endswith(" 1234567 │") and "…" in narrow[2]
-    assert all(cell_width(line) <= 50 for line in narrow)
+    assert all(cell_width(line) <= 70 for line in narrow)
 
 
 def test_partners_table_cuts_cells_to_fit_the_terminal() -> None:
     from youcheng._render import cell_width, partners_table
 
     long_note = "注" * 200
-    table = partners_table("武汉", [_table_record(partner_name="X", note=long_note)], width=70)
+    one = _table_relationship(_attestation(note=long_note), partner_name="X")
+    table = partners_table("武汉", [one], width=70, sources=True)
     assert all(cell_width(line) <= 70 for line in table.splitlines())
     assert "…" in table and long_note not in table
-    huge = partners_table("武汉", [_table_record(partner_name="X", note="注" * 5000)] * 20, width=100)
-    assert len(huge.splitlines()) == 1 + 3 + 20 + 1 and all(cell_width(line) <= 100 for line in huge.splitlines())
+    many = [_table_relationship(_attestation(note="注" * 5000), partner_name="X")] * 20
+    huge = partners_table("武汉", many, width=100, sources=True)
+    assert len(huge.splitlines()) == 1 + 3 + 40 + 1 and all(cell_width(line) <= 100 for line in huge.splitlines())
 
 
 def test_terminal_width_follows_columns_then_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -168,10 +187,11 @@ def test_partners_table_never_passes_control_characters_to_the_terminal() -> Non
     from youcheng._render import cell_width, partners_table
 
     hostile = "馬德\x1b[2J\x0b\u2028里\t\r\n\x85\x07"
-    table = partners_table("武\x1b]0;x\x07汉", [_table_record(partner_name=hostile, note="a\x0cb")], width=120)
+    rel = _table_relationship(_attestation(note="a\x0cb"), partner_name=hostile)
+    table = partners_table("武\x1b]0;x\x07汉", [rel], width=120, sources=True)
     assert not any(c != "\n" and not c.isprintable() for c in table)
     lines = table.splitlines()
-    assert len(lines) == 1 + 3 + 1 + 1 and len({cell_width(line) for line in lines[1:]}) == 1
+    assert len(lines) == 1 + 3 + 2 + 1 and len({cell_width(line) for line in lines[1:]}) == 1
     assert "馬德 [2J  里" in table and "a b" in table
 
 
@@ -197,14 +217,14 @@ def test_partners_on_a_terminal_prints_the_table(seed_db: Path) -> None:
         assert proc.wait() == 0
     os.close(leader)
     out = b"".join(chunks).decode()
-    assert "洛陽市: 5 partnership(s)" in out and "岡山市" in out and "\t" not in out
+    assert "洛陽市: 5 relationship(s)" in out and "岡山市" in out and "\t" not in out
 
 
 def test_partners_unknown_place_exits_1(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["partners", "不存在市", "--db", str(seed_db)])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no place is called '不存在市' in this registry")
-    assert "352 relationships from 1 source(s) (wikimd: 1 file(s)" in result.stderr
+    assert "352 relationships (352 statements) from 1 source(s) (wikimd: 1 file(s), 352 statements" in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -266,6 +286,7 @@ def test_every_command_has_help(runner: CliRunner) -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for name in commands:
         result = runner.invoke(app, [name, "--help"])
-        # Every command works on a registry, but fetch, which only downloads pages.
-        assert result.exit_code == 0 and ("--db" in result.stdout) == (name != "fetch"), name
+        # Every command works on a registry, but fetch, which only downloads pages, and diff,
+        # which compares the two registry files it is given.
+        assert result.exit_code == 0 and ("--db" in result.stdout) == (name not in ("fetch", "diff")), name
         assert f"youcheng {name}" in readme, f"README does not show 'youcheng {name}'"

@@ -52,7 +52,8 @@ def both(seed_db: Path, without_counts: Path) -> Iterator[tuple[sqlite3.Connecti
 
 def test_build_writes_counts_for_every_partnership(seed_db: Path) -> None:
     conn = connect_readonly(seed_db)
-    assert conn.execute("SELECT SUM(n) FROM partnership_counts").fetchone()[0] == 352
+    # The seed lists no pair twice: 352 records, 352 relationships.
+    assert tuple(conn.execute("SELECT SUM(n), SUM(records) FROM partnership_counts").fetchone()) == (352, 352)
     for dimension in STAT_DIMENSIONS:
         assert conn.execute("SELECT SUM(n) FROM stat_counts WHERE dimension = ?",
                             (dimension,)).fetchone()[0] == 352
@@ -103,15 +104,22 @@ def test_breakdowns_at_once_equal_one_at_a_time(both: tuple[sqlite3.Connection, 
                                                 filters: Filters) -> None:
     for conn in both:
         total, by_dimension = query.breakdowns(conn, filters)
-        assert total == query.count_records(conn, filters)
+        assert total == query.count_relationships(conn, filters)
         assert by_dimension == {by: query.breakdown(conn, by, filters) for by in STAT_DIMENSIONS}
 
 
 def _counted_and_grouped(db: Path) -> tuple[list[object], list[object]]:
     conn = sqlite3.connect(db)
-    counted = sorted(conn.execute("SELECT country, year, province, cn_level, n FROM partnership_counts"), key=repr)
+    counted = sorted(conn.execute("SELECT country, year, province, cn_level, records FROM partnership_counts"),
+                     key=repr)
     grouped = sorted(conn.execute("SELECT country, year, province, cn_level, COUNT(*) FROM partnerships"
                                   " GROUP BY country, year, province, cn_level"), key=repr)
+    # n counts relationships by their chosen values.
+    relationships = sorted(conn.execute("SELECT country, year, province, cn_level, n FROM partnership_counts"
+                                        " WHERE n > 0"), key=repr)
+    assert relationships == sorted(conn.execute("SELECT country, year, province, cn_level, COUNT(*) FROM"
+                                                " relationships GROUP BY country, year, province, cn_level"),
+                                   key=repr)
     conn.close()
     return counted, grouped
 

@@ -85,7 +85,7 @@ def test_main_query_loads_no_typer_and_no_gazetteer(seed_db: Path) -> None:
         "print(loaded, file=sys.stderr)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stderr.strip() == "['youcheng.export']"  # record_dict shapes the JSON, as in the CLI
+    assert out.stderr.strip() == "[]"  # dataclasses.asdict shapes the JSON, as in the CLI
 
 
 _BUILD_AND_REPORT_COLLECTOR = """

@@ -39,7 +39,7 @@ def test_api_passes_schemathesis_with_every_check(seed_db: Path) -> None:
     })
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(seed_db), config=config)
     operations = {f"{op.ok().method.upper()} {op.ok().path}" for op in schema.get_all_operations()}
-    assert len(operations) == 9, operations
+    assert len(operations) == 12, operations
 
     tested: set[str] = set()
     checks_run: set[str] = set()

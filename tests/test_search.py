@@ -100,7 +100,7 @@ def test_fast_path_search_prints_what_typer_prints(default_db: Path, capsys: pyt
 def test_no_hit_offers_the_nearest_names_and_the_coverage(default_db: Path, client: TestClient) -> None:
     body = client.get("/api/search", params={"q": "Kolnn"}).json()
     assert body["items"] == [] and any("科隆" in name for name in body["nearest"])
-    assert "relationships from" in body["message"] and "wikitext" in body["message"]
+    assert "relationships (" in body["message"] and "wikitext" in body["message"]
     result = CliRunner().invoke(app, ["search", "Kolnn", "--db", str(default_db)])
     assert result.exit_code == 1 and "did you mean" in result.stderr and "科隆" in result.stderr
     assert len(result.stderr.splitlines()) == 1

@@ -180,4 +180,4 @@ def test_the_registry_has_every_index_of_the_schema(seed_db: Path) -> None:
     built = [name for (name,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")]
     conn.close()
-    assert sorted(built) == sorted(named) and len(named) == 14
+    assert sorted(built) == sorted(named) and len(named) == 20

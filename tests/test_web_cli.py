@@ -61,7 +61,7 @@ def test_export_datapackage_to_file(runner: CliRunner, seed_db: Path, tmp_path: 
     out = tmp_path / "youcheng.zip"
     result = runner.invoke(app, ["export", "--format", "datapackage", "-o", str(out), "--db", str(seed_db)])
     assert (result.exit_code, result.stderr) == (0, f"wrote 352 records to {out}\n")
-    assert zipfile.ZipFile(out).namelist() == ["datapackage.json", "partnerships.csv"]
+    assert zipfile.ZipFile(out).namelist() == ["datapackage.json", "partnerships.csv", "relationships.csv"]
     assert not (tmp_path / ".youcheng.zip.partial").exists()
 
 

@@ -112,10 +112,10 @@ def _answer(command: str, values: list[str], options: dict[str, str]) -> int:
     out = sys.stdout
     if command == "partners":
         with Registry.open(db) as reg:
-            records = reg.partners(values[0])
+            found = reg.relationships_of(values[0])
         from youcheng._render import print_partners
 
-        print_partners(values[0], records, options.get("--format"))
+        print_partners(values[0], found, options.get("--format"))
         return 0
     if command == "search":
         from youcheng._render import print_search

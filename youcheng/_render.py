@@ -9,20 +9,23 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 from unicodedata import category, east_asian_width
 
-from youcheng.model import Record, SourceRow
+from youcheng.model import SourceRow
+
+if TYPE_CHECKING:
+    from youcheng.relationships import Relationship
 
 
-def partners_json(records: Sequence[Record]) -> str:
-    """Records as an indented JSON array with the export fields."""
-    from youcheng.export import record_dict
-
-    return json.dumps([record_dict(r) for r in records], ensure_ascii=False, indent=2)
+def partners_json(relationships: Sequence[Relationship]) -> str:
+    """Relationships as an indented JSON array, each with its attestations and conflicts."""
+    return json.dumps([asdict(r) for r in relationships], ensure_ascii=False, indent=2)
 
 
-PARTNER_COLUMNS = ("cn_name", "partner_name", "country", "date", "note", "line")
+# One line per relationship; with --sources, one more per attestation, its first cell indented.
+PARTNER_COLUMNS = ("cn_name", "partner_name", "country", "tier", "status", "date", "sources", "note", "id")
 
 
 def default_format() -> str:
@@ -33,30 +36,59 @@ def default_format() -> str:
     return "table" if sys.stdout.isatty() else "tsv"
 
 
-def partners_tsv(records: Sequence[Record]) -> str:
-    """A header line and one tab-separated line per record; tabs and newlines in values become spaces."""
+def conflict_note(r: Relationship) -> str:
+    """The conflicts of a relationship in a few words: 'sources disagree: date 1982-09-08 ≠ 1982-09-17'."""
+    if not r.conflicts:
+        return ""
+    return "sources disagree: " + "; ".join(
+        f"{c.field} " + " ≠ ".join(dict.fromkeys(v.value for v in c.values)) for c in r.conflicts)
+
+
+def conflict_lines(relationships: Sequence[Relationship]) -> list[str]:
+    """``youcheng check``'s lines for conflicts: one per disagreeing value, at its source and line."""
+    out = []
+    for r in relationships:
+        for c in r.conflicts:
+            others = " ≠ ".join(f"{v.value} ({v.source}:{v.line})" for v in c.values)
+            first = c.values[0]
+            out.append(f"{first.source}:{first.line}\twarning\tconflict_{c.field}\t{r.cn_name} – "
+                       f"{r.partner_name or '—'} ({r.id}): {others}")
+    return out
+
+
+def _rows(relationships: Sequence[Relationship], sources: bool) -> list[tuple[object, ...]]:
+    """The cells of ``PARTNER_COLUMNS`` for each relationship and, with ``sources``, each attestation."""
+    rows: list[tuple[object, ...]] = []
+    for r in relationships:
+        rows.append((r.cn_name, r.partner_name, r.country, r.tier, r.status, r.date, r.sources,
+                     conflict_note(r), r.id))
+        if sources:
+            rows += [(f"  {a.source}:{a.line}", a.partner_name, a.country_text or a.country, a.tier, None,
+                      a.date_text or a.date, None, a.note, a.id) for a in r.attestations]
+    return rows
+
+
+def partners_tsv(relationships: Sequence[Relationship], sources: bool = False) -> str:
+    """A header line and one tab-separated line per relationship (and attestation, with ``sources``);
+    tabs and newlines in values become spaces."""
     def cell(value: object) -> str:
         return "" if value is None else str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
     lines = ["\t".join(PARTNER_COLUMNS)]
-    lines += ["\t".join(cell(getattr(r, column)) for column in PARTNER_COLUMNS) for r in records]
+    lines += ["\t".join(cell(value) for value in row) for row in _rows(relationships, sources)]
     return "\n".join(lines) + "\n"
 
 
-def print_partners(name: str, records: Sequence[Record], fmt: str | None = None) -> None:
-    """Write a place's partnerships to standard output as ``table``, ``tsv`` or ``json``."""
+def print_partners(name: str, relationships: Sequence[Relationship], fmt: str | None = None,
+                   sources: bool = False) -> None:
+    """Write a place's relationships to standard output as ``table``, ``tsv`` or ``json``."""
     fmt = fmt or default_format()
     if fmt == "json":
-        sys.stdout.write(partners_json(records) + "\n")
+        sys.stdout.write(partners_json(relationships) + "\n")
     elif fmt == "tsv":
-        sys.stdout.write(partners_tsv(records))
+        sys.stdout.write(partners_tsv(relationships, sources))
     else:
-        print_partners_table(name, records)
-
-
-def print_partners_table(name: str, records: Sequence[Record]) -> None:
-    """A boxed table of a place's partnerships, on standard output."""
-    sys.stdout.write(partners_table(name, records, terminal_width()))
+        sys.stdout.write(partners_table(name, relationships, terminal_width(), sources))
 
 
 def terminal_width() -> int:
@@ -74,26 +106,32 @@ def terminal_width() -> int:
         return 80
 
 
-TABLE_HEADERS = ("中方 Chinese place", "伙伴 Partner", "国家", "日期 Date", "备注 Note", "行 Line")
+TABLE_HEADERS = ("中方 Chinese place", "伙伴 Partner", "国家", "类 Tier", "状态 Status", "日期 Date", "备注 Note",
+                 "来源 Sources")
 
 
-def partners_table(name: str, records: Sequence[Record], width: int = 80) -> str:
-    """A place's partnerships boxed in the style of Rich's default table, fitted to ``width`` cells.
+def partners_table(name: str, relationships: Sequence[Relationship], width: int = 80,
+                   sources: bool = False) -> str:
+    """A place's relationships boxed in the style of Rich's default table, fitted to ``width`` cells.
 
     Laid out here rather than by Rich because importing and rendering Rich's table
     costs about 60 ms, more than the rest of ``youcheng partners`` together
     (issue #5's start-up target; ``benchmarks/bench_cli.py``). Cell widths come from
     ``unicodedata`` (East Asian wide characters take two cells). When the table is
     wider than ``width``, the widest text columns are cut and end in "…" (never below
-    4 cells, so a very narrow terminal wraps the lines; line numbers are never cut);
-    ``-f tsv`` and ``-f json`` always give the whole text.
+    4 cells, so a very narrow terminal wraps the lines; the number of sources is never
+    cut); ``-f tsv`` and ``-f json`` always give the whole text. With ``sources``, each
+    relationship is followed by its attestations (source:line, as written).
     """
-    rows = [[_one_line(value) for value in (r.cn_name, r.partner_name or "—", r.country or r.country_text or "",
-                                           r.date or "", r.note or "", str(r.line))] for r in records]
+    rows = [[_one_line("" if row[i] is None else str(row[i])) for i in (0, 1, 2, 3, 4, 5, 7, 6)]
+            for row in _rows(relationships, sources)]
+    for row in rows:
+        row[1] = row[1] or "—"
     widths = [max([cell_width(h)] + [cell_width(row[i]) for row in rows]) for i, h in enumerate(TABLE_HEADERS)]
-    right = len(widths) - 1  # the line number: aligned right, and only its header may be cut
+    right = len(widths) - 1  # the number of sources: aligned right, and only its header may be cut
     least = [4] * len(widths)
     least[right] = max([4] + [len(row[right]) for row in rows])
+    least[5] = max([4] + [cell_width(row[5]) for row in rows if row[5][:1].isdigit()])  # ISO dates stay whole
     _fit(widths, width - 3 * len(widths) - 1, least)
 
     def line(cells: Sequence[str], bar: str) -> str:
@@ -104,7 +142,7 @@ def partners_table(name: str, records: Sequence[Record], width: int = 80) -> str
         return left + mid.join(fill * (w + 2) for w in widths) + end
 
     total = sum(widths) + 3 * len(widths) + 1
-    count = f": {len(records)} partnership(s)"
+    count = f": {len(relationships)} relationship(s)"
     title = _cut(_one_line(name), max(total - cell_width(count), 1)) + count
     out = [" " * max((total - cell_width(title)) // 2, 0) + title, rule("┏", "━", "┳", "┓"),
            line(TABLE_HEADERS, "┃"), rule("┡", "━", "╇", "┩")]

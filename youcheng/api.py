@@ -3,7 +3,10 @@
 ::
 
     GET /                          the web page (youcheng/web/), which talks only to /api
-    GET /api/partnerships          filtered, paged records   (youcheng partners / export)
+    GET /api/partnerships          filtered, paged records: one source's statement each (kept for old clients)
+    GET /api/relationships         filtered, paged relationships with their attestations (youcheng partners)
+    GET /api/relationships/{id}    one relationship, every source that attests it, its conflicts
+    GET /api/conflicts             the relationships whose sources disagree (youcheng check)
     GET /api/places/{id}           one place, its names and its partnerships
     GET /api/search?q=             typeahead over both sides  (youcheng search)
     GET /api/stats                 counts by country, year, province, level (youcheng stats)
@@ -54,9 +57,10 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from youcheng import __version__, query
+from youcheng import __version__, query, relationships
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
-from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage, write_records
+from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage
+from youcheng.registry import export_text
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
 from youcheng.resolve.china import divisions
 from youcheng.resolve.fold import search_key
@@ -104,12 +108,25 @@ class ErrorBody(BaseModel):
 
 
 class PartnershipPage(BaseModel):
-    """One page of the relationships matching the filters, and how many match in all."""
+    """One page of the records (attestations: one source's statement of a relationship each)
+    matching the filters, and how many match in all. Kept in its shape for old clients, with
+    ``relationship_id`` and ``status`` added; /api/relationships has one item per relationship."""
 
-    total: int = Field(description="How many relationships match the filters.")
+    total: int = Field(description="How many records match the filters.")
     limit: int
     offset: int
     items: list[Record] = Field(description="The records, in source order, with the export fields.")
+
+
+class RelationshipPage(BaseModel):
+    """One page of relationships (pairs of places, each with every source that attests it)."""
+
+    total: int = Field(description="How many relationships match.")
+    limit: int
+    offset: int
+    items: list[relationships.Relationship] = Field(description=(
+        "The relationships, by id: the chosen tier, date and country, the status and where it comes "
+        "from, the conflicts between sources and every attestation."))
 
 
 class PlaceName(BaseModel):
@@ -459,7 +476,10 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
                             headers=getattr(exc, "headers", None))
 
     @app.get("/api/partnerships", response_model=PartnershipPage, responses=_ERRORS,
-             summary="Relationships matching the filters, a page at a time")
+             summary="Records (one source's statement each) matching the filters, a page at a time",
+             description="The attestations, one per source row, in the shape this endpoint always had "
+                         "(old clients keep working), each with its relationship_id and status. "
+                         "/api/relationships gives one item per relationship instead.")
     def partnerships(
         conn: Conn, filters: FiltersDep,
         limit: Annotated[int, Query(description=f"Records per page (at most {PAGE_LIMIT}).",
@@ -467,6 +487,39 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         offset: Annotated[int, Query(description="Records to skip.", ge=0, le=10_000_000)] = 0,
     ) -> Response:
         total, items = query.select_records(conn, filters, limit, offset)
+        return _json({"total": total, "limit": limit, "offset": offset, "items": items})
+
+    @app.get("/api/relationships", response_model=RelationshipPage, responses=_ERRORS,
+             summary="Relationships matching the filters, each with every source that attests it")
+    def relationships_page(
+        conn: Conn, filters: FiltersDep,
+        status: Annotated[Literal["active", "suspended", "ended"] | None, Query(
+            description="Only relationships of this status (data/relationship_status.csv; active "
+                        "where no source says otherwise).")] = None,
+        limit: Annotated[int, Query(description=f"Relationships per page (at most {PAGE_LIMIT}).",
+                                    ge=0, le=PAGE_LIMIT)] = 100,
+        offset: Annotated[int, Query(description="Relationships to skip.", ge=0, le=10_000_000)] = 0,
+    ) -> Response:
+        total, items = relationships.select_relationships(conn, filters, status, limit, offset)
+        return _json({"total": total, "limit": limit, "offset": offset, "items": items})
+
+    @app.get("/api/relationships/{relationship_id}", response_model=relationships.Relationship,
+             responses={404: {"model": ErrorBody, "description": "No such relationship."}, **_ERRORS},
+             summary="One relationship: every source that attests it, and its conflicts")
+    def relationship(conn: Conn, relationship_id: Annotated[str, PathParam(
+            description="A relationship id (from /api/relationships or a record's relationship_id).",
+            max_length=200)]) -> Response:
+        return _json(relationships.relationship(conn, relationship_id))
+
+    @app.get("/api/conflicts", response_model=RelationshipPage, responses=_ERRORS,
+             summary="Relationships whose sources disagree on the date, country or tier")
+    def conflicts(
+        conn: Conn,
+        limit: Annotated[int, Query(description=f"Relationships per page (at most {PAGE_LIMIT}).",
+                                    ge=0, le=PAGE_LIMIT)] = 100,
+        offset: Annotated[int, Query(description="Relationships to skip.", ge=0, le=10_000_000)] = 0,
+    ) -> Response:
+        total, items = relationships.conflicted(conn, limit, offset)
         return _json({"total": total, "limit": limit, "offset": offset, "items": items})
 
     @app.get("/api/places/{place_id}", response_model=PlaceDetail, responses=_NOT_FOUND,
@@ -567,14 +620,16 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         fmt: Annotated[ExportFormat, PathParam(description="File format.")],
         bom: Annotated[bool, Query(description="Start CSV with a UTF-8 BOM, for Excel.")] = False,
     ) -> Response:
-        records = query.iter_records(conn, filters)
+        # One item per record; a datapackage holds the relationships they attest too. One item per
+        # relationship: /api/relationships, or youcheng export --relationships.
         if fmt == "datapackage":
             binary = io.BytesIO()
-            write_datapackage(records, binary)
+            write_datapackage(query.iter_records(conn, filters), binary,
+                              lambda ids: relationships.relationships_by_id(conn, ids))
             body = binary.getvalue()
         else:
             text = io.StringIO(newline="")
-            write_records(records, text, fmt, bom=bom)
+            export_text(conn, text, fmt, bom=bom, filters=filters)
             body = text.getvalue().encode("utf-8")
         return Response(body, media_type=MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{FILE_NAMES[fmt]}"'})

@@ -249,16 +249,19 @@ def partners(
     format: Annotated[OutputFormat | None, typer.Option(
         "--format", "-f", show_default=False,
         help="Output format: table (default on a terminal), tsv (default when piped: a header line,"
-             " then one tab-separated line per partnership) or json.")] = None,
+             " then one tab-separated line per relationship) or json.")] = None,
+    sources: Annotated[bool, typer.Option(
+        "--sources", help="Under each relationship, each source that attests it (source:line, as written).")]
+        = False,
     db: DbOption = None,
 ) -> None:
-    """List a place's partners: a Chinese place's foreign partners, or a foreign place's Chinese ones."""
+    """List a place's partners, one line per relationship with its tier, status, date and number of sources."""
     with _errors():
         with _open(db) as reg:
-            records = reg.partners(name)
+            found = reg.relationships_of(name)
     from youcheng._render import print_partners
 
-    print_partners(name, records, format.value if format else None)
+    print_partners(name, found, format.value if format else None, sources)
 
 
 @app.command()
@@ -318,33 +321,38 @@ def export(
     place: PlaceOption = None, country: CountryOption = None, province: ProvinceOption = None,
     level: LevelOption = None, year_from: YearFromOption = None, year_to: YearToOption = None,
     text: TextOption = None,
+    relationships: Annotated[bool, typer.Option(
+        "--relationships", help="One line (jsonl), row (csv) or feature (geojson) per relationship, with its "
+                                "attestations, instead of one per record.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Write every relationship (or those the filters match, as in the API) as JSON Lines, CSV,
-    GeoJSON, GraphML or a zipped Data Package."""
+    """Write every record (one source's statement, with its relationship_id), or with --relationships every
+    relationship, as JSON Lines, CSV, GeoJSON, GraphML or a zipped Data Package (both tables); the filters
+    are the API's."""
     filters = _filters(place, country, province, level, year_from, year_to, text, tier.value if tier else None)
     if format is ExportFormat.datapackage:
         _export_datapackage(output, db, filters)
         return
+    what = "relationships" if relationships else "records"
     with _errors():
+        if relationships and format is ExportFormat.graphml:
+            raise UsageError("--relationships writes jsonl, csv or geojson (graphml's edges are records)")
         with _open(db) as reg:
             reg.count(filters)  # a filter that cannot match fails here, before the first byte
             if output is None:
                 sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
-                reg.export(sys.stdout, format.value, bom=bom, filters=filters)
+                reg.export(sys.stdout, format.value, bom=bom, filters=filters, relationships=relationships)
                 return
             tmp = output.with_name(f".{output.name}.partial")
             with tmp.open("w", encoding="utf-8", newline="") as out:
-                count = reg.export(out, format.value, bom=bom, filters=filters)
+                count = reg.export(out, format.value, bom=bom, filters=filters, relationships=relationships)
             tmp.replace(output)
-    typer.echo(f"wrote {count} records to {output.resolve()}", err=True)
+    typer.echo(f"wrote {count} {what} to {output.resolve()}", err=True)
 
 
 def _export_datapackage(output: Path | None, db: Path | None, filters: Filters) -> None:
     """The data package is a zip (datapackage.json + CSV), so it is written as bytes, never
     to a terminal."""
-    from youcheng.export import write_datapackage
-
     if output is None and sys.stdout.isatty():
         typer.echo("Error: --format datapackage writes a zip file: give it a name with -o youcheng.zip "
                    "(or redirect standard output to a file)", err=True)
@@ -353,29 +361,79 @@ def _export_datapackage(output: Path | None, db: Path | None, filters: Filters) 
         with _open(db) as reg:
             reg.count(filters)  # a filter that cannot match fails here, before the first byte
             if output is None:
-                count = write_datapackage(reg.records(filters), sys.stdout.buffer)
+                count = reg.write_datapackage(sys.stdout.buffer, filters)
                 return
             tmp = output.with_name(f".{output.name}.partial")
             with tmp.open("wb") as out:
-                count = write_datapackage(reg.records(filters), out)
+                count = reg.write_datapackage(out, filters)
             tmp.replace(output)
     typer.echo(f"wrote {count} records to {output.resolve()}", err=True)
 
 
+class RenderFormat(str, Enum):
+    wikitext = "wikitext"
+    markdown = "markdown"
+
+
+@app.command()
+def render(
+    province: Annotated[str, typer.Option("--province", help="The province whose places to list, e.g. 湖北.")],
+    format: Annotated[RenderFormat, typer.Option("--format", "-f", help="wikitext (MediaWiki) or markdown.")] =
+        RenderFormat.wikitext,
+    tier: Annotated[TierChoice, typer.Option(help="Which relationships: sister (the list page's) or another tier, "
+                                                  "or all.")] = TierChoice.sister,
+    db: DbOption = None,
+) -> None:
+    """Write a province's relationships as a table in the list page's layout, with a <ref> per source."""
+    from youcheng.render import render as render_table
+
+    with _errors():
+        with _open(db) as reg:
+            text = render_table(reg.conn, province, format.value, tier.value)
+    sys.stdout.write(text)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The older registry file.")],
+    new: Annotated[Path, typer.Argument(help="The newer registry file.")],
+) -> None:
+    """List the relationships added (+), removed (-) and changed (~) from one build to another."""
+    from youcheng.diff import diff as compare
+    from youcheng.store import connect_readonly
+
+    with _errors():
+        before, after = connect_readonly(old), connect_readonly(new)
+        try:
+            found = compare(before, after)
+        finally:
+            before.close()
+            after.close()
+    for line in found.lines():
+        typer.echo(line)
+    typer.echo(f"{len(found.added)} added, {len(found.removed)} removed, {len(found.changed)} changed", err=True)
+
+
 @app.command()
 def check(db: DbOption = None) -> None:
-    """Report what the build could not read (or only partly), with source and line."""
+    """Report what the build could not read (or only partly), and where sources disagree, with source and line."""
     with _errors():
         with _open(db) as reg:
             summary = reg.summary()
             anomalies = reg.anomalies()
             resolution = reg.resolution()
+            conflicted = reg.conflicts()
     typer.echo(f"{summary['partnerships']} partnerships, {summary['places']} places, "
                f"{summary['countries']} countries, {len(anomalies)} anomalies")
+    typer.echo(f"{summary['relationships']} relationships, {len(conflicted)} whose sources disagree")
     for side, counts in resolution.items():
         typer.echo(f"resolution {side}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for a in anomalies:
         typer.echo(f"{a.source}:{a.line}\t{a.severity}\t{a.kind}\t{a.message}")
+    from youcheng._render import conflict_lines
+
+    for text in conflict_lines(conflicted):
+        typer.echo(text)
 
 
 @app.command()

@@ -11,11 +11,14 @@ import dataclasses
 import io
 import json
 import re
-from collections.abc import Iterable
-from typing import BinaryIO, TextIO
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from youcheng.errors import UsageError
 from youcheng.model import Record
+
+if TYPE_CHECKING:
+    from youcheng.relationships import Relationship
 
 TEXT_FORMATS = ("jsonl", "csv", "geojson", "graphml")
 FORMATS = (*TEXT_FORMATS, "datapackage")
@@ -55,19 +58,28 @@ def _write_jsonl(records: Iterable[Record], out: TextIO) -> int:
 
 
 def _write_csv(records: Iterable[Record], out: TextIO, bom: bool) -> int:
+    return write_csv_table(map(_csv_row, records), FIELDS, out, bom)
+
+
+def _csv_row(record: Record) -> dict[str, object]:
+    row = record_dict(record)
+    row["partner_links"] = "|".join(record.partner_links)
+    row["country_inferred"] = "true" if record.country_inferred else "false"
+    row["extra"] = json.dumps(record.extra, ensure_ascii=False) if record.extra else None
+    return row
+
+
+def write_csv_table(rows: Iterable[dict[str, object]], fields: Sequence[str], out: TextIO, bom: bool) -> int:
+    """A header of ``fields`` and a CSV row of each dict (None as an empty cell); returns how many rows."""
     import csv  # here, not at import: queries that print JSON load this module
 
     if bom:
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(FIELDS)
+    writer.writerow(fields)
     count = 0
-    for record in records:
-        row = record_dict(record)
-        row["partner_links"] = "|".join(record.partner_links)
-        row["country_inferred"] = "true" if record.country_inferred else "false"
-        row["extra"] = json.dumps(record.extra, ensure_ascii=False) if record.extra else None
-        writer.writerow("" if row[f] is None else row[f] for f in FIELDS)
+    for row in rows:
+        writer.writerow("" if row[f] is None else row[f] for f in fields)
         count += 1
     return count
 
@@ -262,6 +274,8 @@ _DESCRIPTIONS: dict[str, str] = {
     "partner_subdivision": "ISO 3166-2 code of the partner region.",
     "tier": "sister (友好城市/姐妹城市/友好省州), exchange (友好交流/友好合作城市), intent (意向书/备忘录) "
             "or domestic (both sides in China), as the source states it.",
+    "relationship_id": "The relationship this record (one source's statement) attests: relationships.csv's id.",
+    "status": "The relationship's status: active, suspended or ended.",
     "extra": "The source's other columns as a JSON object: signing_place (签字地点), signatory "
              "(中方签字人), the name as the source wrote it in English (cn_name_en, partner_name_en)...",
 }
@@ -295,9 +309,20 @@ def table_schema() -> dict[str, object]:
     return {"fields": fields, "primaryKey": ["id"], "missingValues": [""]}
 
 
-def datapackage_descriptor() -> dict[str, object]:
-    """``datapackage.json``: the package's licence, origin and the CSV's schema."""
+def datapackage_descriptor(relationships: bool = False) -> dict[str, object]:
+    """``datapackage.json``: the package's licence, origin and the CSV's schema; with
+    ``relationships``, the relationships table too, which each record's relationship_id references."""
     from youcheng import __version__
+
+    resources = [_resource("partnerships", DATAPACKAGE_CSV, table_schema())]
+    if relationships:
+        from youcheng.relationship_export import RELATIONSHIPS_CSV, relationships_schema
+
+        schema = resources[0]["schema"]
+        assert isinstance(schema, dict)
+        schema["foreignKeys"] = [{"fields": "relationship_id",
+                                  "reference": {"resource": "relationships", "fields": "id"}}]
+        resources.append(_resource("relationships", RELATIONSHIPS_CSV, relationships_schema()))
 
     return {
         "profile": "tabular-data-package",
@@ -308,30 +333,48 @@ def datapackage_descriptor() -> dict[str, object]:
                       "path": "https://creativecommons.org/licenses/by-sa/3.0/"}],
         "sources": [{"title": "zh.wikipedia.org contributors, 中华人民共和国友好城市列表",
                      "path": "https://zh.wikipedia.org/wiki/中华人民共和国友好城市列表"}],
-        "resources": [{
-            "name": "partnerships", "path": DATAPACKAGE_CSV, "profile": "tabular-data-resource",
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-            "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True},
-            "schema": table_schema(),
-        }],
+        "resources": resources,
     }
 
 
-def write_datapackage(records: Iterable[Record], out: BinaryIO) -> int:
-    """Write a zipped Frictionless Data Package: ``datapackage.json`` + ``partnerships.csv``.
+def _resource(name: str, path: str, schema: dict[str, object]) -> dict[str, object]:
+    return {"name": name, "path": path, "profile": "tabular-data-resource", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8",
+            "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True}, "schema": schema}
 
-    A zip because a data package is two files and a download is one; Frictionless
+
+def write_datapackage(records: Iterable[Record], out: BinaryIO,
+                      relationships: Callable[[set[str]], Iterable[Relationship]] | None = None) -> int:
+    """Write a zipped Frictionless Data Package: ``datapackage.json`` + ``partnerships.csv``
+    and, given ``relationships`` (the relationships of a set of ids), ``relationships.csv`` with
+    every relationship the records attest, so the foreign key holds.
+
+    A zip because a data package is several files and a download is one; Frictionless
     tools open the zip as it is. Entries carry a fixed timestamp so the same
     records give the same bytes. Returns how many records were written.
     """
     import zipfile
 
     text = io.StringIO()
-    count = _write_csv(records, text, bom=False)
+    attested: set[str] = set()
+
+    def noted(rows: Iterable[Record]) -> Iterator[Record]:
+        for record in rows:
+            attested.add(record.relationship_id)
+            yield record
+
+    count = _write_csv(noted(records), text, bom=False)
+    files = [(DATAPACKAGE_CSV, text.getvalue())]
+    if relationships is not None:
+        from youcheng.relationship_export import RELATIONSHIPS_CSV, write_relationships_csv
+
+        table = io.StringIO()
+        write_relationships_csv(relationships(attested), table)
+        files.append((RELATIONSHIPS_CSV, table.getvalue()))
+    descriptor = datapackage_descriptor(relationships is not None)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in (("datapackage.json",
-                            json.dumps(datapackage_descriptor(), ensure_ascii=False, indent=2) + "\n"),
-                           (DATAPACKAGE_CSV, text.getvalue())):
+        for name, data in (("datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"),
+                           *files):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data.encode("utf-8"))

@@ -260,6 +260,8 @@ class Record:
     resolution: str | None
     tier: str
     extra: dict[str, str]
+    relationship_id: str  # the relationship this record (one source's statement) attests
+    status: str  # that relationship's status: active, suspended or ended
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,13 @@ _RECORD_SQL: dict[str, str] = {
     "partner_subdivision": "f.subdivision", "partner_lat": "f.lat", "partner_lon": "f.lon",
     "partner_parent_id": "f.parent_id", "country_inferred": "p.country_inferred",
     "country_method": "p.country_method", "resolution": "f.resolution",
-    "tier": "p.tier", "extra": "p.extra",
+    "tier": "p.tier", "extra": "p.extra", "relationship_id": "p.relationship_id", "status": "r.status",
 }
 _FIELDS = tuple(f.name for f in dataclasses.fields(Record))
 assert set(_RECORD_SQL) == set(_FIELDS), "every Record field needs an SQL expression"
 _SELECT = ("SELECT " + ", ".join(_RECORD_SQL[f] for f in _FIELDS) +
-           " FROM partnerships p JOIN places c ON c.id = p.cn_id LEFT JOIN places f ON f.id = p.partner_id")
+           " FROM partnerships p JOIN places c ON c.id = p.cn_id LEFT JOIN places f ON f.id = p.partner_id"
+           " JOIN relationships r ON r.id = p.relationship_id")
 
 
 # Source order; rows from one line (a district and its city) keep the order they were read in.
@@ -100,7 +101,7 @@ def partners_of(conn: sqlite3.Connection, name: str, limit: int | None = None) -
     there are in all. Raises NotFound when no place has that name, so callers can
     suggest a search.
     """
-    where, params = _places_clause(_known_place_ids(conn, name))
+    where, params = _places_clause(known_place_ids(conn, name))
     sql = f"{_SELECT} WHERE {where} ORDER BY p.cn_name, p.date IS NULL, p.date, p.line, p.rowid"
     if limit is not None:
         sql += " LIMIT ?"
@@ -115,7 +116,8 @@ def select_records(conn: sqlite3.Connection, filters: Filters, limit: int | None
         raise UsageError(f"limit must be between 0 and {MAX_LIMIT}, got {limit}")
     if offset < 0:
         raise UsageError(f"offset must not be negative, got {offset}")
-    plan = _CountPlan.make(conn, filters)  # filters resolved to SQL once, for the count and the page
+    # filters resolved to SQL once, for the count and the page; the count is of records (rows)
+    plan = _CountPlan.make(conn, filters, relationships=False)
     total, where, params = _count(conn, plan), plan.where, plan.params
     if limit is None:
         return total, list(_records(conn, f"{_SELECT} {where} ORDER BY {_SOURCE_ORDER}", params))
@@ -127,14 +129,19 @@ def select_records(conn: sqlite3.Connection, filters: Filters, limit: int | None
 
 
 def count_records(conn: sqlite3.Connection, filters: Filters | None = None) -> int:
-    """How many relationships match ``filters``, from the precomputed counts when they can tell."""
+    """How many records (attestations) match ``filters``, from the precomputed counts when they can tell."""
+    return _count(conn, _CountPlan.make(conn, filters or Filters(), relationships=False))
+
+
+def count_relationships(conn: sqlite3.Connection, filters: Filters | None = None) -> int:
+    """How many relationships (pairs of places, whatever the number of sources) match ``filters``."""
     return _count(conn, _CountPlan.make(conn, filters or Filters()))
 
 
 def _count(conn: sqlite3.Connection, plan: _CountPlan) -> int:
     if plan.unfiltered:
         return int(conn.execute(
-            "SELECT COALESCE(SUM(n), 0) FROM stat_counts WHERE dimension = 'country'" + plan.tier_clause,
+            f"SELECT COALESCE(SUM({plan.unit}), 0) FROM stat_counts WHERE dimension = 'country'" + plan.tier_clause,
             plan.tier_params).fetchone()[0])
     return int(conn.execute(f"SELECT COALESCE({plan.count}, 0) FROM {plan.table} p {plan.where}",
                             plan.params).fetchone()[0])
@@ -193,7 +200,7 @@ def iter_records(conn: sqlite3.Connection, filters: Filters | None = None) -> It
     yield from _records(conn, f"{_SELECT} {where} ORDER BY {_SOURCE_ORDER}", params)
 
 
-def _known_place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
+def known_place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
     """``place_ids``, or NotFound saying what the registry covers and which names are near."""
     ids = place_ids(conn, name)
     if not ids:
@@ -210,7 +217,7 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     if f.place:
-        clause, ids = _places_clause(_known_place_ids(conn, f.place))
+        clause, ids = _places_clause(known_place_ids(conn, f.place))
         clauses.append(clause)
         params += ids
     if f.country:
@@ -371,13 +378,18 @@ def summary(conn: sqlite3.Connection) -> dict[str, object]:
         return conn.execute(sql).fetchone()[0]
 
     if _has_counts(conn):
-        partnerships, countries = conn.execute(
-            "SELECT COALESCE(SUM(n), 0), COUNT(DISTINCT key) FROM stat_counts WHERE dimension = 'country'").fetchone()
+        # Every key's records count; a key whose relationships all took another key's values
+        # (n = 0) still holds records, but names no country of a relationship.
+        partnerships, relationships, countries = conn.execute(
+            "SELECT COALESCE(SUM(records), 0), COALESCE(SUM(n), 0), COUNT(DISTINCT CASE WHEN n > 0 THEN key END)"
+            " FROM stat_counts WHERE dimension = 'country'").fetchone()
     else:
         partnerships, countries = conn.execute(
             "SELECT COUNT(*), COUNT(DISTINCT country) FROM partnerships").fetchone()
+        relationships = partnerships
     return {
         "partnerships": partnerships,
+        "relationships": relationships,
         "places": one("SELECT COUNT(*) FROM places"),
         "countries": countries,
         "sources": [dict(zip(("name", "format", "sha256", "lines", "bytes"), r)) for r in
@@ -476,15 +488,22 @@ class _CountPlan:
     params: list[object]
     tier_clause: str = ""  # the tier filter on stat_counts, for unfiltered plans
     tier_params: tuple[str, ...] = ()
+    unit: str = "n"  # the counts tables' column: n (relationships) or records (partnerships rows)
+    rows: str = "relationships"  # the table of one row per counted thing, with the filter columns
 
     @staticmethod
-    def make(conn: sqlite3.Connection, f: Filters) -> _CountPlan:
+    def make(conn: sqlite3.Connection, f: Filters, relationships: bool = True) -> _CountPlan:
+        """Counts of relationships (statistics, the map) or, ``relationships=False``, of records
+        (the pages of /api/partnerships). ``relationships`` has the partnerships' filter columns."""
         counts = _has_counts(conn)
-        table, count = ("partnership_counts", "SUM(p.n)") if counts and _countable(f) else ("partnerships", "COUNT(*)")
+        unit, rows = ("n", "relationships") if relationships else ("records", "partnerships")
+        table, count = (("partnership_counts", f"SUM(p.{unit})") if counts and _countable(f)
+                        else (rows, "COUNT(*)"))
         where, params = _where(conn, f)
         unfiltered = counts and dataclasses.replace(f, tier=None) == Filters()
         tier = (check_tier(f.tier),) if f.tier and f.tier != ALL_TIERS else ()
-        return _CountPlan(unfiltered, table, count, where, params, " AND tier = ?" if tier else "", tier)
+        return _CountPlan(unfiltered, table, count, where, params, " AND tier = ?" if tier else "", tier,
+                          unit, rows)
 
 
 def _grouped(conn: sqlite3.Connection, by: str, plan: _CountPlan) -> list[StatRow]:
@@ -492,14 +511,16 @@ def _grouped(conn: sqlite3.Connection, by: str, plan: _CountPlan) -> list[StatRo
     order = "year" if by == "year" else "n DESC"
     if plan.unfiltered:
         rows = conn.execute(
-            f"SELECT key AS {column}, SUM(n) AS n FROM stat_counts WHERE dimension = ?{plan.tier_clause}"
-            f" GROUP BY key ORDER BY {column} IS NULL, {order}, {column}", (by, *plan.tier_params)).fetchall()
+            f"SELECT key AS {column}, SUM({plan.unit}) AS n FROM stat_counts WHERE dimension = ?{plan.tier_clause}"
+            f" GROUP BY key HAVING n > 0 ORDER BY {column} IS NULL, {order}, {column}",
+            (by, *plan.tier_params)).fetchall()
     elif column not in _partnership_columns(conn):
         return []
     else:
         rows = conn.execute(
             f"SELECT p.{column} AS {column}, {plan.count} AS n FROM {plan.table} p {plan.where}"
-            f" GROUP BY p.{column} ORDER BY {column} IS NULL, {order}, {column}", plan.params).fetchall()
+            f" GROUP BY p.{column} HAVING n > 0 ORDER BY {column} IS NULL, {order}, {column}",
+            plan.params).fetchall()
     out = []
     for key, n in rows:
         label = _country_label(key) if by == "country" and key else (None if key is None else str(key))
@@ -596,7 +617,7 @@ def map_lines(conn: sqlite3.Connection, filters: Filters | None = None, limit: i
     where, params = plan.where, plan.params
     if group == "auto":
         # DISTINCT streams: SQLite stops at the first limit + 1 pairs instead of grouping them all.
-        pairs = conn.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT p.cn_id, p.partner_id FROM partnerships p"
+        pairs = conn.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT p.cn_id, p.partner_id FROM {plan.rows} p"
                              f" {where} LIMIT ?)", [*params, limit + 1]).fetchone()[0]
         group = "place" if pairs <= limit else "region"
     if group == "place":
@@ -604,22 +625,25 @@ def map_lines(conn: sqlite3.Connection, filters: Filters | None = None, limit: i
         if matching > PLACE_LINES_MAX_ROWS:
             raise UsageError(f"{matching:,} relationships match: too many to group by place pair (at most "
                              f"{PLACE_LINES_MAX_ROWS:,}); add a filter, or group by region")
-        return _place_lines(conn, where, params, limit)
+        return _place_lines(conn, where, params, limit, plan.rows)
     # Province and country are stats dimensions: the build's precomputed counts answer without
     # reading a million partnerships, unless a place or text filter needs the rows themselves.
-    rows = conn.execute(f"SELECT p.province, p.country, {plan.count}, MIN(p.year) FROM {plan.table} p {where}"
-                        " GROUP BY p.province, p.country", params).fetchall()
+    # A counts row may hold no relationship (n = 0: its rows belong to relationships dated otherwise).
+    first = "MIN(p.year)" if plan.table == plan.rows else f"MIN(CASE WHEN p.{plan.unit} > 0 THEN p.year END)"
+    rows = conn.execute(f"SELECT p.province, p.country, {plan.count}, {first} FROM {plan.table} p {where}"
+                        f" GROUP BY p.province, p.country HAVING {plan.count} > 0", params).fetchall()
     return _region_lines(conn, rows, limit)
 
 
-def _place_lines(conn: sqlite3.Connection, where: str, params: list[object], limit: int) -> MapLines:
+def _place_lines(conn: sqlite3.Connection, where: str, params: list[object], limit: int,
+                 table: str = "relationships") -> MapLines:
     """Place pairs; totals come from window functions over every pair in the same query."""
     rows = conn.execute(
         f"""
         WITH g AS (
             SELECT p.cn_id AS a, p.partner_id AS b, COUNT(*) AS n, MIN(p.year) AS y,
                    MIN(p.country) AS k, MIN(p.province) AS pr
-            FROM partnerships p {where} GROUP BY p.cn_id, p.partner_id
+            FROM {table} p {where} GROUP BY p.cn_id, p.partner_id
         ), d AS (
             SELECT g.*, c.name AS an, c.name_en AS ae, c.lat AS alat, c.lon AS alon,
                    f.name AS bn, f.name_en AS be, f.lat AS blat, f.lon AS blon,

@@ -12,14 +12,29 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from typing import TYPE_CHECKING
 
-from youcheng import config, query
+from youcheng import config, query, relationships
 from youcheng.errors import NotFound
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow
+from youcheng.relationships import Relationship
 from youcheng.store import connect_readonly
+
+def export_text(conn: sqlite3.Connection, out: TextIO, fmt: str, *, bom: bool = False,
+                filters: query.Filters | None = None, relationships: bool = False) -> int:
+    """The text exports of the CLI, the API and ``Registry.export``: records, or relationships."""
+    if relationships:
+        from youcheng.relationship_export import write_relationships
+        from youcheng.relationships import iter_relationships, place_points
+
+        points = place_points(conn) if fmt == "geojson" else None
+        return write_relationships(iter_relationships(conn, filters), out, fmt, bom=bom, points=points)
+    from youcheng.export import write_records  # not at import: queries never need it
+
+    return write_records(query.iter_records(conn, filters), out, fmt, bom=bom)
+
 
 if TYPE_CHECKING:
     from youcheng.build import BuildProgress, BuildReport
@@ -75,18 +90,46 @@ class Registry:
         return query.sources(self.conn)
 
     def partners(self, name: str) -> list[Record]:
-        """Relationships of the place ``name``, whether it is the Chinese or the foreign side.
+        """The records (one source's statement each) of the place ``name``, whether it is the
+        Chinese or the foreign side; ``relationships_of`` gives one per relationship.
 
         Raises NotFound, saying what the registry covers, when no place has that name or the
         place has no relationship of its own (a region known only as a partner's parent).
         """
         records = query.partners_of(self.conn, name)
         if not records:
-            from youcheng.search import coverage
-
-            raise NotFound(f"{name!r} names a place of this registry, but no relationship of its own "
-                           f"(it is the region of a partner); {coverage(self.conn).text()}")
+            raise self._no_relationship(name)
         return records
+
+    def _no_relationship(self, name: str) -> NotFound:
+        from youcheng.search import coverage
+
+        return NotFound(f"{name!r} names a place of this registry, but no relationship of its own "
+                        f"(it is the region of a partner); {coverage(self.conn).text()}")
+
+    def relationships_of(self, name: str) -> list[Relationship]:
+        """The relationships of the place ``name`` (either side), each with every source that attests it.
+
+        Raises NotFound, saying what the registry covers, when no place has that name or the
+        place has no relationship of its own (a region known only as a partner's parent).
+        """
+        found = relationships.relationships_of(self.conn, name)
+        if not found:
+            raise self._no_relationship(name)
+        return found
+
+    def relationships(self, filters: query.Filters | None = None, status: str | None = None,
+                      limit: int | None = 100, offset: int = 0) -> tuple[int, list[Relationship]]:
+        """How many relationships match ``filters`` and ``status``, and a page of them (``limit=None``: all)."""
+        return relationships.select_relationships(self.conn, filters, status, limit, offset)
+
+    def relationship(self, relationship_id: str) -> Relationship:
+        """One relationship by id, with its attestations and conflicts."""
+        return relationships.relationship(self.conn, relationship_id)
+
+    def conflicts(self) -> list[Relationship]:
+        """Every relationship whose sources disagree on the date, country or tier."""
+        return relationships.conflicted(self.conn)[1]
 
     def search(self, text: str, limit: int = 20) -> list[PlaceHit]:
         """Places whose names contain ``text`` (any script; two characters are enough)."""
@@ -127,11 +170,17 @@ class Registry:
         return query.summary(self.conn)
 
     def export(self, out: TextIO, fmt: str = "jsonl", *, bom: bool = False,
-               filters: query.Filters | None = None) -> int:
-        """Write every (matching) relationship to ``out`` as ``jsonl`` or ``csv``."""
-        from youcheng.export import write_records  # not at import: queries never need it
+               filters: query.Filters | None = None, relationships: bool = False) -> int:
+        """Write every (matching) record to ``out`` in a text format; with ``relationships``, one
+        line (jsonl), row (csv) or feature (geojson) per relationship with its attestations."""
+        return export_text(self.conn, out, fmt, bom=bom, filters=filters, relationships=relationships)
 
-        return write_records(self.records(filters), out, fmt, bom=bom)
+    def write_datapackage(self, out: BinaryIO, filters: query.Filters | None = None) -> int:
+        """The zipped Data Package: the (matching) records and the relationships they attest."""
+        from youcheng.export import write_datapackage
+
+        return write_datapackage(self.records(filters), out,
+                                 lambda ids: relationships.relationships_by_id(self.conn, ids))
 
     def close(self) -> None:
         """Close the database connection."""

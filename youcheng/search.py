@@ -39,7 +39,8 @@ class SourceGroup:
 class Coverage:
     """What a registry was built from and how its relationships spread over China."""
 
-    partnerships: int
+    partnerships: int  # the sources' statements (records); several may attest one relationship
+    relationships: int
     sources: int
     formats: list[SourceGroup]
     provinces: list[StatRow]  # relationships (every tier) per Chinese province, most first
@@ -49,10 +50,11 @@ class Coverage:
         parts = []
         for g in self.formats:
             dates = _span(g.snapshots)
-            parts.append(f"{g.format}: {g.files} file(s), {g.records:,} relationships"
+            parts.append(f"{g.format}: {g.files} file(s), {g.records:,} statements"
                          + (f", text of {dates}" if dates else "")
                          + (f", {'/'.join(g.licences)}" if g.licences else ""))
-        return (f"this registry holds {self.partnerships:,} relationships from {self.sources} source(s) "
+        return (f"this registry holds {self.relationships:,} relationships ({self.partnerships:,} statements) "
+                f"from {self.sources} source(s) "
                 f"({'; '.join(parts)}) in {len(self.provinces)} provinces; "
                 "'youcheng sources' and /api/summary list them")
 
@@ -72,7 +74,8 @@ def coverage(conn: sqlite3.Connection) -> Coverage:
     formats = [SourceGroup(fmt, files, records, sorted(snapshots), sorted(licences))
                for fmt, (files, records, snapshots, licences) in groups.items()]
     provinces = query.breakdown(conn, "province", query.Filters(tier=query.ALL_TIERS))
-    return Coverage(sum(g.records for g in formats), sum(g.files for g in formats), formats,
+    relationships = conn.execute("SELECT count(*) FROM relationships").fetchone()[0]
+    return Coverage(sum(g.records for g in formats), relationships, sum(g.files for g in formats), formats,
                     [row for row in provinces if row.key is not None])
 
 

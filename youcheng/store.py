@@ -24,13 +24,16 @@ from typing import TYPE_CHECKING, cast
 
 from youcheng.errors import StoreError
 from youcheng.model import Anomaly, Link, PartialDate, Partnership, Place, RawPartnership, SourceInfo
+from youcheng.relationships import STRUCK_NOTE
 
 if sys.platform != "win32":
     import fcntl
 if TYPE_CHECKING:  # queries import this module: they need no resolver
     from youcheng.resolve.records import ResolvedFields
 
-SCHEMA_VERSION = "3"  # 2: partnerships.tier and .extra; counts by tier; 3: place_names keyed by search_key
+# 2: partnerships.tier and .extra; counts by tier; 3: place_names keyed by search_key, places.partnerships;
+# 4: relationships
+SCHEMA_VERSION = "4"
 _MMAP_BYTES = 1 << 32  # address space only: pages are read on demand, shared with the OS cache
 _BATCH = 5000
 # A file being built is not yet anyone's registry: no journal, no syncing until it is done.
@@ -68,7 +71,8 @@ ORDER BY gram, place_id
 # the combinations as rows arrive (grouping a million rows afterwards took 8 s); stat_counts
 # is summed from those counts.
 _COUNTS_SQL = tuple(
-    f"INSERT INTO stat_counts (dimension, tier, key, n) SELECT '{dimension}', tier, {column}, SUM(n)"
+    f"INSERT INTO stat_counts (dimension, tier, key, n, records) SELECT '{dimension}', tier, {column},"
+    f" SUM(n), SUM(records)"
     f" FROM partnership_counts GROUP BY {column}, tier"
     for dimension, column in (("country", "country"), ("year", "year"),
                               ("province", "province"), ("level", "cn_level")))
@@ -77,19 +81,23 @@ _COUNTS_SQL = tuple(
 # Written at the end of a build into a side file by a second thread (``_SideBuild``) while
 # the build's own connection indexes the partnerships, then copied in whole.
 _SIDE_TABLES = ("places", "place_names", "name_grams", "partnership_counts", "stat_counts")
-_OWN_TABLES = ("meta", "sources", "partnerships", "anomalies")  # every other table of schema.sql
+_OWN_TABLES = ("meta", "sources", "partnerships", "anomalies", "relationships")  # every other table of schema.sql
 
 
-def _split_indexes(script: str) -> tuple[list[str], list[str]]:
-    """schema.sql's index statements as (on the partnerships and anomalies, on _SIDE_TABLES)."""
+def _split_indexes(script: str) -> tuple[list[str], list[str], list[str]]:
+    """schema.sql's index statements as (on the partnerships and anomalies, on _SIDE_TABLES,
+    on relationships: created once ``relationships.derive`` has filled it)."""
     own: list[str] = []
     side: list[str] = []
+    derived: list[str] = []
     code = "\n".join(line.partition("--")[0] for line in script.splitlines())  # no comments
     for statement in code.split(";"):
         words = statement.split()
         if "ON" in words:
-            (side if words[words.index("ON") + 1] in _SIDE_TABLES else own).append(statement.strip())
-    return own, side
+            table = words[words.index("ON") + 1]
+            (side if table in _SIDE_TABLES else derived if table == "relationships" else own).append(
+                statement.strip())
+    return own, side, derived
 
 
 def name_grams(key: str) -> set[str]:
@@ -106,9 +114,10 @@ _RAW_COLUMNS = (
     "tier", "extra")
 _RESOLVED_COLUMNS = (
     "id", "country", "cn_id", "partner_id", "country_inferred", "country_method",
-    "cn_name_simplified", "partner_name_simplified", "cn_level", "province")
+    "cn_name_simplified", "partner_name_simplified", "cn_level", "province", "relationship_id")
 _ROW_COLUMNS = _RAW_COLUMNS + _RESOLVED_COLUMNS
 _INSERT_PARTNERSHIP = f"INSERT INTO partnerships (source_id, {', '.join(_ROW_COLUMNS)}) VALUES ("
+_NOTE, _LINE, _RELATIONSHIP = (_ROW_COLUMNS.index(c) for c in ("note", "line", "relationship_id"))
 # The columns partnership_counts groups by, read from a partnership_row.
 _COUNTED_COLUMNS = operator.itemgetter(*(_ROW_COLUMNS.index(c) for c in ("country", "year", "province", "cn_level", "tier")))
 # The place ids of a partnership_row, counted into places.partnerships.
@@ -129,7 +138,15 @@ def partnership_row(item: Partnership) -> tuple[object, ...]:
     return raw_columns(item.raw) + cast("ResolvedFields", (
         item.id, item.country, item.cn_id, item.partner_id, bool(extra.get("country_inferred")),
         extra.get("country_method"), extra.get("cn_name_simplified") or item.raw.cn_name,
-        extra.get("partner_name_simplified"), extra.get("cn_level"), extra.get("province")))
+        extra.get("partner_name_simplified"), extra.get("cn_level"), extra.get("province"),
+        extra.get("relationship_id") or _relationship_id(item)))
+
+
+def _relationship_id(item: Partnership) -> str:
+    """The relationship of a partnership made by hand (not by the resolver): matched when it names a partner place."""
+    from youcheng.relationships import relationship_id
+
+    return relationship_id(item.cn_id, item.partner_id, item.partner_id is not None, item.id)
 
 
 def raw_columns(raw: RawPartnership) -> tuple[object, ...]:
@@ -191,12 +208,13 @@ class RegistryWriter:
         self.conn = sqlite3.connect(self.tmp, isolation_level=None)
         self.conn.executescript(_WRITE_PRAGMAS)
         self._tables, indexes = schema_sql()
-        self._indexes, self._side_indexes = _split_indexes(indexes)
+        self._indexes, self._side_indexes, self._derived_indexes = _split_indexes(indexes)
         self.conn.executescript(self._tables)
         self.conn.execute("BEGIN")
         self._source_ids: dict[str, int] = {}
         self._counts: Counter[tuple[object, ...]] = Counter()
         self._place_counts: Counter[object] = Counter()
+        self._struck: list[tuple[str, str, int]] = []  # rows a page strikes through (relationships.derive)
         self._places: list[Place] = []
         self._side: _SideBuild | None = None
 
@@ -247,6 +265,8 @@ class RegistryWriter:
         self._counts.update(map(_COUNTED_COLUMNS, rows))
         self._place_counts.update(map(_CN_ID, rows))
         self._place_counts.update(map(_PARTNER_ID, rows))
+        struck = [row for row in rows if row[_NOTE] and STRUCK_NOTE in row[_NOTE]]  # type: ignore[operator]
+        self._struck.extend((row[_RELATIONSHIP], source, row[_LINE]) for row in struck)  # type: ignore[misc]
 
     def add_anomalies(self, anomalies: Iterable[Anomaly]) -> None:
         """Store what could not be read, with source and line."""
@@ -285,6 +305,10 @@ class RegistryWriter:
             self._side.start()
             for statement in self._indexes:
                 self.conn.execute(statement)
+            # One relationship per pair of places, from the partnerships' relationship index.
+            from youcheng.relationships import derive
+
+            delta = derive(self.conn, self._derived_indexes, self._struck)
             # The query planner's statistics of what is complete here, while the side
             # thread finishes; the side's tables are analysed once copied.
             for table in _OWN_TABLES:
@@ -301,6 +325,8 @@ class RegistryWriter:
             self.conn.execute("COMMIT")
             self.conn.execute("DETACH DATABASE side")
             self._side.close()
+            if delta:
+                _count_relationships(self.conn, delta)
             for table in _SIDE_TABLES:
                 self.conn.execute(f"ANALYZE main.{table}")
             check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
@@ -394,8 +420,8 @@ class _SideBuild:
         conn.executescript(_WRITE_PRAGMAS + self._tables)
         conn.execute("BEGIN")
         _insert_places(conn, self._places, self._place_counts)
-        conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, tier, n)"
-                         " VALUES (?, ?, ?, ?, ?, ?)", ((*key, n) for key, n in self._counts.items()))
+        conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, tier, n, records)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", ((*key, n, n) for key, n in self._counts.items()))
         conn.execute("COMMIT")
         for statement in self._indexes:
             conn.execute(statement)
@@ -405,8 +431,26 @@ class _SideBuild:
             conn.execute(statement)
 
 
+def _count_relationships(conn: sqlite3.Connection, delta: Counter[tuple[object, ...]]) -> None:
+    """Make the statistics, counted per partnership as rows arrived, count relationships too:
+    ``n`` changes by ``delta`` (from ``relationships.derive``) per key, ``records`` stays the
+    number of rows; then stat_counts is summed again. A key can end with ``n = 0``."""
+    conn.execute("BEGIN")
+    for (country, year, province, level, tier), n in delta.items():
+        found = conn.execute(
+            "UPDATE partnership_counts SET n = n + ? WHERE country IS ? AND year IS ? AND province IS ?"
+            " AND cn_level IS ? AND tier = ?", (n, country, year, province, level, tier)).rowcount
+        if not found:
+            conn.execute("INSERT INTO partnership_counts (country, year, province, cn_level, tier, n, records)"
+                         " VALUES (?, ?, ?, ?, ?, ?, 0)", (country, year, province, level, tier, n))
+    conn.execute("DELETE FROM stat_counts")
+    for statement in _COUNTS_SQL:
+        conn.execute(statement)
+    conn.execute("COMMIT")
+
+
 def _insert_places(conn: sqlite3.Connection, places: list[Place], counts: Counter[object]) -> None:
-    """Places with all their names and how many relationships name each (``counts``), and
+    """Places with all their names and how many attestations name each (``counts``), and
     the search grams of those names."""
     from youcheng.resolve.fold import search_key
 

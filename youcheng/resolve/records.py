@@ -14,15 +14,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from youcheng.model import Anomaly, Link, Place, RawPartnership
+from youcheng.relationships import relationship_id
 from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.countries import country_code
 from youcheng.resolve.gazetteer import ForeignPlace, alternate_names, cities_elsewhere, resolve_foreign
 from youcheng.resolve.names import fold_key, to_simplified
 
 # (id, country, cn_id, partner_id, country_inferred, country_method, cn_name_simplified,
-#  partner_name_simplified, cn_level, province): see RecordResolver.resolve_fields.
+#  partner_name_simplified, cn_level, province, relationship_id): see RecordResolver.resolve_fields.
 ResolvedFields = tuple[str, str | None, str, str | None, bool, str | None, str, str | None,
-                       str | None, str | None]
+                       str | None, str | None, str]
 # Above the distinct ways a million-row page writes its partners (74,000 keys of links,
 # name and country for 44,000 places): a cleared cache re-plans every partner it meets
 # again, and planning is the dearest step of resolution (at 1 << 16 a million-row build
@@ -120,9 +121,12 @@ class RecordResolver:
                           f"country {raw.country_text!r} is not an ISO 3166 country name")
         partner_id = partner.id if partner else None
         self._check_pair(raw, cn.id, partner_id, country)
+        # Matched only when both sides resolved: an unresolved statement is its own relationship.
+        matched = cn.resolution != "unresolved" and partner is not None and partner.resolution != "unresolved"
         return (pid, country, cn.id, partner_id,
                 method is not None and method.startswith("inferred"), method,
-                cn_simplified, partner_simplified, cn.kind, cn.province)
+                cn_simplified, partner_simplified, cn.kind, cn.province,
+                relationship_id(cn.id, partner_id, matched, pid))
 
     def findings(self) -> Iterator[Anomaly]:
         """Data-quality findings gathered so far (call once, after the last row)."""

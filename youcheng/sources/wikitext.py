@@ -29,6 +29,7 @@ import wikitextparser as wtp
 from youcheng.dates import InvalidDate, parse_date
 from youcheng.errors import ParseError
 from youcheng.model import Link, PartialDate, RawPartnership, Tier
+from youcheng.relationships import STRUCK_NOTE
 from youcheng.resolve.china import Division, divisions, stem
 from youcheng.resolve.countries import country_code
 from youcheng.resolve.names import fold_key, to_simplified
@@ -290,7 +291,7 @@ def _read_fragment(markup: str, page: _Page | None, role: str = "partner") -> _F
         if tok.kind == "date" and fields.date_text is None:
             _take_date(fields, tok.text)
     if re.search(r"<(s|del|strike)\b", markup):
-        fields.notes.append("struck through on the page")
+        fields.notes.append(STRUCK_NOTE)
     if role == "partner":  # a country link beside the place ([[美国]] 犹他州奥勒姆市) is its country
         named = next((t for t in main if t.link is not None and _link_country(t.link)), None)
         others = [t for t in main if t is not named]

@@ -626,6 +626,7 @@
     });
     $("#place-partners tbody").replaceChildren(...rows);
     renderMiniMap();
+    loadRelationships(p.id);
   }
   // Where each of a place's names comes from. The API's own origin wins when it gives one: a
   // names[].origin field, or a kind that is an origin word (written, converted, romanised,
@@ -955,6 +956,54 @@
     });
     window.addEventListener("resize", resizeCharts);
     window.addEventListener("popstate", () => { readUrl(); render(); renderBanner(); loadData(); loadPlace(false); });
+  }
+
+  // ---------- relationships of the place page (issue #14) ----------
+  // One item per relationship (a pair of places): its tier, status and date, every source that
+  // attests it (file:line, as written) and where the sources disagree. Kept apart from the
+  // place page's own code: it only fills #place-relationships.
+  Object.assign(I18N.zh, {
+    rel_title: "关系与来源", rel_sources: "{0} 个来源", rel_conflict: "来源不一致（{0}）：",
+    rel_status_source: "状态来源：", rel_none: "没有关系。",
+    status_active: "有效", status_suspended: "暂停", status_ended: "终止",
+    field_date: "日期", field_country: "国家", field_tier: "类别",
+  });
+  Object.assign(I18N.en, {
+    rel_title: "Relationships and their sources", rel_sources: "{0} source(s)", rel_conflict: "The sources disagree ({0}): ",
+    rel_status_source: "Status from: ", rel_none: "No relationship.",
+    status_active: "active", status_suspended: "suspended", status_ended: "ended",
+    field_date: "date", field_country: "country", field_tier: "kind",
+  });
+  let relationshipsSeq = 0;
+  async function loadRelationships(placeId) {
+    const seq = ++relationshipsSeq, box = $("#place-relationships");
+    let found;
+    try {
+      found = await getJSON("api/relationships?" + new URLSearchParams({ place: placeId, limit: "1000" }));
+    } catch (err) { showError(err); return; }
+    if (seq !== relationshipsSeq || !selected || selected.id !== placeId) return;  // another place since
+    box.replaceChildren(...(found.items.length ? found.items.map((r) => relationshipItem(r, placeId))
+                                                : [el("li", { class: "muted" }, t("rel_none"))]));
+  }
+  // Tiers, statuses and fields in the page's language; names, files and values as written are data.
+  function relationshipItem(r, placeId) {
+    const other = r.cn_id === placeId ? (r.partner_name ? data(r.partner_name, "strong") : el("strong", {}, t("only_country")))
+                                      : data(r.cn_name, "strong");
+    const head = el("div", { class: "rel-head" }, other, " · ", label("tier_", r.tier), " · ", label("status_", r.status),
+      ...(r.date ? [" · ", data(r.date)] : []), " · ", t("rel_sources", r.sources));
+    const parts = [head];
+    if (r.status !== "active") {
+      parts.push(el("div", { class: "muted small" }, t("rel_status_source"), data(r.status_source)));
+    }
+    for (const c of r.conflicts) {
+      const values = c.values.map((v) => `${v.value} (${v.source}:${v.line})`).join(" ≠ ");
+      const field = I18N[state.lang]["field_" + c.field] !== undefined ? t("field_" + c.field) : c.field;
+      parts.push(el("div", { class: "rel-conflict" }, t("rel_conflict", field), data(values)));
+    }
+    parts.push(el("ul", { class: "rel-sources" }, ...r.attestations.map((a) => el("li", {},
+      el("span", { class: "src", translate: "no" }, `${a.source}:${a.line}`), " ",
+      data([a.partner_name, a.country_text, a.date_text || a.date, a.note].filter(Boolean).join(" · "))))));
+    return el("li", { "data-id": r.id }, ...parts);
   }
 
   // ---------- start ----------
