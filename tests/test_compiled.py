@@ -4,7 +4,7 @@
 uses; this file checks that they are in use and current, and that a build on the
 Python sources (``YOUCHENG_PURE_PYTHON=1``, in a process of its own) writes the same
 rows in every table, for the seed, a page whose every row is broken in its own way,
-the other zh-Wikipedia pages in ../shared, and a synthetic page in both table formats.
+the zh-Wikipedia city pages the package ships, and a synthetic page in both table formats.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from .conftest import write_page
 from .test_pipeline import BROKEN_PAGE
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_PAGES = ROOT.parent / "shared" / "sources" / "zhwiki"
+# The zh-Wikipedia city sections the package ships (a copy of shared/sources/zhwiki): always there.
+CITY_PAGES = config.data_dir() / "sources" / "zhwiki"
 _TABLES = ("sources", "places", "place_names", "name_grams", "partnerships", "anomalies",
            "partnership_counts", "stat_counts")
 
@@ -67,7 +68,7 @@ def test_the_compiled_modules_are_not_older_than_their_sources() -> None:
 
 
 def _list_pages(folder: Path) -> list[Path]:
-    """The pages in ``folder`` (if there) that are list pages (the others hold prose or lists)."""
+    """The pages in ``folder`` that are list pages (the others hold prose or lists)."""
     pages = []
     for page in sorted(folder.glob("*.md")):
         try:
@@ -111,7 +112,8 @@ def test_python_sources_build_the_same_registry(mode: str, tmp_path: Path,
     subprocess.run([sys.executable, str(synth), "--partnerships", "3000", "--places", "300",
                     "-o", str(generated)], check=True, capture_output=True)
     pages = [config.seed_path(), write_page(tmp_path, BROKEN_PAGE, "broken.md"), generated,
-             *_list_pages(SHARED_PAGES)]
+             *_list_pages(CITY_PAGES)]
+    assert len(pages) > 8, "the shipped city pages are missing"
     if mode == "parallel":
         monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
     build_registry(pages, tmp_path / "compiled.db")

@@ -14,7 +14,7 @@ from youcheng.catalog import default_sources
 from youcheng.relationships import (Attestation, Choice, apply_statuses, conflicts, dates_agree, read_statuses,
                                     relationship_id, select_relationships)
 
-WUHAN_PAGE = Path("/work/shared/sources/zhwiki/武汉市.md")
+WUHAN_PAGE = config.data_dir() / "sources" / "zhwiki" / "武汉市.md"  # the package's copy of shared/sources/zhwiki
 WUHAN = "cn:420100"
 
 
