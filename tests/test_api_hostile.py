@@ -300,7 +300,8 @@ def test_query_sql_interpolates_only_fixed_text() -> None:
                                                        "place_id", "MAX_LIMIT", "', '.join(LEVELS)",
                                                        "', '.join(STAT_DIMENSIONS)", "group", "LINE_LIMIT",
                                                        "', '.join(LINE_GROUPS)", "matching", "PLACE_LINES_MAX_ROWS",
-                                                       "tier", "', '.join(TIERS)", "ALL_TIERS"))}
+                                                       "tier", "', '.join(TIERS)", "ALL_TIERS",  # error messages
+                                                       "status", "', '.join(STATUSES)"))}
     assert sql_like <= allowed, sql_like - allowed
     assert query._RECORD_SQL and all(v.replace(".", "").replace("_", "").isalnum()
                                      for v in query._RECORD_SQL.values())

@@ -572,3 +572,21 @@ def test_a_place_with_none_of_the_chosen_kind_offers_every_kind(page: Page, serv
     expect(page.locator("#list tbody tr")).to_have_count(11)
     expect(page.locator("#f-tier")).to_have_value("all")
     assert "tier=all" in page.url
+
+
+def test_the_status_filter_narrows_the_list_and_the_downloads(page: Page, server: str) -> None:
+    """Issue #14: a filter by status beside the one by tier (the seed's relationships are all active)."""
+    _open(page, server, "?lang=en")
+    everything = _total(page)
+    options = page.locator("#f-status option")
+    expect(options).to_have_text(["All", "Active", "Suspended", "Ended"])
+    page.select_option("#f-status", "active")
+    expect(page.locator("#count")).to_have_attribute("data-total", str(everything))
+    assert "status=active" in page.url
+    page.select_option("#f-status", "suspended")
+    expect(page.locator("#count")).to_have_attribute("data-total", "0")
+    assert all("status=suspended" in (a.get_attribute("href") or "")
+               for a in page.locator("#downloads a").all())
+    page.locator("#f-reset").click()
+    expect(page.locator("#f-status")).to_have_value("")
+    expect(page.locator("#count")).to_have_attribute("data-total", str(everything))

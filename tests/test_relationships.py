@@ -353,3 +353,43 @@ def test_render_and_diff_commands(wuhan_db: Path, seed_db: Path) -> None:
     assert any(line.startswith("+ ") for line in changed.stdout.splitlines())
     missing = runner.invoke(app, ["diff", str(seed_db), str(seed_db.parent / "none.db")])
     assert missing.exit_code == 1 and "Traceback" not in missing.output
+
+
+def test_the_status_filter_narrows_records_statistics_and_relationships_alike(default_db: Path) -> None:
+    """``status`` is one of the filters every surface takes: a record has its relationship's status."""
+    with Registry.open(default_db) as reg:
+        suspended = query.Filters(status="suspended", tier=query.ALL_TIERS)
+        records = list(reg.records(suspended))
+        ids = {r.relationship_id for r in records}
+        total, rels = reg.relationships(suspended, limit=None)
+        assert records and ids == {r.id for r in rels} and total == len(rels) >= 2
+        assert all(r.status == "suspended" for r in records)
+        assert sum(row.count for row in reg.stats("country", query.ALL_TIERS, suspended)) == total
+        active = query.Filters(status="active", tier=query.ALL_TIERS)
+        everything = query.Filters(tier=query.ALL_TIERS)
+        assert reg.count(active) + reg.count(suspended) == reg.count(everything)
+        with pytest.raises(Exception, match="status"):
+            reg.count(query.Filters(status="frozen"))
+
+
+def test_status_in_the_api_and_the_cli(default_db: Path) -> None:
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from youcheng.api import create_app
+    from youcheng.cli import app
+
+    client = TestClient(create_app(default_db))
+    records = client.get("/api/partnerships", params={"status": "suspended"}).json()
+    assert records["total"] >= 2 and {r["status"] for r in records["items"]} == {"suspended"}
+    stats = client.get("/api/stats", params={"status": "suspended", "tier": "all"}).json()
+    assert stats["total"] == client.get("/api/relationships", params={"status": "suspended"}).json()["total"]
+    refused = client.get("/api/partnerships", params={"status": "frozen"})
+    assert refused.status_code == 422 and refused.json()["parameter"] == "status"
+    runner = CliRunner()
+    counted = runner.invoke(app, ["stats", "--by", "country", "--status", "suspended", "--tier", "all",
+                                  "--db", str(default_db)])
+    assert counted.exit_code == 0 and sum(int(line.split("\t")[1]) for line in counted.stdout.splitlines()) \
+        == stats["total"]
+    bad = runner.invoke(app, ["stats", "--status", "frozen", "--db", str(default_db)])
+    assert bad.exit_code == 2

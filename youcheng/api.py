@@ -326,11 +326,16 @@ async def _filters(  # async: no I/O, so FastAPI need not send it to a worker th
         description="The kind of relationship: sister (友好城市/姐妹城市/友好省州), exchange "
                     "(友好交流/友好合作城市), intent (意向书/备忘录), domestic (both sides in China), or "
                     "all. Default: every tier for lists and exports; sister for /api/stats.")] = None,
+    status: Annotated[Literal["active", "suspended", "ended"] | None, Query(
+        description="The relationship's status: active (where no source says otherwise), suspended or ended "
+                    "(data/relationship_status.csv, rows a page strikes through). A record has its "
+                    "relationship's.")] = None,
 ) -> query.Filters:
     # Values that cannot match (year_from after year_to, an unknown province or country) are
     # checked with the registry at hand by query (validate.check_filters): a 422 naming them.
     return query.Filters(place=place or None, country=country, province=province or None, level=level,
-                         year_from=year_from, year_to=year_to, q=(q or "").strip() or None, tier=tier)
+                         year_from=year_from, year_to=year_to, q=(q or "").strip() or None, tier=tier,
+                         status=status)
 
 
 FiltersDep = Annotated[query.Filters, Depends(_filters)]
@@ -493,14 +498,11 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
              summary="Relationships matching the filters, each with every source that attests it")
     def relationships_page(
         conn: Conn, filters: FiltersDep,
-        status: Annotated[Literal["active", "suspended", "ended"] | None, Query(
-            description="Only relationships of this status (data/relationship_status.csv; active "
-                        "where no source says otherwise).")] = None,
         limit: Annotated[int, Query(description=f"Relationships per page (at most {PAGE_LIMIT}).",
                                     ge=0, le=PAGE_LIMIT)] = 100,
         offset: Annotated[int, Query(description="Relationships to skip.", ge=0, le=10_000_000)] = 0,
     ) -> Response:
-        total, items = relationships.select_relationships(conn, filters, status, limit, offset)
+        total, items = relationships.select_relationships(conn, filters, None, limit, offset)
         return _json({"total": total, "limit": limit, "offset": offset, "items": items})
 
     @app.get("/api/relationships/{relationship_id}", response_model=relationships.Relationship,

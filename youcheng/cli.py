@@ -83,13 +83,26 @@ TextOption = Annotated[Optional[str], typer.Option(
     "-q", "--text", help="Relationships of the places whose names contain this text.", show_default=False)]
 
 
+class StatusChoice(str, Enum):
+    active = "active"
+    suspended = "suspended"
+    ended = "ended"
+
+
+StatusOption = Annotated[Optional[StatusChoice], typer.Option(
+    "--status", help="Only relationships of this status: active (where no source says otherwise), suspended "
+                     "or ended (data/relationship_status.csv, rows a page strikes through).", show_default=False)]
+
+
 def _filters(place: str | None, country: str | None, province: str | None, level: str | None,
-             year_from: int | None, year_to: int | None, text: str | None, tier: str | None) -> Filters:
+             year_from: int | None, year_to: int | None, text: str | None, tier: str | None,
+             status: StatusChoice | None = None) -> Filters:
     """The options as ``query.Filters``, as the API reads its query parameters."""
     from youcheng.query import Filters
 
     return Filters(place=place or None, country=country or None, province=province or None, level=level or None,
-                   year_from=year_from, year_to=year_to, q=(text or "").strip() or None, tier=tier)
+                   year_from=year_from, year_to=year_to, q=(text or "").strip() or None, tier=tier,
+                   status=status.value if status else None)
 
 
 def _version(value: bool) -> None:
@@ -294,15 +307,16 @@ def stats(
                        "(友好交流城市), intent (意向书), domestic, or all.")] = None,
     place: PlaceOption = None, country: CountryOption = None, province: ProvinceOption = None,
     level: LevelOption = None, year_from: YearFromOption = None, year_to: YearToOption = None,
-    text: TextOption = None,
+    text: TextOption = None, status: StatusOption = None,
     db: DbOption = None,
 ) -> None:
     """Count sister-city relationships (or another --tier) by country, year, province or level,
-    under the same filters as the API (--place, --country, --province, --level, --year-from/-to, -q)."""
+    under the same filters as the API (--place, --country, --province, --level, --year-from/-to, -q,
+    --status)."""
     with _errors():
         with _open(db) as reg:
             rows = reg.stats(by.value, tier.value if tier else "sister",
-                             _filters(place, country, province, level, year_from, year_to, text, None))
+                             _filters(place, country, province, level, year_from, year_to, text, None, status))
     for row in rows:
         key = row.key if row.key is not None else "(unknown)"
         label = f" {row.label}" if row.label and row.label != row.key else ""
@@ -320,7 +334,7 @@ def export(
         "--tier", help="Only this kind of relationship (default: every tier).", show_default=False)] = None,
     place: PlaceOption = None, country: CountryOption = None, province: ProvinceOption = None,
     level: LevelOption = None, year_from: YearFromOption = None, year_to: YearToOption = None,
-    text: TextOption = None,
+    text: TextOption = None, status: StatusOption = None,
     relationships: Annotated[bool, typer.Option(
         "--relationships", help="One line (jsonl), row (csv) or feature (geojson) per relationship, with its "
                                 "attestations, instead of one per record.")] = False,
@@ -329,7 +343,8 @@ def export(
     """Write every record (one source's statement, with its relationship_id), or with --relationships every
     relationship, as JSON Lines, CSV, GeoJSON, GraphML or a zipped Data Package (both tables); the filters
     are the API's."""
-    filters = _filters(place, country, province, level, year_from, year_to, text, tier.value if tier else None)
+    filters = _filters(place, country, province, level, year_from, year_to, text, tier.value if tier else None,
+                       status)
     if format is ExportFormat.datapackage:
         _export_datapackage(output, db, filters)
         return

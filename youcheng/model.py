@@ -18,6 +18,9 @@ Severity = Literal["error", "warning", "info"]
 # in China (``domestic``). Statistics count ``sister`` unless asked otherwise.
 Tier = Literal["sister", "exchange", "intent", "domestic"]
 TIERS: tuple[Tier, ...] = ("sister", "exchange", "intent", "domestic")
+# A relationship's status (data/relationship_status.csv, struck-through rows; active by default).
+Status = Literal["active", "suspended", "ended"]
+STATUSES: tuple[Status, ...] = ("active", "suspended", "ended")
 
 
 class Link(NamedTuple):

@@ -19,7 +19,7 @@ from dataclasses import fields as _dataclass_fields
 from typing import Any
 
 from youcheng.errors import NotFound, UsageError
-from youcheng.model import TIERS, Anomaly, Place, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
+from youcheng.model import STATUSES, TIERS, Anomaly, Place, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
 from youcheng.resolve.fold import search_key, search_key_as_written
 from youcheng.resolve.names import fold_key
 
@@ -69,6 +69,7 @@ class Filters:
     year_to: int | None = None
     q: str | None = None
     tier: str | None = None  # one of model.TIERS; None or "all": every tier
+    status: str | None = None  # one of model.STATUSES: the relationship's; None: every status
 
 
 def place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
@@ -149,7 +150,7 @@ def _count(conn: sqlite3.Connection, plan: _CountPlan) -> int:
 
 def _countable(f: Filters) -> bool:
     """Whether only the four stats dimensions filter, which ``partnership_counts`` holds."""
-    return not f.place and not f.q
+    return not f.place and not f.q and not f.status
 
 
 def _has_counts(conn: sqlite3.Connection) -> bool:
@@ -210,7 +211,8 @@ def known_place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
     return ids
 
 
-def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
+def _where(conn: sqlite3.Connection, f: Filters, table: str = "partnerships") -> tuple[str, list[object]]:
+    """The WHERE clause of ``f`` over ``table`` (``partnerships`` or ``relationships``) as ``p``."""
     from youcheng.validate import check_filters
 
     check_filters(conn, f)
@@ -244,7 +246,18 @@ def _where(conn: sqlite3.Connection, f: Filters) -> tuple[str, list[object]]:
     if f.tier and f.tier != ALL_TIERS:
         clauses.append("p.tier = ?")
         params.append(check_tier(f.tier))
+    if f.status:  # a record's status is its relationship's
+        clauses.append("p.status = ?" if table == "relationships" else
+                       "p.relationship_id IN (SELECT id FROM relationships WHERE status = ?)")
+        params.append(check_status(f.status))
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def check_status(status: str) -> str:
+    """``status`` if it is one of ``model.STATUSES``; UsageError naming them otherwise."""
+    if status not in STATUSES:
+        raise UsageError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
+    return status
 
 
 def check_tier(tier: str) -> str:
@@ -499,7 +512,7 @@ class _CountPlan:
         unit, rows = ("n", "relationships") if relationships else ("records", "partnerships")
         table, count = (("partnership_counts", f"SUM(p.{unit})") if counts and _countable(f)
                         else (rows, "COUNT(*)"))
-        where, params = _where(conn, f)
+        where, params = _where(conn, f, rows)
         unfiltered = counts and dataclasses.replace(f, tier=None) == Filters()
         tier = (check_tier(f.tier),) if f.tier and f.tier != ALL_TIERS else ()
         return _CountPlan(unfiltered, table, count, where, params, " AND tier = ?" if tier else "", tier,

@@ -32,6 +32,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from importlib import resources
 
+from youcheng.model import STATUSES
+
 # Source authority by format, most authoritative first; the one place this rank is written.
 # A zh-Wikipedia article's own section on a place (a city or province page, Markdown or
 # wikitext) is closer to the signing than the national list, which copies them; the
@@ -39,7 +41,6 @@ from importlib import resources
 AUTHORITY: dict[str, int] = {"wikimd-city": 1, "wikitext": 1, "wikimd": 2, "enwiki-csv": 3}
 _UNRANKED = 9  # a format of a plug-in: after every built-in one
 _PRECISION = {"day": 0, "month": 1, "year": 2}
-STATUSES = ("active", "suspended", "ended")
 DEFAULT_STATUS_SOURCE = "default: no source in youcheng/data/relationship_status.csv says otherwise"
 # The note a reader gives a row the page strikes through (<s>, <del>): the page's editors
 # mark a relationship no longer in force so. Without a curated row it makes the relationship
@@ -349,11 +350,9 @@ def _relationships(conn: sqlite3.Connection, sql: str, params: Sequence[object])
 
 def check_status(status: str | None) -> str | None:
     """``status`` if it is one of ``STATUSES`` (or None); UsageError naming them otherwise."""
-    from youcheng.errors import UsageError
+    from youcheng import query
 
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
-    return status
+    return None if status is None else query.check_status(status)
 
 
 def select_relationships(conn: sqlite3.Connection, filters: object | None = None, status: str | None = None,
@@ -368,7 +367,7 @@ def select_relationships(conn: sqlite3.Connection, filters: object | None = None
         raise UsageError(f"limit must be between 0 and {query.MAX_LIMIT}, got {limit}")
     if offset < 0:
         raise UsageError(f"offset must not be negative, got {offset}")
-    where, params = query._where(conn, f)  # the filter columns have the same names in both tables
+    where, params = query._where(conn, f, "relationships")  # the filter columns have the same names in both tables
     if check_status(status):
         where += (" AND " if where else "WHERE ") + "p.status = ?"
         params.append(status)
@@ -388,7 +387,7 @@ def iter_relationships(conn: sqlite3.Connection, filters: object | None = None, 
     from youcheng import query
 
     f = filters if isinstance(filters, query.Filters) else query.Filters()
-    where, params = query._where(conn, f)
+    where, params = query._where(conn, f, "relationships")
     if check_status(status):
         where += (" AND " if where else "WHERE ") + "p.status = ?"
         params.append(status)

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from youcheng.errors import UsageError
+from youcheng.model import STATUSES
 
 _SHOWN = 12  # accepted values listed in a message; the rest are counted
 
@@ -60,6 +61,8 @@ def check_filters(conn: sqlite3.Connection, f: object) -> None:
                            nearest(f.province, provinces))
     if f.tier:
         query.check_tier(f.tier)
+    if f.status and f.status not in STATUSES:
+        raise BadParameter("status", f"unknown status {f.status!r}", STATUSES, nearest(f.status, STATUSES))
 
 
 def check_country(conn: sqlite3.Connection, code: str) -> None:

@@ -16,7 +16,7 @@
       nav_explore: "浏览", nav_quality: "数据质量", nav_api: "API", lang_button: "English",
       f_country: "外方国家", f_province: "中方省份", f_level: "中方级别", f_from: "起始年份", f_to: "截止年份",
       f_tier: "关系类别", tier_sister: "友好城市", tier_exchange: "友好交流城市", tier_intent: "意向书、备忘录",
-      tier_domestic: "国内友城", tier_all: "全部类别",
+      tier_domestic: "国内友城", tier_all: "全部类别", f_status: "关系状态",
       f_reset: "清除筛选", f_any: "全部", f_text: "文字：{0}",
       count: "{0} 对友城关系", count_of: "{0} 对友城关系（共 {1}）",
       level_province: "省级", level_prefecture: "地级", level_county: "县级", level_district: "市辖区",
@@ -78,7 +78,7 @@
       nav_explore: "Explore", nav_quality: "Data quality", nav_api: "API", lang_button: "中文",
       f_country: "Partner country", f_province: "Chinese province", f_level: "Chinese level", f_from: "From year",
       f_tier: "Kind", tier_sister: "Sister cities", tier_exchange: "Exchange cities", tier_intent: "Letters of intent",
-      tier_domestic: "Domestic", tier_all: "All kinds",
+      tier_domestic: "Domestic", tier_all: "All kinds", f_status: "Status",
       f_to: "To year", f_reset: "Clear filters", f_any: "All", f_text: "Text: {0}",
       count: "{0} partnerships", count_of: "{0} partnerships (of {1})",
       level_province: "Province", level_prefecture: "Prefecture", level_county: "County", level_district: "District",
@@ -138,10 +138,11 @@
       list_other_kinds: "None of this place's {0} relationships is of the chosen kind.", show_all_kinds: "Show every kind",
     },
   };
-  const FILTERS = ["q", "country", "province", "level", "from", "to", "tier"];
+  const FILTERS = ["q", "country", "province", "level", "from", "to", "tier", "status"];
   // The page shows sister cities unless another kind is chosen (the API's statistics default too).
   const TIERS = ["sister", "exchange", "intent", "domestic", "all"], DEFAULT_TIER = "sister";
   const LEVELS = ["province", "prefecture", "county", "district"];
+  const STATUSES = ["active", "suspended", "ended"];  // a relationship's (data/relationship_status.csv)
   const ORIGINS = ["written", "converted", "romanised", "gazetteer"];  // where a name comes from (the API's words)
   const FORMATS = [["csv", "CSV"], ["jsonl", "JSONL"], ["geojson", "GeoJSON"], ["graphml", "GraphML"],
                    ["datapackage", "Data Package"]];
@@ -151,7 +152,7 @@
   const FONT = getComputedStyle(document.documentElement).getPropertyValue("--font").trim() || "sans-serif";
   const $ = (sel) => document.querySelector(sel);
 
-  const state = { view: "map", place: "", page: 0, lang: "zh", q: "", country: "", province: "", level: "", from: "", to: "", tier: "" };
+  const state = { view: "map", place: "", page: 0, lang: "zh", q: "", country: "", province: "", level: "", from: "", to: "", tier: "", status: "" };
   // lines: /api/lines for the filters; hot: the same for the selected place; rows: one page of the list.
   let lines = null, hot = null, rows = [], total = 0, stats = null, overall = null, overallP = null;
   let selected = null, quality = null, worldReady = false, worldP = null, listSeq = 0, hotSeq = 0;
@@ -249,6 +250,7 @@
     if (state.from) p.set("year_from", state.from);
     if (state.to) p.set("year_to", state.to);
     p.set("tier", TIERS.includes(state.tier) ? state.tier : DEFAULT_TIER);
+    if (STATUSES.includes(state.status)) p.set("status", state.status);
     return p;
   }
 
@@ -301,6 +303,7 @@
     const tier = $("#f-tier"), keepTier = tier.value;
     tier.replaceChildren(...TIERS.map((k) => el("option", { value: k }, t("tier_" + k))));
     tier.value = keepTier || DEFAULT_TIER;
+    fill($("#f-status"), STATUSES.map((s) => [s, t("status_" + s)]));
     fill($("#f-level"), LEVELS.filter((l) => levels.has(l) || !overall.level.length).map((l) => [l, levelLabel(l)]));
     const years = overall.year.filter((s) => s.key).map((s) => Number(s.key));
     if (years.length) {
@@ -315,6 +318,7 @@
     $("#f-province").value = state.province;
     $("#f-level").value = state.level;
     $("#f-tier").value = TIERS.includes(state.tier) ? state.tier : DEFAULT_TIER;
+    $("#f-status").value = STATUSES.includes(state.status) ? state.status : "";
     $("#f-from").value = state.from;
     $("#f-to").value = state.to;
     const chip = $("#f-text");
@@ -907,6 +911,7 @@
     $("#f-province").addEventListener("change", (e) => setFilter({ province: e.target.value }));
     $("#f-level").addEventListener("change", (e) => setFilter({ level: e.target.value }));
     $("#f-tier").addEventListener("change", (e) => setFilter({ tier: e.target.value === DEFAULT_TIER ? "" : e.target.value }));
+    $("#f-status").addEventListener("change", (e) => setFilter({ status: e.target.value }));
     for (const [id, key] of [["#f-from", "from"], ["#f-to", "to"]]) {
       $(id).addEventListener("change", (e) => {
         const v = e.target.value.trim();
@@ -916,7 +921,7 @@
     $("#f-text button").addEventListener("click", () => { $("#search").value = ""; setFilter({ q: "" }); });
     $("#f-reset").addEventListener("click", () => {
       $("#search").value = "";
-      const cleared = { q: "", country: "", province: "", level: "", from: "", to: "", tier: "" };
+      const cleared = { q: "", country: "", province: "", level: "", from: "", to: "", tier: "", status: "" };
       if (state.place) { Object.assign(state, cleared); selectPlace(""); } else setFilter(cleared);
     });
     $("#place-back").addEventListener("click", (e) => { e.preventDefault(); selectPlace(""); });
@@ -971,7 +976,7 @@
   Object.assign(I18N.en, {
     rel_title: "Relationships and their sources", rel_sources: "{0} source(s)", rel_conflict: "The sources disagree ({0}): ",
     rel_status_source: "Status from: ", rel_none: "No relationship.",
-    status_active: "active", status_suspended: "suspended", status_ended: "ended",
+    status_active: "Active", status_suspended: "Suspended", status_ended: "Ended",
     field_date: "date", field_country: "country", field_tier: "kind",
   });
   let relationshipsSeq = 0;
