@@ -386,7 +386,8 @@ def test_openapi_documents_parameters_models_and_errors(client: TestClient) -> N
                           "/api/anomalies", "/api/summary", "/api/export/{fmt}", "/api/lines", "/api/sources",
                           "/api/relationships", "/api/relationships/{relationship_id}", "/api/conflicts"}
     params = {p["name"]: p for p in paths["/api/partnerships"]["get"]["parameters"]}
-    assert set(params) == {"place", "country", "province", "level", "year_from", "year_to", "q", "tier", "limit", "offset"}
+    assert set(params) == {"place", "country", "province", "level", "year_from", "year_to", "q", "tier", "status",
+                           "limit", "offset"}
     assert all(p.get("description") for p in params.values())
     for path, item in paths.items():
         responses = item["get"]["responses"]
