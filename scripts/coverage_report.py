@@ -30,6 +30,15 @@ def report(conn: sqlite3.Connection) -> list[str]:
         lines.append(f"  {tier}: {count:,}")
     pairs = ("SELECT count(*) FROM (SELECT DISTINCT p.cn_id, coalesce(p.partner_id, p.id) FROM partnerships p"
              " LEFT JOIN places f ON f.id = p.partner_id WHERE p.tier = 'sister' {})")
+
+    def rels(where: str) -> int:
+        return one(f"SELECT count(*) FROM relationships WHERE {where}")
+
+    sister, inactive = "tier = 'sister'", "status != 'active'"
+    lines.append(f"relationships (pairs of places, issue #14): {rels('1'):,}; sister {rels(sister):,}, "
+                 f"of which both places resolved {rels(sister + ' AND matched'):,}; attested by several "
+                 f"sources {rels('sources > 1'):,}; with conflicts {rels('conflicts IS NOT NULL'):,}; "
+                 f"not active {rels(inactive):,}")
     resolved = one(pairs.format("AND f.resolution IS NOT NULL AND f.resolution != 'unresolved'"))
     lines.append(f"distinct sister pairs (Chinese place, partner): {one(pairs.format('')):,}, "
                  f"of which both sides resolved: {resolved:,}")
