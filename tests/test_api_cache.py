@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
 from youcheng import query
-from youcheng.api import (CACHE_CONTROL, MapLinesPage, PartnershipPage, PlaceDetail, QualityReport, SearchResult, Stats,
+from youcheng.api import (MapLinesPage, PartnershipPage, PlaceDetail, QualityReport, SearchResult, Stats,
                           create_app)
+from youcheng.api_http import CACHE_CONTROL
 from youcheng import config
 from youcheng.registry import Registry
 from tests.test_api import tiny_registry

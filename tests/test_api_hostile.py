@@ -27,7 +27,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from youcheng import Registry, config, query
-from youcheng.api import CONTENT_SECURITY_POLICY, WEB_DIR, create_app
+from youcheng.api import WEB_DIR, create_app
+from youcheng.api_http import CONTENT_SECURITY_POLICY
 
 ROOT = Path(__file__).resolve().parent.parent
 
