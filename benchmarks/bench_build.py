@@ -2,6 +2,9 @@
 
 Usage: python benchmarks/bench_build.py [--partnerships 1000000] [--places N] [--seed 1]
                                          [--cache DIR] [--queries 2000] [--rounds 1]
+                                         [--shape repeating|distinct ...]
+
+Each step runs for each shape of data (``SHAPES``: by default both, one after the other):
 
 1. Generates the page with ``benchmarks/synth.py`` (kept in ``--cache``, reused
    when the same parameters ask for it again).
@@ -122,15 +125,30 @@ def run_child(cmd: list[str]) -> Run:
     return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, peak[0], out.strip())
 
 
-def page_for(args: argparse.Namespace) -> Path:
-    """The synthetic page for these parameters, generated once and cached."""
+# The shapes of data a build is measured on (issue #16), as benchmarks/synth.py's knobs:
+# "repeating": partners drawn from a pool of real and invented names with skewed popularity,
+# 90% resolvable (a real list page); "distinct": every partner an invented name written once,
+# unresolvable, over 100,000 invented Chinese places of 10 rows each (a noisy harvest).
+SHAPES = {
+    "repeating": {},
+    "distinct": {"invented": 1.0, "fresh": 1.0, "cn_places": 100_000, "even": True},
+}
+
+
+def _stem(args: argparse.Namespace, shape: str) -> str:
+    base = f"synth-{args.partnerships}-{args.places}-{args.seed}"
+    return base if shape == "repeating" else f"{base}-{shape}"
+
+
+def page_for(args: argparse.Namespace, shape: str = "repeating") -> Path:
+    """The synthetic page for these parameters and shape, generated once and cached."""
     args.cache.mkdir(parents=True, exist_ok=True)
-    path = args.cache / f"synth-{args.partnerships}-{args.places}-{args.seed}.md"
+    path = args.cache / f"{_stem(args, shape)}.md"
     if not path.exists():
-        from benchmarks.synth import write_page
+        from benchmarks.synth import Shape, write_page
 
         start = time.perf_counter()
-        size = write_page(path, args.partnerships, args.places, args.seed)
+        size = write_page(path, args.partnerships, args.places, args.seed, shape=Shape(**SHAPES[shape]))
         print(f"generated {path.name}: {size / 1e6:.0f} MB in {time.perf_counter() - start:.0f} s")
     return path
 
@@ -183,20 +201,28 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the built registry in --cache")
     parser.add_argument("--queries-only", action="store_true",
                         help="skip the builds and time the queries on the registry --keep left")
+    parser.add_argument("--shape", action="append", choices=sorted(SHAPES),
+                        help="the data's shape, repeatable (default: repeating, then distinct)")
     args = parser.parse_args()
     args.places = args.places or max(1_000, args.partnerships // 25)
-    page = page_for(args)
+    for shape in args.shape or ["repeating", "distinct"]:
+        print(f"== shape: {shape}")
+        measure(args, shape)
+
+
+def measure(args: argparse.Namespace, shape: str) -> None:
+    """Floors and builds of one shape's page, then queries on the registry built."""
+    page = page_for(args, shape)
     print(f"page: {page} ({page.stat().st_size / 1e6:.0f} MB, {args.partnerships:,} partnerships, "
           f"{args.places:,} foreign places)")
     if args.queries_only:
-        report_queries(args.cache / f"synth-{args.partnerships}-{args.places}-{args.seed}.db", args)
+        report_queries(args.cache / f"{_stem(args, shape)}.db", args)
         return
     with tempfile.TemporaryDirectory(dir=args.cache) as tmp:
         # The floor runs before and after each build: this machine's speed drifts by 20% within
         # minutes, and the mean of the two is the fairest baseline for the run between them.
         # With --rounds N the builds and floors alternate (N builds, N + 1 floors).
-        db = args.cache / f"synth-{args.partnerships}-{args.places}-{args.seed}.db" if args.keep \
-            else Path(tmp) / "registry.db"
+        db = args.cache / f"{_stem(args, shape)}.db" if args.keep else Path(tmp) / "registry.db"
         floors = [run_child([sys.executable, "-c", FLOOR, str(page), str(Path(tmp) / "floor-0.db")])]
         builds: list[Run] = []
         for round_ in range(1, args.rounds + 1):

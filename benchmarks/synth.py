@@ -21,6 +21,17 @@ the work it does on a real page:
 ~35,000 real names the tables hold, real cities come again with a 市 suffix). The page is
 written as it is generated: memory stays flat whatever ``--partnerships`` is.
 Same arguments, same bytes.
+
+The shape of the data (issue #16) has three knobs beside ``--invented``:
+
+* ``--fresh F``: the share of rows whose partner is a name of its own, invented, written
+  once on the whole page and known to no gazetteer (default 0: every partner comes from
+  the pool and popular ones recur). ``--fresh 1`` is a page of a noisy harvest: a million
+  rows, a million distinct unresolvable partners.
+* ``--cn-places N``: how many distinct Chinese places hold the rows (default: the 3,214
+  GB/T 2260 divisions). Past those, invented county names no division matches.
+* ``--even``: every Chinese place gets the same number of rows (default: skewed, capitals
+  have hundreds).
 """
 
 from __future__ import annotations
@@ -140,7 +151,7 @@ def partner_pool(size: int, invented: float, rng: random.Random) -> list[_Partne
     extra = [(name + "市", country) for name, country in cities
              if not name.endswith(("市", "州", "省", "縣", "县", "区", "區")) and name + "市" not in taken]
     real += extra[:n_known - len(real)]
-    countries = sorted({c for _, c in real})
+    countries = sorted({c for _, c in real}) or sorted({c for _, c in cities})  # --invented 1: none real
     seen = {name for name, _ in real}
     fake: list[tuple[str, str]] = []
     while len(fake) < size - len(real):
@@ -253,22 +264,68 @@ class PageWriter:
         yield "\n"
 
 
-def generate(partnerships: int, places: int, seed: int, invented: float = 0.1) -> Iterator[str]:
+@dataclass(frozen=True)
+class Shape:
+    """The knobs of the data's shape (see the module's docstring)."""
+
+    invented: float = 0.1
+    fresh: float = 0.0
+    cn_places: int | None = None
+    even: bool = False
+
+
+def _more_places(provinces: dict[str, list[_Division]], total: int, rng: random.Random) -> None:
+    """Add invented counties to the provinces (round robin) until they hold ``total`` places."""
+    codes = sorted(provinces)
+    have = sum(len(v) for v in provinces.values())
+    for n in range(total - have):
+        code = codes[n % len(codes)]
+        name = _invented(rng)[:3] + _counter_name(n) + "縣"
+        provinces[code].append(_Division(f"{code}{n:07d}", name, name))
+
+
+def _counter_name(n: int) -> str:
+    """A distinct run of syllables for every ``n``: invented names that never repeat."""
+    out = []
+    while True:
+        n, digit = divmod(n, len(_SYLLABLES))
+        out.append(_SYLLABLES[digit])
+        if not n:
+            return "".join(out)
+
+
+def generate(partnerships: int, places: int, seed: int, invented: float = 0.1,
+             shape: Shape | None = None) -> Iterator[str]:
     """The page, piece by piece."""
+    shape = shape or Shape(invented=invented)
     rng = random.Random(seed)
-    pool = partner_pool(places, invented, rng)
+    pool = partner_pool(places, shape.invented, rng)
     countries = _country_names({p.country for p in pool})
     # Zipf-like popularity: the k-th partner is chosen with weight 1/(k+10).
     cum = list(itertools.accumulate(1.0 / (k + 10) for k in range(len(pool))))
     provinces = chinese_places()
+    if shape.cn_places:
+        _more_places(provinces, shape.cn_places, rng)
     divisions = [d for code in sorted(provinces) for d in provinces[code]]
+    if shape.cn_places and shape.cn_places < len(divisions):
+        kept = set(map(id, rng.sample(divisions, shape.cn_places)))
+        divisions_kept = [d for d in divisions if id(d) in kept]
+    else:
+        divisions_kept = divisions
     # How many partners each Chinese place has: skewed (capitals and big cities have
-    # hundreds), shuffled over places.
-    weights = [1.0 / (k + 5) ** 0.5 for k in range(len(divisions))]
-    rng.shuffle(weights)
-    counts = [0] * len(divisions)
-    for index in rng.choices(range(len(divisions)), weights=weights, k=partnerships):
-        counts[index] += 1
+    # hundreds), shuffled over places; or the same for each (--even).
+    counts_of: dict[int, int] = {}
+    if shape.even:
+        for k, d in enumerate(divisions_kept):
+            counts_of[id(d)] = partnerships // len(divisions_kept) + (k < partnerships % len(divisions_kept))
+    else:
+        weights = [1.0 / (k + 5) ** 0.5 for k in range(len(divisions_kept))]
+        rng.shuffle(weights)
+        for index in rng.choices(range(len(divisions_kept)), weights=weights, k=partnerships):
+            key = id(divisions_kept[index])
+            counts_of[key] = counts_of.get(key, 0) + 1
+    counts = [counts_of.get(id(d), 0) for d in divisions]
+    fresh = _FreshNames(shape.fresh, sorted({p.country for p in pool}), rng)
     writer = PageWriter(rng, countries)
     yield "此列表列出中華人民共和國的[友好城市](../Page/友好城市.md \"wikilink\")。\n\n"
     start = 0
@@ -283,7 +340,7 @@ def generate(partnerships: int, places: int, seed: int, invented: float = 0.1) -
         rows: list[tuple[_Division, list[_Partner]]] = []
         for division, n in zip(members, own):
             if n:
-                rows.append((division, _partners(rng, pool, cum, n)))
+                rows.append((division, fresh.mix(_partners(rng, pool, cum, n))))
         if code in ("81", "82"):  # the SARs: a headed table, the section is the place
             yield from writer.headed_table([p for _, ps in rows for p in ps])
             continue
@@ -321,11 +378,31 @@ def _partners(rng: random.Random, pool: list[_Partner], cum: list[float], n: int
     return out
 
 
-def write_page(path: Path, partnerships: int, places: int, seed: int, invented: float = 0.1) -> int:
+class _FreshNames:
+    """Partners of their own: invented names written once on the page (``--fresh``)."""
+
+    def __init__(self, share: float, countries: list[str], rng: random.Random) -> None:
+        self.share, self.countries, self.rng, self.made = share, countries, rng, 0
+
+    def mix(self, partners: list[_Partner]) -> list[_Partner]:
+        if not self.share:
+            return partners
+        out = []
+        for p in partners:
+            if self.rng.random() < self.share:
+                name = _counter_name(self.made) + _invented(self.rng)[:2] + "市"
+                self.made += 1
+                p = _Partner(name, name, self.rng.choice(self.countries))
+            out.append(p)
+        return out
+
+
+def write_page(path: Path, partnerships: int, places: int, seed: int, invented: float = 0.1,
+               shape: Shape | None = None) -> int:
     """Write the page to ``path`` (atomically); return its size in bytes."""
     tmp = path.with_name(f".{path.name}.partial")
     with tmp.open("w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
-        for piece in generate(partnerships, places, seed, invented):
+        for piece in generate(partnerships, places, seed, invented, shape):
             out.write(piece)
     tmp.replace(path)
     return path.stat().st_size
@@ -340,10 +417,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--invented", type=float, default=0.1,
                         help="share of the pool no gazetteer knows (default 0.1)")
+    parser.add_argument("--fresh", type=float, default=0.0,
+                        help="share of rows whose partner is an invented name written once (default 0)")
+    parser.add_argument("--cn-places", type=int, default=None,
+                        help="distinct Chinese places (default: the 3,214 GB/T 2260 divisions; "
+                             "more are invented counties)")
+    parser.add_argument("--even", action="store_true",
+                        help="the same number of rows for every Chinese place")
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args()
     places = args.places or max(1_000, args.partnerships // 25)
-    size = write_page(args.output, args.partnerships, places, args.seed, args.invented)
+    shape = Shape(args.invented, args.fresh, args.cn_places, args.even)
+    size = write_page(args.output, args.partnerships, places, args.seed, shape=shape)
     print(f"wrote {args.output}: {args.partnerships:,} partnerships over {places:,} foreign places, "
           f"{size:,} bytes", file=sys.stderr)
 

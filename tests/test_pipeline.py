@@ -113,6 +113,14 @@ def test_page_reader_turns_the_collector_off_while_open(tmp_path: Path) -> None:
     assert gc.isenabled()
 
 
+def test_every_gc_call_is_in_the_pipeline() -> None:
+    """Speed-ups stay in one room (issue #19): the collector policy is pipeline.py's alone."""
+    package = Path(pipeline.__file__).parent
+    calls = sorted(str(path.relative_to(package)) for path in package.rglob("*.py")
+                   if "gc." in path.read_text(encoding="utf-8") or "import gc" in path.read_text(encoding="utf-8"))
+    assert calls == ["pipeline.py"]
+
+
 def test_page_reader_leaves_a_collector_that_was_off_off(tmp_path: Path) -> None:
     import gc
 
@@ -123,46 +131,6 @@ def test_page_reader_leaves_a_collector_that_was_off_off(tmp_path: Path) -> None
         assert not gc.isenabled()
     finally:
         gc.enable()
-
-
-# Each line broken in its own way: the parser's error paths raise and catch exceptions.
-BROKEN_PAGE = (
-    "## 河南\n\n另見[鄭州市](../Page/鄭州市.md)。\n\n| | |\n|--:|---|\n"
-    "| 〖[洛陽市](../Page/洛陽市.md \"wikilink\")〗- | | <small>[日本](../Page/日本.md)[岡山市](../Page/岡山市.md)（9999年99月99日） |\n"
-    "| 〖[鄭州市](../Page/鄭州市.md)〗- | | <small>[日本](../Page/日本.md)（1981年） |\n"
-    "| | | |\n| 〖[開封市](../Page/開封市.md)〗- | |\n| | | 沒有連結 |\n\n"
-    "| 國家 | 城市 | 日期 |\n|---|---|---|\n| [美國](../Page/美國.md) | [紐約](../Page/紐約.md) | 某年 |\n"
-    "| [無此國](../Page/無此國.md) | [某地](../Page/某地.md) | 1990年13月 |\n\n"
-    "## 北京\n<table>\n<tr>\n<td><p><a href=\"../Page/紐約.md\">紐約</a></p></td>\n"
-    "<td><p>1980年2月25日</p></td>\n<td></td>\n</tr>\n"
-    "<tr><td>北京市</td><td><a href=\"../Page/東京.md\">東京</a>（1979年3月14日）</td><td>x</td><td>y</td></tr>\n"
-    "<tr><td><table></table></td></tr> 表外\n"
-    "## 天津\n<table>\n<tr><th>國家</th><th>城市</th><th>日期</th></tr>\n"
-    "<tr><td>日本</td><td><a href=\"../Page/神戶市.md\">神戶市</a></td><td>1973年6月24日</td></tr>\n"
-    "<tr><td>日本</td><td></td><td>2000年</td></tr>\n"
-)
-
-
-@pytest.mark.parametrize("parallel", [False, True])
-def test_a_build_makes_no_reference_cycles(parallel: bool, monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: Path) -> None:
-    """Why the collector may be off during a build: everything it allocates is freed by
-    reference counting, so nothing is left for the collector to find afterwards (the
-    seed, and a page whose every row is broken in another way)."""
-    import gc
-
-    if parallel:
-        monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
-    pages = [config.seed_path(), write_page(tmp_path, BROKEN_PAGE, "broken.md")]
-    build_registry(pages, tmp_path / "warm.db")  # loads gazetteers and fills module caches
-    gc.collect()
-    gc.disable()
-    try:
-        build_registry(pages, tmp_path / "cycles.db")
-        found = gc.collect()
-    finally:
-        gc.enable()
-    assert found == 0
 
 
 def test_page_reader_that_cannot_start_restores_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,18 +43,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _one_shot_build() -> None:
-    """Leave the cycle collector off in a process that ends with its build.
+    """A process that ends with its build: the pipeline's collector policy for that case."""
+    from youcheng.pipeline import collector_off_until_exit
 
-    A build makes no reference cycles (tests/test_pipeline.py); the page reader turns
-    the collector off while it reads and back on after, when it would walk every cache
-    the build filled once more, and Python collects once more at exit: 1-2 s at a million
-    rows. Here it stays off, and what the build left is frozen out of the last collection.
-    """
-    import atexit
-    import gc
-
-    gc.disable()
-    atexit.register(gc.freeze)
+    collector_off_until_exit()
 
 
 def _parse(args: list[str]) -> tuple[str, list[str], dict[str, str]] | None:

@@ -8,7 +8,7 @@ tuple's hash is computed in C where a dataclass's is a Python call per link.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 
 DatePrecision = Literal["day", "month", "year"]
@@ -55,12 +55,15 @@ class PartialDate:
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
 
-@dataclass(frozen=True)
-class RawPartnership:
+class RawPartnership(NamedTuple):
     """One relationship exactly as a source page states it, before resolution.
 
     ``line`` is 1-based and points at the partner (the partner's ``<td>`` in HTML
     tables, the row in pipe tables) so a reader can check the record by eye.
+
+    A named tuple, immutable like the frozen records here: a build makes one per row in
+    the parser and again in the build process (``pipeline``), and a tuple is built in C
+    where a frozen dataclass sets each field through ``object.__setattr__``.
     """
 
     source: str
@@ -81,24 +84,6 @@ class RawPartnership:
     # 中方签字人 -> signatory, the English names of a CSV row...
     extra: tuple[tuple[str, str], ...] = ()
 
-    @classmethod
-    def fast(cls, source: str, line: int, section: str, cn_name: str, cn_links: tuple[Link, ...],
-             partner_name: str | None, partner_links: tuple[Link, ...], country_text: str | None,
-             country_link: str | None, date: PartialDate | None, date_text: str | None,
-             note: str | None, cn_line: int, tier: Tier = "sister",
-             extra: tuple[tuple[str, str], ...] = ()) -> RawPartnership:
-        """The same record as the constructor gives, filled in the way pickle restores one.
-
-        A frozen dataclass's ``__init__`` sets each of the thirteen fields through
-        ``object.__setattr__``, five times slower than this; a million-row build makes
-        a million of these in the parser and again in the build process.
-        """
-        raw = object.__new__(cls)
-        raw.__dict__.update(zip(_RAW_FIELDS, (
-            source, line, section, cn_name, cn_links, partner_name, partner_links, country_text,
-            country_link, date, date_text, note, cn_line, tier, extra)))
-        return raw
-
     @property
     def cn_link(self) -> str | None:
         """Target of the most specific Chinese-side link (the last one)."""
@@ -108,9 +93,6 @@ class RawPartnership:
     def partner_link(self) -> str | None:
         """Target of the most specific partner link (``新宿區`` in 東京都新宿區)."""
         return self.partner_links[-1].target if self.partner_links else None
-
-
-_RAW_FIELDS = tuple(f.name for f in fields(RawPartnership))
 
 
 @dataclass(frozen=True)
@@ -139,6 +121,48 @@ class Partnership:
     cn_id: str
     partner_id: str | None
     extra: dict[str, object] = field(default_factory=dict)
+
+
+class AttestationRow(NamedTuple):
+    """One attestation as the ``partnerships`` table stores it: the one definition of that row.
+
+    Its first fields are what the source states (``store.raw_columns``), the rest what
+    resolution adds (``resolve.records.ResolvedFields``, from ``id`` on). The store's
+    column list is ``AttestationRow._fields``; a build inserts these tuples as they are.
+    """
+
+    source: str
+    line: int
+    section: str
+    cn_name: str
+    cn_link: str | None
+    cn_line: int
+    partner_name: str | None
+    partner_link: str | None
+    partner_links: str  # JSON array of every partner link target, outermost first
+    country_text: str | None
+    date: str | None  # ISO 8601 at its precision
+    date_precision: str | None
+    date_text: str | None
+    year: int | None
+    note: str | None
+    tier: str
+    extra: str | None  # JSON object of the source's other columns
+    id: str
+    country: str | None
+    cn_id: str
+    partner_id: str | None
+    country_inferred: bool
+    country_method: str | None
+    cn_name_simplified: str
+    partner_name_simplified: str | None
+    cn_level: str | None
+    province: str | None
+    relationship_id: str
+
+
+# Where the resolved fields start in an AttestationRow: what precedes is read off the page.
+RESOLVED_FROM = AttestationRow._fields.index("id")
 
 
 @dataclass(frozen=True)
@@ -209,13 +233,8 @@ class Place:
     resolution: str | None = None
 
     def with_names(self, names: tuple[tuple[str, str], ...]) -> Place:
-        """This place known by ``names``: ``dataclasses.replace(self, names=names)`` without
-        its field-by-field ``__init__`` (ten times slower; a million-row build merges
-        names into places 80,000 times)."""
-        place = object.__new__(Place)
-        place.__dict__.update(self.__dict__)
-        place.__dict__["names"] = names
-        return place
+        """This place known by ``names`` (the resolver adds the names each row brings)."""
+        return replace(self, names=names)
 
 
 @dataclass(frozen=True)

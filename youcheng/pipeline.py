@@ -35,18 +35,22 @@ from types import TracebackType
 from typing import Any
 
 from youcheng import config
-from youcheng.model import Anomaly, Link, PartialDate, Place, RawPartnership
+from youcheng.model import Anomaly, AttestationRow, Link, PartialDate, Place, RawPartnership
 from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
 from youcheng.sources.base import SourceFile
-from youcheng.store import DateColumns, date_columns, link_columns, raw_columns, raw_columns_of
+from youcheng.store import DateColumns, StatedColumns, date_columns, link_columns, raw_columns, raw_columns_of
 
 # Called with (source name, bytes read so far, total bytes of that page).
 Progress = Callable[[str, int, int], None]
-# One partnership as store.RegistryWriter.add_partnership_rows inserts it.
-Row = tuple[Any, ...]
+# What crosses the pipe, as marshal takes it: (_ITEMS, [wire items], bytes read, *new link
+# lists) or (_END, sha256, newlines). A row's wire item is its RawPartnership's fields with the
+# links as numbers (see _Encoder), the date as (year, month, day), then the row's id.
 Event = tuple[Any, ...]
 Item = RawPartnership | Anomaly
+_WIRE = RawPartnership._fields
+_CN_LINKS, _PARTNER_LINKS, _DATE = (_WIRE.index(name) for name in ("cn_links", "partner_links", "date"))
+_ROW_ID = len(_WIRE)  # where the wire item holds the row's id
 
 # Below this many bytes in all, forking costs more than it saves.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
@@ -106,10 +110,11 @@ class PageReader:
 
     def __enter__(self) -> PageReader:
         # A build allocates millions of short-lived objects and keeps a few hundred
-        # thousand (caches, places). It makes no reference cycles (tests/test_pipeline.py
-        # checks), so reference counting frees everything and the cycle collector would
-        # only re-walk what is kept: at a million rows its collections took 3-4 s in
-        # each process. It is off while the reader is open (and in the child it forks).
+        # thousand (caches, places). Reference counting frees nearly all of it, and the
+        # cycle collector would mostly re-walk what is kept: at a million rows its
+        # collections took 3-4 s in each process. It is off while the reader is open (and
+        # in the child it forks); whatever cycles a build makes are collected once it is
+        # back on (benchmarks/check_cycles.py counts them).
         self._collector_was_on = gc.isenabled()
         gc.disable()
         try:
@@ -145,7 +150,7 @@ class PageReader:
             self._child.join()
             self._child = None
 
-    def batches(self, path: Path) -> Iterator[tuple[list[Row], list[Anomaly]]]:
+    def batches(self, path: Path) -> Iterator[tuple[list[AttestationRow], list[Anomaly]]]:
         """Rows and anomalies of ``path`` in page order; pages must be read in the order given.
 
         Each row is resolved here, in the build process, as it arrives.
@@ -160,23 +165,23 @@ class PageReader:
                     self._link_table.append(_new_link_entry(pairs))
                 if self.progress is not None:
                     self.progress(self._names.get(path, path.name), done, total)
-                rows: list[Row] = []
+                rows: list[AttestationRow] = []
                 anomalies: list[Anomaly] = []
+                row = AttestationRow._make
                 if self._conn is None:
                     for item in items:
-                        if type(item) is RawPartnership:
-                            rows.append(raw_columns(item) + resolve(item, self._ids.next(item)))
-                        else:
-                            assert isinstance(item, Anomaly)
+                        if isinstance(item, Anomaly):
                             anomalies.append(item)
+                        else:
+                            rows.append(row(raw_columns(item) + resolve(item, self._ids.next(item))))
                 else:
                     # The child sent each row with its id (see _Encoder).
-                    for entry in items:
-                        if entry[0] == _RAW:
-                            raw, stored = self._decode(entry)
-                            rows.append(stored + resolve(raw, entry[14]))
+                    for kind, entry in items:
+                        if kind == _RAW:
+                            raw, stated = self._decode(entry)
+                            rows.append(row(stated + resolve(raw, entry[_ROW_ID])))
                         else:
-                            anomalies.append(Anomaly(*entry[1:]))
+                            anomalies.append(Anomaly(*entry))
                 yield rows, anomalies
             else:
                 self._checksums[path] = (event[1], event[2])
@@ -224,17 +229,15 @@ class PageReader:
         event: Event = marshal.loads(data)
         return event
 
-    def _decode(self, entry: tuple[Any, ...]) -> tuple[RawPartnership, tuple[object, ...]]:
-        """The child's tuple as the row it was and that row's ``store.raw_columns``: the
+    def _decode(self, entry: list[Any]) -> tuple[RawPartnership, StatedColumns]:
+        """The child's wire item as the row it was and that row's ``store.raw_columns``: the
         columns derived from links and dates are remembered per link list and date."""
-        (_, source, line, section, cn_name, cn_ref, partner_name, partner_ref, country_text,
-         country_link, date, date_text, note, cn_line) = entry[:14]
-        cn_links, cn_link, _ = self._link_entry(cn_ref)
-        partner_links, partner_link, links_json = self._link_entry(partner_ref)
+        cn_links, cn_link, _ = self._link_entry(entry[_CN_LINKS])
+        partner_links, partner_link, links_json = self._link_entry(entry[_PARTNER_LINKS])
+        date = entry[_DATE]
         day, day_columns = self._date(date) if date else _UNDATED
-        raw = RawPartnership.fast(source, line, section, cn_name, cn_links, partner_name,
-                                  partner_links, country_text, country_link, day, date_text, note,
-                                  cn_line, entry[15], entry[16])
+        entry[_CN_LINKS], entry[_PARTNER_LINKS], entry[_DATE] = cn_links, partner_links, day
+        raw = RawPartnership._make(entry[:_ROW_ID])
         return raw, raw_columns_of(raw, cn_link, partner_link, links_json, day_columns)
 
     def _link_entry(self, ref: int | tuple[tuple[str, str], ...]) -> _LinkEntry:
@@ -264,6 +267,20 @@ _UNDATED: tuple[None, DateColumns] = (None, date_columns(None))
 def _new_link_entry(pairs: tuple[tuple[str, str], ...]) -> _LinkEntry:
     links = tuple(Link(text, target) for text, target in pairs)
     return (links, *link_columns(links))
+
+
+def collector_off_until_exit() -> None:
+    """Leave the cycle collector off in a process that ends with its build.
+
+    The page reader turns the collector off while it reads and back on after, when it
+    would walk every cache the build filled once more, and Python collects once more at
+    exit: 1-2 s at a million rows. Here it stays off, and what the build left is frozen
+    out of the last collection. Every ``gc`` call of youcheng is in this module.
+    """
+    import atexit
+
+    gc.disable()
+    atexit.register(gc.freeze)
 
 
 def file_checksum(path: Path) -> tuple[str, int]:
@@ -338,24 +355,21 @@ class _Encoder:
         self.new.clear()
         return event
 
-    def item(self, item: Item) -> tuple[Any, ...]:
+    def item(self, item: Item) -> tuple[int, list[Any]]:
         if isinstance(item, Anomaly):
-            return (_ANOMALY, item.source, item.line, item.kind, item.severity, item.message,
-                    item.text)
+            return (_ANOMALY, [item.source, item.line, item.kind, item.severity, item.message, item.text])
+        entry: list[Any] = list(item)
         date = item.date
         numbers = self.numbers
-        cn_links, partner_links = item.cn_links, item.partner_links
-        cn_ref = numbers.get(cn_links)
-        partner_ref = numbers.get(partner_links)
-        return (_RAW, item.source, item.line, item.section, item.cn_name,
-                self._number(cn_links) if cn_ref is None else cn_ref,
-                item.partner_name, self._number(partner_links) if partner_ref is None else partner_ref,
-                item.country_text, item.country_link,
-                (date.year, date.month, date.day) if date else None,
-                item.date_text, item.note, item.cn_line,
-                # The row's id depends on the rows before it alone, so it is made here, which
-                # evens out the two processes (the build process resolves and inserts).
-                self.ids.next(item), item.tier, item.extra)
+        cn_ref = numbers.get(item.cn_links)
+        partner_ref = numbers.get(item.partner_links)
+        entry[_CN_LINKS] = self._number(item.cn_links) if cn_ref is None else cn_ref
+        entry[_PARTNER_LINKS] = self._number(item.partner_links) if partner_ref is None else partner_ref
+        entry[_DATE] = (date.year, date.month, date.day) if date else None
+        # The row's id depends on the rows before it alone, so it is made here, which
+        # evens out the two processes (the build process resolves and inserts).
+        entry.append(self.ids.next(item))
+        return (_RAW, entry)
 
     def _number(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
         """A link list not numbered yet: numbered (and sent once), or sent as text when

@@ -23,7 +23,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
 from youcheng.errors import StoreError
-from youcheng.model import Anomaly, Link, PartialDate, Partnership, Place, RawPartnership, SourceInfo
+from youcheng.model import (Anomaly, AttestationRow, Link, PartialDate, Partnership, Place, RawPartnership,
+                            SourceInfo)
 from youcheng.relationships import STRUCK_NOTE
 
 if sys.platform != "win32":
@@ -105,41 +106,35 @@ def name_grams(key: str) -> set[str]:
     return set(key) | {key[i:i + 2] for i in range(len(key) - 1)}
 
 
-# The partnership columns in the order of a ``partnership_row``: first those read off the
-# page (``raw_columns``), then those resolution adds (``ResolvedFields``). source_id is
-# added on insert.
-_RAW_COLUMNS = (
-    "source", "line", "section", "cn_name", "cn_link", "cn_line", "partner_name", "partner_link",
-    "partner_links", "country_text", "date", "date_precision", "date_text", "year", "note",
-    "tier", "extra")
-_RESOLVED_COLUMNS = (
-    "id", "country", "cn_id", "partner_id", "country_inferred", "country_method",
-    "cn_name_simplified", "partner_name_simplified", "cn_level", "province", "relationship_id")
-_ROW_COLUMNS = _RAW_COLUMNS + _RESOLVED_COLUMNS
+# The partnership columns, in AttestationRow's order (the one definition of the row);
+# source_id is added on insert.
+_ROW_COLUMNS = AttestationRow._fields
 _INSERT_PARTNERSHIP = f"INSERT INTO partnerships (source_id, {', '.join(_ROW_COLUMNS)}) VALUES ("
-_NOTE, _LINE, _RELATIONSHIP = (_ROW_COLUMNS.index(c) for c in ("note", "line", "relationship_id"))
-# The columns partnership_counts groups by, read from a partnership_row.
-_COUNTED_COLUMNS = operator.itemgetter(*(_ROW_COLUMNS.index(c) for c in ("country", "year", "province", "cn_level", "tier")))
-# The place ids of a partnership_row, counted into places.partnerships.
-_CN_ID = operator.itemgetter(_ROW_COLUMNS.index("cn_id"))
-_PARTNER_ID = operator.itemgetter(_ROW_COLUMNS.index("partner_id"))
+# The columns partnership_counts groups by, read from a row.
+_COUNTED_COLUMNS = operator.attrgetter("country", "year", "province", "cn_level", "tier")
+# The place ids of a row, counted into places.partnerships.
+_CN_ID = operator.attrgetter("cn_id")
+_PARTNER_ID = operator.attrgetter("partner_id")
+# The columns read off the page, before the resolved ones (ResolvedFields).
+StatedColumns = tuple[str, int, str, str, str | None, int, str | None, str | None, str, str | None,
+                      str | None, str | None, str | None, int | None, str | None, str, str | None]
 # partner_links as JSON, by the links' targets: a few thousand distinct lists on a long page.
 _links_json: dict[tuple[str, ...], str] = {}
 DateColumns = tuple[str | None, str | None, int | None]
 _NO_DATE: DateColumns = (None, None, None)
 
 
-def partnership_row(item: Partnership) -> tuple[object, ...]:
-    """The columns of ``item`` as stored, in ``_INSERT_PARTNERSHIP`` order less ``source_id``.
-
-    Plain values only, so rows can be handed around in bulk and inserted with executemany.
-    """
+def partnership_row(item: Partnership) -> AttestationRow:
+    """The row stored for a partnership made by hand (tests, plug-ins), not by the resolver."""
     extra = item.extra
-    return raw_columns(item.raw) + cast("ResolvedFields", (
+    resolved: ResolvedFields = (
         item.id, item.country, item.cn_id, item.partner_id, bool(extra.get("country_inferred")),
-        extra.get("country_method"), extra.get("cn_name_simplified") or item.raw.cn_name,
-        extra.get("partner_name_simplified"), extra.get("cn_level"), extra.get("province"),
-        extra.get("relationship_id") or _relationship_id(item)))
+        cast("str | None", extra.get("country_method")),
+        cast(str, extra.get("cn_name_simplified") or item.raw.cn_name),
+        cast("str | None", extra.get("partner_name_simplified")), cast("str | None", extra.get("cn_level")),
+        cast("str | None", extra.get("province")),
+        cast(str, extra.get("relationship_id") or _relationship_id(item)))
+    return AttestationRow._make(raw_columns(item.raw) + resolved)
 
 
 def _relationship_id(item: Partnership) -> str:
@@ -149,7 +144,7 @@ def _relationship_id(item: Partnership) -> str:
     return relationship_id(item.cn_id, item.partner_id, item.partner_id is not None, item.id)
 
 
-def raw_columns(raw: RawPartnership) -> tuple[object, ...]:
+def raw_columns(raw: RawPartnership) -> StatedColumns:
     """The stored columns that depend on ``raw`` alone; a ``partnership_row`` is these
     followed by the row's ``ResolvedFields``."""
     partner_link, links = link_columns(raw.partner_links)
@@ -157,7 +152,7 @@ def raw_columns(raw: RawPartnership) -> tuple[object, ...]:
 
 
 def raw_columns_of(raw: RawPartnership, cn_link: str | None, partner_link: str | None,
-                   partner_links: str, date: DateColumns) -> tuple[object, ...]:
+                   partner_links: str, date: DateColumns) -> StatedColumns:
     """``raw_columns`` with its derived parts worked out already (by ``link_columns`` and
     ``date_columns``): a build remembers them for each distinct link list and date."""
     day, precision, year = date
@@ -254,19 +249,15 @@ class RegistryWriter:
         """Insert one relationship (builds insert rows in batches with ``add_partnership_rows``)."""
         self.add_partnership_rows(item.raw.source, [partnership_row(item)])
 
-    def add_partnership_rows(self, source: str, rows: list[tuple[object, ...]]) -> None:
-        """Insert rows made by ``partnership_row`` (or ``raw_columns`` + ``ResolvedFields``) for one source.
-
-        The build's fast path: rows arrive as plain tuples (from the parsing process),
-        so none is turned back into a ``Partnership`` just to be taken apart again.
-        """
+    def add_partnership_rows(self, source: str, rows: list[AttestationRow]) -> None:
+        """Insert the rows of one source (a build's batches, or ``partnership_row``'s)."""
         values = ", ".join([str(int(self.source_id(source)))] + ["?"] * len(_ROW_COLUMNS))
         self.conn.executemany(_INSERT_PARTNERSHIP + values + ")", rows)
         self._counts.update(map(_COUNTED_COLUMNS, rows))
         self._place_counts.update(map(_CN_ID, rows))
         self._place_counts.update(map(_PARTNER_ID, rows))
-        struck = [row for row in rows if row[_NOTE] and STRUCK_NOTE in row[_NOTE]]  # type: ignore[operator]
-        self._struck.extend((row[_RELATIONSHIP], source, row[_LINE]) for row in struck)  # type: ignore[misc]
+        self._struck.extend((row.relationship_id, source, row.line) for row in rows
+                            if row.note and STRUCK_NOTE in row.note)
 
     def add_anomalies(self, anomalies: Iterable[Anomaly]) -> None:
         """Store what could not be read, with source and line."""

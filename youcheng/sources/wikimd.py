@@ -469,7 +469,7 @@ class _PageParser:
         if partner.name is None:
             yield self.anomaly(line, "no_partner_place", "warning",
                                f"row names a country ({country_text}) but no place", text)
-        yield RawPartnership.fast(
+        yield RawPartnership(
             self.source, line, self.section, cn.name, cn.links, partner.name, partner.links,
             country_text, country_link, date, date_text, partner.note, cn.line,
         )
