@@ -22,3 +22,14 @@ def test_pinyin_overrides_polyphonic_place_names() -> None:
 
 def test_romanize_capitalises() -> None:
     assert romanize("洛阳") == "Luoyang"
+
+
+def test_fold_drops_exactly_what_str_isspace_calls_space() -> None:
+    """The key's list of spaces (a translate table, for speed) is str.isspace()'s, no more, no less."""
+    import sys
+
+    from youcheng.resolve import names
+
+    spaces = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert set(names._WHITESPACE) == spaces
+    assert names.fold_key("Saint\u3000Pétersbourg-sur\u2009Mer") == "saintpétersbourgsurmer"

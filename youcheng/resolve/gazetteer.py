@@ -33,7 +33,7 @@ from functools import lru_cache
 from importlib import resources
 
 from youcheng.resolve.fold import latin_key
-from youcheng.resolve.names import fold_key, to_simplified
+from youcheng.resolve.names import fold_key, fold_key_as_written, to_simplified
 
 # Suffixes that mark a first-level region; names with one try subdivisions first.
 _REGION_SUFFIX = re.compile(r"(州|省|縣|县|道|府|郡|大區|大区|地區|地区|自治區|自治区|邊疆區|边疆区|共和國|共和国)$")
@@ -226,8 +226,10 @@ def find_subdivision(names: list[str], country: str | None) -> ForeignPlace | No
     """The ISO 3166-2 subdivision called any of ``names`` (in ``country`` if given)."""
     subs = _subdivisions()
     for name in names:
-        simple = to_simplified(_QUALIFIER.sub("", name))
-        keys = [*variants(name, region=True), *(fold_key(simple + s) for s in ("州", "省", "县", "道", "府", "区"))]
+        simple = to_simplified(unicodedata.normalize("NFKC", _QUALIFIER.sub("", name)))
+        # ``simple`` is in Simplified script already: its suffixed keys need no second conversion.
+        keys = [*variants(name, region=True),
+                *(fold_key_as_written(simple + s) for s in ("州", "省", "县", "道", "府", "区"))]
         for key in dict.fromkeys(keys):
             candidates = [s for s in subs.get(key, []) if country in (None, s.country)]
             if len(candidates) == 1 or (candidates and country):

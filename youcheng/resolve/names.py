@@ -42,8 +42,15 @@ def fold_key_as_written(text: str) -> str:
     return _fold(unicodedata.normalize("NFKC", text).strip())
 
 
+# What a key leaves out: every character str.isspace() calls space (tests/test_names.py checks
+# the list against it) and the dots, apostrophes and hyphens names are written with or without.
+_WHITESPACE = "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) \
+    + "\u2028\u2029\u202f\u205f\u3000"
+_DROPPED = str.maketrans("", "", _WHITESPACE + "·・.'’-‐")
+
+
 def _fold(normal: str) -> str:
-    return "".join(ch for ch in normal.casefold() if not ch.isspace() and ch not in "·・.'’-‐")
+    return normal.casefold().translate(_DROPPED)
 
 
 @lru_cache(maxsize=1)
