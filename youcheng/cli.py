@@ -17,7 +17,7 @@ import typer
 from youcheng import __version__
 from youcheng.errors import SourceError, UsageError, YouchengError
 from youcheng.vocabulary import (ExportFormat, Level, OutputFormat, RenderFormat, StatDimension, Status, Tier,
-                                 TierFilter, or_list)
+                                 TierFilter, anomaly_description, or_list)
 
 if TYPE_CHECKING:
     from youcheng.build import BuildProgress
@@ -393,7 +393,8 @@ def diff(
 
 @app.command()
 def check(db: DbOption = None) -> None:
-    """Report what the build could not read (or only partly), and where sources disagree, with source and line."""
+    """Report what the build could not read (or only partly), and where sources disagree, with source and line;
+    then what each kind of anomaly listed means."""
     with _errors():
         with _open(db) as reg:
             summary = reg.summary()
@@ -411,6 +412,12 @@ def check(db: DbOption = None) -> None:
 
     for text in conflict_lines(conflicted):
         typer.echo(text)
+    # What each kind above means, once per kind, after the lines that scripts parse.
+    meanings = {k: m for k in sorted({a.kind for a in anomalies}) if (m := anomaly_description(k))}
+    if meanings:
+        typer.echo("what the kinds mean:")
+    for kind, meaning in meanings.items():
+        typer.echo(f"  {kind}: {meaning}")
 
 
 @app.command()
