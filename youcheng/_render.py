@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from unicodedata import category, east_asian_width
 
 from youcheng.model import SourceRow
+from youcheng.vocabulary import OutputFormat
 
 if TYPE_CHECKING:
     from youcheng.relationships import Relationship
@@ -33,7 +34,7 @@ def default_format() -> str:
 
     Scripts get one line per record with no box drawing to strip.
     """
-    return "table" if sys.stdout.isatty() else "tsv"
+    return OutputFormat.table if sys.stdout.isatty() else OutputFormat.tsv
 
 
 def conflict_note(r: Relationship) -> str:
@@ -83,9 +84,9 @@ def print_partners(name: str, relationships: Sequence[Relationship], fmt: str | 
                    sources: bool = False) -> None:
     """Write a place's relationships to standard output as ``table``, ``tsv`` or ``json``."""
     fmt = fmt or default_format()
-    if fmt == "json":
+    if fmt == OutputFormat.json:
         sys.stdout.write(partners_json(relationships) + "\n")
-    elif fmt == "tsv":
+    elif fmt == OutputFormat.tsv:
         sys.stdout.write(partners_tsv(relationships, sources))
     else:
         sys.stdout.write(partners_table(name, relationships, terminal_width(), sources))
@@ -211,22 +212,22 @@ def print_search(answer: dict[str, Any], fmt: str | None = None) -> int:
     column; ``table`` boxes them; ``json`` is ``/api/search``'s body.
     """
     hits = answer["items"]
-    if fmt == "json":
+    if fmt == OutputFormat.json:
         from dataclasses import asdict
 
         sys.stdout.write(json.dumps({**answer, "items": [asdict(h) for h in hits]}, ensure_ascii=False,
                                     indent=2) + "\n")
-    elif fmt in ("tsv", "table") and hits:
+    elif fmt in (OutputFormat.tsv, OutputFormat.table) and hits:
         rows = [[_one_line(str(v)) if v is not None else "" for v in
                  (h.name, h.side, h.country, h.partnerships, h.id, h.matched)] for h in hits]
-        if fmt == "tsv":
+        if fmt == OutputFormat.tsv:
             sys.stdout.write("\n".join("\t".join(r) for r in [list(SEARCH_COLUMNS), *rows]) + "\n")
         else:
             _rich_table(SEARCH_COLUMNS, rows, f"{answer['q']}: {len(hits)} place(s)")
     for hit in hits if fmt is None else ():
         side = "CN" if hit.side == "cn" else (hit.country or "??")
         sys.stdout.write(f"{hit.name}\t{side}\t{hit.partnerships} partnership(s)\t{hit.id}\n")
-    if not hits and fmt != "json":
+    if not hits and fmt != OutputFormat.json:
         sys.stdout.flush()
         sys.stderr.write(f"{answer.get('message')}\n")
     return 0 if hits else 1
@@ -247,12 +248,12 @@ SOURCE_COLUMNS = ("name", "format", "records", "anomalies", "snapshot", "licence
 
 def print_sources(rows: Sequence[SourceRow], fmt: str | None = None) -> None:
     """The sources of a registry as ``table`` (default), ``tsv`` or ``json``, on standard output."""
-    if fmt == "json":
+    if fmt == OutputFormat.json:
         from dataclasses import asdict
 
         sys.stdout.write(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n")
         return
-    if fmt == "tsv":
+    if fmt == OutputFormat.tsv:
         sys.stdout.write("\t".join(SOURCE_COLUMNS) + "\n")
         for row in rows:
             sys.stdout.write("\t".join("" if getattr(row, c) is None else str(getattr(row, c))

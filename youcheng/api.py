@@ -41,7 +41,7 @@ import threading
 from urllib.parse import quote, unquote
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, MutableMapping, get_args
+from typing import Annotated, Any, Literal, MutableMapping
 
 import anyio.to_thread
 import orjson
@@ -56,7 +56,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from youcheng import __version__, query, relationships
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
-from youcheng.export import FILE_NAMES, FORMATS, MEDIA_TYPES, write_datapackage
+from youcheng.export import FILE_NAMES, MEDIA_TYPES, write_datapackage
 from youcheng.registry import export_text
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
 from youcheng.resolve.china import divisions
@@ -64,6 +64,7 @@ from youcheng.resolve.fold import search_key
 from youcheng.search import search_answer, summary_with_coverage
 from youcheng.store import connect_readonly
 from youcheng.validate import BadParameter, nearest, unknown_parameters
+from youcheng.vocabulary import ExportFormat, Level, NameOrigin, StatDimension, Status, TierFilter
 from youcheng.api_http import (SECURITY_HEADERS, CachingFastAPI, ResponseCache, Revalidation,
                                SecurityHeaders)
 
@@ -71,10 +72,6 @@ WEB_DIR = Path(__file__).parent / "web"
 PAGE_LIMIT = 1000
 QUERY_THREADS = 2  # worker threads per process for endpoints (see _lifespan)
 CACHE_BYTES = 64 * 1024 * 1024  # per process: the seed's every distinct answer fits many times over
-
-ExportFormat = Literal["jsonl", "csv", "geojson", "graphml", "datapackage"]
-Level = Literal["province", "prefecture", "county", "district"]
-assert set(FORMATS) == set(get_args(ExportFormat)), "ExportFormat must list export.FORMATS"
 
 
 class ErrorBody(BaseModel):
@@ -115,7 +112,7 @@ class PlaceName(BaseModel):
     """One name a place is known by and what kind of name it is."""
 
     name: str
-    kind: Literal["written", "converted", "romanised", "gazetteer"] = Field(description=(
+    kind: NameOrigin = Field(description=(
         "Where the name comes from: written (in the source), converted (to Simplified script by "
         "OpenCC), romanised (pypinyin), gazetteer (GeoNames, GB/T 2260 and its English names, ISO 3166-2)."))
 
@@ -304,20 +301,22 @@ async def _filters(  # async: no I/O, so FastAPI need not send it to a worker th
     q: Annotated[str | None, Query(
         description="Free text: relationships of the places whose names contain it, any script.",
         max_length=200)] = None,
-    tier: Annotated[Literal["sister", "exchange", "intent", "domestic", "all"] | None, Query(
+    tier: Annotated[TierFilter | None, Query(
         description="The kind of relationship: sister (友好城市/姐妹城市/友好省州), exchange "
                     "(友好交流/友好合作城市), intent (意向书/备忘录), domestic (both sides in China), or "
                     "all. Default: every tier for lists and exports; sister for /api/stats.")] = None,
-    status: Annotated[Literal["active", "suspended", "ended"] | None, Query(
+    status: Annotated[Status | None, Query(
         description="The relationship's status: active (where no source says otherwise), suspended or ended "
                     "(data/relationship_status.csv, rows a page strikes through). A record has its "
                     "relationship's.")] = None,
 ) -> query.Filters:
     # Values that cannot match (year_from after year_to, an unknown province or country) are
     # checked with the registry at hand by query (validate.check_filters): a 422 naming them.
-    return query.Filters(place=place or None, country=country, province=province or None, level=level,
-                         year_from=year_from, year_to=year_to, q=(q or "").strip() or None, tier=tier,
-                         status=status)
+    # The query layer takes plain strings, as from the CLI and Python.
+    return query.Filters(place=place or None, country=country, province=province or None,
+                         level=level.value if level else None, year_from=year_from, year_to=year_to,
+                         q=(q or "").strip() or None, tier=tier.value if tier else None,
+                         status=status.value if status else None)
 
 
 FiltersDep = Annotated[query.Filters, Depends(_filters)]
@@ -541,8 +540,8 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
     def stats(conn: Conn, filters: FiltersDep) -> Response:
         total, dims = query.breakdowns(conn, query.stats_filters(filters))
         provinces = [{"key": r.key, "label": r.label, "count": r.count, "name_en": _province_en(r.key)}
-                     for r in dims["province"]]
-        return _json({"total": total, **dims, "province": provinces})
+                     for r in dims[StatDimension.province]]
+        return _json({"total": total, **dims, StatDimension.province.value: provinces})
 
     @app.get("/api/lines", response_model=MapLinesPage, responses=_ERRORS,
              summary="Map lines: the matching relationships aggregated by pair, heaviest first",
@@ -597,7 +596,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
 
     @app.get("/api/export/{fmt}", response_class=Response, responses={
         200: {"description": "The file, as an attachment.",
-              "content": {MEDIA_TYPES[f].split(";")[0]: {} for f in FORMATS}}, **_ERRORS},
+              "content": {MEDIA_TYPES[f].split(";")[0]: {} for f in ExportFormat}}, **_ERRORS},
         summary="Download the matching relationships as CSV, JSONL, GeoJSON, GraphML or a Data Package")
     def export(
         conn: Conn, filters: FiltersDep,
@@ -606,7 +605,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
     ) -> Response:
         # One item per record; a datapackage holds the relationships they attest too. One item per
         # relationship: /api/relationships, or youcheng export --relationships.
-        if fmt == "datapackage":
+        if fmt is ExportFormat.datapackage:
             binary = io.BytesIO()
             write_datapackage(query.iter_records(conn, filters), binary,
                               lambda ids: relationships.relationships_by_id(conn, ids))

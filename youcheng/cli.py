@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -17,6 +16,8 @@ import typer
 
 from youcheng import __version__
 from youcheng.errors import SourceError, UsageError, YouchengError
+from youcheng.vocabulary import (ExportFormat, Level, OutputFormat, RenderFormat, StatDimension, Status, Tier,
+                                 TierFilter, anomaly_description, or_list)
 
 if TYPE_CHECKING:
     from youcheng.build import BuildProgress
@@ -37,35 +38,6 @@ DbOption = Annotated[
 ]
 
 
-class OutputFormat(str, Enum):
-    table = "table"
-    tsv = "tsv"
-    json = "json"
-
-
-class ExportFormat(str, Enum):
-    jsonl = "jsonl"
-    csv = "csv"
-    geojson = "geojson"
-    graphml = "graphml"
-    datapackage = "datapackage"
-
-
-class TierChoice(str, Enum):
-    sister = "sister"
-    exchange = "exchange"
-    intent = "intent"
-    domestic = "domestic"
-    all = "all"
-
-
-class StatsBy(str, Enum):
-    country = "country"
-    year = "year"
-    province = "province"
-    level = "level"
-
-
 # The filters of partners, the API and the web page (query.Filters), one option each.
 PlaceOption = Annotated[Optional[str], typer.Option(
     "--place", help="A place on either side, any script (洛阳市, 洛陽市, Luoyang) or its id.", show_default=False)]
@@ -73,8 +45,9 @@ CountryOption = Annotated[Optional[str], typer.Option(
     "--country", help="The partner's country, ISO 3166-1 alpha-2 (JP, us).", show_default=False)]
 ProvinceOption = Annotated[Optional[str], typer.Option(
     "--province", help="The Chinese side's province (河南 or 河南省).", show_default=False)]
+# A string, not the enum: validate.check_filters names the nearest level of a misspelt one.
 LevelOption = Annotated[Optional[str], typer.Option(
-    "--level", help="The Chinese side's level: province, prefecture, county or district.", show_default=False)]
+    "--level", help=f"The Chinese side's level: {or_list(Level)}.", show_default=False)]
 YearFromOption = Annotated[Optional[int], typer.Option(
     "--year-from", help="Signed in or after this year.", show_default=False)]
 YearToOption = Annotated[Optional[int], typer.Option(
@@ -83,20 +56,14 @@ TextOption = Annotated[Optional[str], typer.Option(
     "-q", "--text", help="Relationships of the places whose names contain this text.", show_default=False)]
 
 
-class StatusChoice(str, Enum):
-    active = "active"
-    suspended = "suspended"
-    ended = "ended"
-
-
-StatusOption = Annotated[Optional[StatusChoice], typer.Option(
+StatusOption = Annotated[Optional[Status], typer.Option(
     "--status", help="Only relationships of this status: active (where no source says otherwise), suspended "
                      "or ended (data/relationship_status.csv, rows a page strikes through).", show_default=False)]
 
 
 def _filters(place: str | None, country: str | None, province: str | None, level: str | None,
              year_from: int | None, year_to: int | None, text: str | None, tier: str | None,
-             status: StatusChoice | None = None) -> Filters:
+             status: Status | None = None) -> Filters:
     """The options as ``query.Filters``, as the API reads its query parameters."""
     from youcheng.query import Filters
 
@@ -301,8 +268,8 @@ def search(
 
 @app.command()
 def stats(
-    by: Annotated[StatsBy, typer.Option("--by", help="Group relationships by this.")] = StatsBy.country,
-    tier: Annotated[Optional[TierChoice], typer.Option(
+    by: Annotated[StatDimension, typer.Option("--by", help="Group relationships by this.")] = StatDimension.country,
+    tier: Annotated[Optional[TierFilter], typer.Option(
         "--tier", help="Count this kind of relationship: sister (友好城市, the default), exchange "
                        "(友好交流城市), intent (意向书), domestic, or all.")] = None,
     place: PlaceOption = None, country: CountryOption = None, province: ProvinceOption = None,
@@ -315,7 +282,7 @@ def stats(
     --status)."""
     with _errors():
         with _open(db) as reg:
-            rows = reg.stats(by.value, tier.value if tier else "sister",
+            rows = reg.stats(by.value, tier.value if tier else Tier.sister.value,
                              _filters(place, country, province, level, year_from, year_to, text, None, status))
     for row in rows:
         key = row.key if row.key is not None else "(unknown)"
@@ -330,7 +297,7 @@ def export(
     output: Annotated[Optional[Path], typer.Option("--output", "-o",
                                                    help="File to write (default: standard output).")] = None,
     bom: Annotated[bool, typer.Option("--bom", help="Start CSV with a UTF-8 BOM (for Excel).")] = False,
-    tier: Annotated[Optional[TierChoice], typer.Option(
+    tier: Annotated[Optional[TierFilter], typer.Option(
         "--tier", help="Only this kind of relationship (default: every tier).", show_default=False)] = None,
     place: PlaceOption = None, country: CountryOption = None, province: ProvinceOption = None,
     level: LevelOption = None, year_from: YearFromOption = None, year_to: YearToOption = None,
@@ -385,18 +352,13 @@ def _export_datapackage(output: Path | None, db: Path | None, filters: Filters) 
     typer.echo(f"wrote {count} records to {output.resolve()}", err=True)
 
 
-class RenderFormat(str, Enum):
-    wikitext = "wikitext"
-    markdown = "markdown"
-
-
 @app.command()
 def render(
     province: Annotated[str, typer.Option("--province", help="The province whose places to list, e.g. 湖北.")],
     format: Annotated[RenderFormat, typer.Option("--format", "-f", help="wikitext (MediaWiki) or markdown.")] =
         RenderFormat.wikitext,
-    tier: Annotated[TierChoice, typer.Option(help="Which relationships: sister (the list page's) or another tier, "
-                                                  "or all.")] = TierChoice.sister,
+    tier: Annotated[TierFilter, typer.Option(help="Which relationships: sister (the list page's) or another tier, "
+                                                  "or all.")] = TierFilter.sister,
     db: DbOption = None,
 ) -> None:
     """Write a province's relationships as a table in the list page's layout, with a <ref> per source."""
@@ -431,7 +393,8 @@ def diff(
 
 @app.command()
 def check(db: DbOption = None) -> None:
-    """Report what the build could not read (or only partly), and where sources disagree, with source and line."""
+    """Report what the build could not read (or only partly), and where sources disagree, with source and line;
+    then what each kind of anomaly listed means."""
     with _errors():
         with _open(db) as reg:
             summary = reg.summary()
@@ -449,6 +412,12 @@ def check(db: DbOption = None) -> None:
 
     for text in conflict_lines(conflicted):
         typer.echo(text)
+    # What each kind above means, once per kind, after the lines that scripts parse.
+    meanings = {k: m for k in sorted({a.kind for a in anomalies}) if (m := anomaly_description(k))}
+    if meanings:
+        typer.echo("what the kinds mean:")
+    for kind, meaning in meanings.items():
+        typer.echo(f"  {kind}: {meaning}")
 
 
 @app.command()

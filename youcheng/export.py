@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from youcheng.errors import UsageError
 from youcheng.model import Record
+from youcheng.vocabulary import ExportFormat, values
 
 if TYPE_CHECKING:
     from youcheng.relationships import Relationship
 
-TEXT_FORMATS = ("jsonl", "csv", "geojson", "graphml")
-FORMATS = (*TEXT_FORMATS, "datapackage")
+FORMATS = values(ExportFormat)
 FIELDS = tuple(f.name for f in dataclasses.fields(Record))
 
 
@@ -36,15 +36,10 @@ def write_records(records: Iterable[Record], out: TextIO, fmt: str, *, bom: bool
     ``bom`` puts a UTF-8 byte-order mark before CSV so Excel opens Chinese text
     correctly.
     """
-    if fmt == "jsonl":
-        return _write_jsonl(records, out)
-    if fmt == "csv":
-        return _write_csv(records, out, bom)
-    if fmt == "geojson":
-        return write_geojson(records, out)
-    if fmt == "graphml":
-        return write_graphml(records, out)
-    if fmt == "datapackage":
+    writer = _TEXT_WRITERS.get(fmt)  # a plain "csv" finds ExportFormat.csv: a member is its string
+    if writer is not None:
+        return writer(records, out, bom)
+    if fmt == ExportFormat.datapackage:
         raise UsageError("the datapackage format is a zip file: write it to a file with --output")
     raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
@@ -91,15 +86,15 @@ def write_csv_table(rows: Iterable[dict[str, object]], fields: Sequence[str], ou
 # a field a build lacks is simply null in the output.
 
 MEDIA_TYPES: dict[str, str] = {
-    "jsonl": "application/x-ndjson; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "geojson": "application/geo+json",
-    "graphml": "application/graphml+xml; charset=utf-8",
-    "datapackage": "application/zip",
+    ExportFormat.jsonl: "application/x-ndjson; charset=utf-8",
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.geojson: "application/geo+json",
+    ExportFormat.graphml: "application/graphml+xml; charset=utf-8",
+    ExportFormat.datapackage: "application/zip",
 }
 FILE_NAMES: dict[str, str] = {
-    "jsonl": "youcheng.jsonl", "csv": "youcheng.csv", "geojson": "youcheng.geojson",
-    "graphml": "youcheng.graphml", "datapackage": "youcheng-datapackage.zip",
+    ExportFormat.jsonl: "youcheng.jsonl", ExportFormat.csv: "youcheng.csv", ExportFormat.geojson: "youcheng.geojson",
+    ExportFormat.graphml: "youcheng.graphml", ExportFormat.datapackage: "youcheng-datapackage.zip",
 }
 DATAPACKAGE_CSV = "partnerships.csv"
 
@@ -241,6 +236,17 @@ def write_graphml(records: Iterable[Record], out: TextIO) -> int:
         out.write("</edge>\n")
     out.write("  </graph>\n</graphml>\n")
     return len(edges)
+
+
+# ``write_records``' dispatch: each text format's writer, (records, out, bom) -> how many it wrote.
+# The data package is a zip, written as bytes by ``write_datapackage``.
+_TEXT_WRITERS: dict[str, Callable[[Iterable[Record], TextIO, bool], int]] = {
+    ExportFormat.jsonl: lambda records, out, bom: _write_jsonl(records, out),
+    ExportFormat.csv: _write_csv,
+    ExportFormat.geojson: lambda records, out, bom: write_geojson(records, out),
+    ExportFormat.graphml: lambda records, out, bom: write_graphml(records, out),
+}
+TEXT_FORMATS = tuple(str(f) for f in _TEXT_WRITERS)
 
 
 _DESCRIPTIONS: dict[str, str] = {

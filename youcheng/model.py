@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 
+from youcheng import vocabulary
+
 DatePrecision = Literal["day", "month", "year"]
 Severity = Literal["error", "warning", "info"]
-# What kind of relationship a source states: 友好城市 / 姐妹城市 / 友好省州 (``sister``);
-# 友好交流城市 / 友好合作(交流)城市 (``exchange``); 意向书 / 备忘录 (``intent``); both sides
-# in China (``domestic``). Statistics count ``sister`` unless asked otherwise.
+# A tier as the readers write it (see vocabulary.Tier for what each means): a Literal, so that
+# a reader's plain "sister" type-checks, which the enum would refuse. The same words as
+# vocabulary.Tier, in its order (tests/test_vocabulary.py); the readers can take the enum
+# itself once they are free to change.
 Tier = Literal["sister", "exchange", "intent", "domestic"]
-TIERS: tuple[Tier, ...] = ("sister", "exchange", "intent", "domestic")
-# A relationship's status (data/relationship_status.csv, struck-through rows; active by default).
-Status = Literal["active", "suspended", "ended"]
-STATUSES: tuple[Status, ...] = ("active", "suspended", "ended")
+TIERS = vocabulary.values(vocabulary.Tier)
+STATUSES = vocabulary.values(vocabulary.Status)
 
 
 class Link(NamedTuple):
@@ -199,10 +200,8 @@ class SourceRow:
     origin: str | None
 
 
-# Where a place's name comes from, as stored (place_names.kind) and served (/api/places):
-# written in the source (text or link), converted to Simplified script by OpenCC, romanised
-# by pypinyin, or taken from a gazetteer (GeoNames, GB/T 2260 and its English names, ISO 3166-2).
-NAME_ORIGINS = ("written", "converted", "romanised", "gazetteer")
+# Where a place's name comes from (vocabulary.NameOrigin).
+NAME_ORIGINS = vocabulary.values(vocabulary.NameOrigin)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from youcheng.errors import NotFound
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow
 from youcheng.relationships import Relationship
 from youcheng.store import connect_readonly
+from youcheng.vocabulary import ExportFormat, Tier
 
 def export_text(conn: sqlite3.Connection, out: TextIO, fmt: str, *, bom: bool = False,
                 filters: query.Filters | None = None, relationships: bool = False) -> int:
@@ -29,7 +30,7 @@ def export_text(conn: sqlite3.Connection, out: TextIO, fmt: str, *, bom: bool = 
         from youcheng.relationship_export import write_relationships
         from youcheng.relationships import iter_relationships, place_points
 
-        points = place_points(conn) if fmt == "geojson" else None
+        points = place_points(conn) if fmt == ExportFormat.geojson else None
         return write_relationships(iter_relationships(conn, filters), out, fmt, bom=bom, points=points)
     from youcheng.export import write_records  # not at import: queries never need it
 
@@ -141,7 +142,8 @@ class Registry:
 
         return search_answer(self.conn, text, limit)
 
-    def stats(self, by: str, tier: str | None = "sister", filters: query.Filters | None = None) -> list[StatRow]:
+    def stats(self, by: str, tier: str | None = Tier.sister.value,
+              filters: query.Filters | None = None) -> list[StatRow]:
         """Relationship counts by ``country``, ``year``, ``province`` or ``level``
         (``sister`` relationships unless another ``tier`` is given; None: every tier),
         of the relationships ``filters`` match (their tier aside)."""
@@ -169,7 +171,7 @@ class Registry:
         """Counts and build metadata."""
         return query.summary(self.conn)
 
-    def export(self, out: TextIO, fmt: str = "jsonl", *, bom: bool = False,
+    def export(self, out: TextIO, fmt: str = ExportFormat.jsonl.value, *, bom: bool = False,
                filters: query.Filters | None = None, relationships: bool = False) -> int:
         """Write every (matching) record to ``out`` in a text format; with ``relationships``, one
         line (jsonl), row (csv) or feature (geojson) per relationship with its attestations."""

@@ -13,8 +13,9 @@ from typing import TextIO
 
 from youcheng.errors import UsageError
 from youcheng.relationships import Relationship
+from youcheng.vocabulary import ExportFormat
 
-RELATIONSHIP_FORMATS = ("jsonl", "csv", "geojson")
+RELATIONSHIP_FORMATS = tuple(str(f) for f in (ExportFormat.jsonl, ExportFormat.csv, ExportFormat.geojson))
 RELATIONSHIP_FIELDS = tuple(f.name for f in dataclasses.fields(Relationship))
 RELATIONSHIPS_CSV = "relationships.csv"
 _JSON_FIELDS = ("conflicts", "attestations")  # JSON text in a CSV cell
@@ -48,15 +49,15 @@ def write_relationships(relationships: Iterable[Relationship], out: TextIO, fmt:
 
     ``points`` gives each place id's (lat, lon) for GeoJSON's LineStrings.
     """
-    if fmt == "jsonl":
+    if fmt == ExportFormat.jsonl:
         count = 0
         for r in relationships:
             out.write(json.dumps(relationship_dict(r), ensure_ascii=False) + "\n")
             count += 1
         return count
-    if fmt == "csv":
+    if fmt == ExportFormat.csv:
         return write_relationships_csv(relationships, out, bom)
-    if fmt == "geojson":
+    if fmt == ExportFormat.geojson:
         return _write_geojson(relationships, out, points or {})
     raise UsageError(f"relationships export as {', '.join(RELATIONSHIP_FORMATS)}, not {fmt!r}")
 

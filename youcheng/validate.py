@@ -15,6 +15,9 @@ from collections.abc import Iterable, Sequence
 
 from youcheng.errors import UsageError
 from youcheng.model import STATUSES
+from youcheng.vocabulary import Level, StatDimension, TierFilter, values
+
+_LEVELS = values(Level)
 
 _SHOWN = 12  # accepted values listed in a message; the rest are counted
 
@@ -52,10 +55,10 @@ def check_filters(conn: sqlite3.Connection, f: object) -> None:
                            "swap them or leave one out")
     if f.country:
         check_country(conn, f.country)
-    if f.level and f.level not in query.LEVELS:
-        raise BadParameter("level", f"unknown level {f.level!r}", query.LEVELS, nearest(f.level, query.LEVELS))
+    if f.level and f.level not in _LEVELS:
+        raise BadParameter("level", f"unknown level {f.level!r}", _LEVELS, nearest(f.level, _LEVELS))
     if f.province and not query.province_names(conn, f.province):
-        provinces = [r.key for r in query.breakdown(conn, "province", query.Filters(tier=query.ALL_TIERS))
+        provinces = [r.key for r in query.breakdown(conn, StatDimension.province, query.Filters(tier=TierFilter.all))
                      if r.key is not None]
         raise BadParameter("province", f"no province of this registry is called {f.province!r}", provinces,
                            nearest(f.province, provinces))
@@ -69,7 +72,7 @@ def check_country(conn: sqlite3.Connection, code: str) -> None:
     """An ISO 3166-1 alpha-2 code, or ``BadParameter`` with the code a name means (Japan: JP)."""
     from youcheng import query
 
-    held = [r.key for r in query.breakdown(conn, "country", query.Filters(tier=query.ALL_TIERS))
+    held = [r.key for r in query.breakdown(conn, StatDimension.country, query.Filters(tier=TierFilter.all))
             if r.key is not None]
     if code.upper() in held:
         return

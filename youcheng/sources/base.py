@@ -79,7 +79,7 @@ class SourceContext:
 
     def anomaly(self, line: int, kind: str, message: str, text: str = "",
                 severity: str = "warning") -> Anomaly:
-        """An anomaly of this source (``kind`` is one of ``ANOMALY_KINDS`` in model.py)."""
+        """An anomaly of this source (``kind``: a ``vocabulary.AnomalyKind``, or a plug-in format's own)."""
         return Anomaly(self.name, line, kind, severity, message, text[:500])  # type: ignore[arg-type]
 
 

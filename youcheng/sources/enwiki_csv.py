@@ -50,8 +50,9 @@ from youcheng.resolve.fold import latin_key
 from youcheng.resolve.countries import country_code
 from youcheng.sources._reader import ProgressCallback
 from youcheng.sources.base import Item, SourceContext
+from youcheng.vocabulary import AnomalyKind, SourceFormatName
 
-FORMAT = "enwiki-csv"
+FORMAT = SourceFormatName.enwiki_csv.value
 # city1 / country_a / "Country 2": a city or country column and the side it is on.
 _COLUMN = re.compile(r"(?P<kind>city|town|country)[ _-]?(?P<side>[12ab])", re.IGNORECASE)
 _PLAIN_COLUMN = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,39}")
@@ -212,7 +213,7 @@ class _Reader:
         self.columns = None
         for line in self.context.lines(progress):
             if line.problem:
-                yield self.context.anomaly(line.number, "damaged_line", line.problem, line.text)
+                yield self.context.anomaly(line.number, AnomalyKind.damaged_line, line.problem, line.text)
             if not line.text.strip():
                 continue
             cells = _cells(line.text)
@@ -224,17 +225,17 @@ class _Reader:
                 self.header_line = line.number
                 continue
             if cells is None:
-                yield self.context.anomaly(line.number, "damaged_line",
+                yield self.context.anomaly(line.number, AnomalyKind.damaged_line,
                                            "the row's quoting is broken: not read", line.text)
                 continue
             width = len(self.columns.cells)
             if len(cells) != width:
-                kind = "extra_cells" if len(cells) > width else "damaged_line"
+                kind = AnomalyKind.extra_cells if len(cells) > width else AnomalyKind.damaged_line
                 yield self.context.anomaly(line.number, kind, f"the row has {len(cells)} cells, the "
                                            f"header {width}: not read", line.text)
                 continue
             if tuple(c.strip() for c in cells) == self.columns.cells:
-                yield self.context.anomaly(line.number, "skipped_row", "the header repeated",
+                yield self.context.anomaly(line.number, AnomalyKind.skipped_row, "the header repeated",
                                            line.text, severity="info")
                 continue
             row = self._row(line.number, line.text, cells, counting)
@@ -304,7 +305,7 @@ class _Reader:
         if self.skipped:
             tw = f", {self.taiwan} of them in Taiwan" if self.taiwan else ""
             yield self.context.anomaly(
-                self.header_line, "skipped_row", f"{self.skipped} rows name no place of the People's "
+                self.header_line, AnomalyKind.skipped_row, f"{self.skipped} rows name no place of the People's "
                 f"Republic of China{tw}: outside this registry, not read (first at line "
                 f"{self.first_skipped})",
                 severity="info")
@@ -319,7 +320,7 @@ class _Reader:
     def _item(self, row: _Row, unresolved: dict[tuple[str, str], int]) -> Item:
         ctx = self.context
         if not row.partner:
-            return ctx.anomaly(row.line, "no_partner", f"{row.cn_written!r} has no partner city",
+            return ctx.anomaly(row.line, AnomalyKind.no_partner, f"{row.cn_written!r} has no partner city",
                                row.text)
         division = row.match.division
         if division is not None:
@@ -337,15 +338,15 @@ class _Reader:
         unresolved[seen] = row.line
         partner = f"{row.partner} ({row.partner_country or 'country not given'})"
         if row.match.status == "ambiguous":
-            return ctx.anomaly(row.line, "ambiguous_cn_place",
+            return ctx.anomaly(row.line, AnomalyKind.ambiguous_cn_place,
                                f"{row.cn_written!r} (partner {partner}) could be any of "
                                f"{row.match.describe()}: not guessed", row.text)
-        return ctx.anomaly(row.line, "unresolved_cn_place",
+        return ctx.anomaly(row.line, AnomalyKind.unresolved_cn_place,
                            f"{row.match.reason} (partner {partner})", row.text)
 
     def _repeat(self, row: _Row, first: int, cn_name: str) -> Anomaly:
         return self.context.anomaly(
-            row.line, "duplicate_pair", f"{cn_name} – {row.partner} repeats the pair of line "
+            row.line, AnomalyKind.duplicate_pair, f"{cn_name} – {row.partner} repeats the pair of line "
             f"{first} (listed again, as from the other city's page): one statement", row.text,
             severity="info")
 
