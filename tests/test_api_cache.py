@@ -22,6 +22,7 @@ from youcheng.api_http import CACHE_CONTROL
 from youcheng import config
 from youcheng.registry import Registry
 from tests.test_api import tiny_registry
+from tests.expected import SEED_ROWS
 
 
 @pytest.fixture()
@@ -95,11 +96,11 @@ def test_a_rebuild_empties_the_cache(tmp_path: Path, calls: dict[str, int]) -> N
         assert c.get("/api/summary").content == before.content and calls["summary"] == 1
         Registry.build([config.seed_path()], db)  # the seed, renamed over the tiny registry
         after = c.get("/api/summary")
-        assert (before.json()["partnerships"], after.json()["partnerships"]) == (2, 352)
+        assert (before.json()["partnerships"], after.json()["partnerships"]) == (2, SEED_ROWS)
         assert calls["summary"] == 2 and len(app.state.response_cache) == 1
         assert after.headers["etag"] != before.headers["etag"]
         stale = c.get("/api/summary", headers={"If-None-Match": before.headers["etag"]})
-        assert stale.status_code == 200 and stale.json()["partnerships"] == 352
+        assert stale.status_code == 200 and stale.json()["partnerships"] == SEED_ROWS
 
 
 def test_an_answer_from_a_newer_build_is_not_kept_under_the_old_key(seed_db: Path) -> None:
@@ -139,7 +140,7 @@ def test_an_answer_larger_than_a_sixteenth_of_the_budget_is_served_whole_not_kep
     app = create_app(seed_db, cache_bytes=160_000)
     with TestClient(app) as c:
         body = c.get("/api/export/jsonl").content
-        assert len(body) > 10_000 and len(body.splitlines()) == 352
+        assert len(body) > 10_000 and len(body.splitlines()) == SEED_ROWS
         assert len(app.state.response_cache) == 0 and c.get("/api/export/jsonl").content == body
 
 
@@ -228,7 +229,7 @@ def test_serve_with_two_workers_answers_from_two_processes(seed_db: Path) -> Non
 
     with serving(seed_db, "--workers", "2", "--no-access-log") as (proc, port):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/summary", timeout=5) as response:
-            assert json.load(response)["partnerships"] == 352
+            assert json.load(response)["partnerships"] == SEED_ROWS
         # uvicorn spawns its workers with multiprocessing (beside a resource tracker).
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -30,6 +30,8 @@ from youcheng import Registry, config, query
 from youcheng.api import WEB_DIR, create_app
 from youcheng.api_http import CONTENT_SECURITY_POLICY
 
+from .expected import SEED_ROWS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 INJECTIONS = [
@@ -328,7 +330,7 @@ def test_hostile_requests_leave_the_registry_unchanged(client: TestClient, hosti
     assert file_digest(hostile_db) == before
     with sqlite3.connect(hostile_db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT COUNT(*) FROM partnerships").fetchone()[0] == 352
+        assert conn.execute("SELECT COUNT(*) FROM partnerships").fetchone()[0] == SEED_ROWS
 
 
 # --- errors are JSON, declared, and never 5xx from a bad request ---------------------------

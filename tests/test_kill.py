@@ -29,6 +29,8 @@ from youcheng.api import create_app, get
 from youcheng.cli import app
 from youcheng.store import RegistryWriter
 
+from .expected import SEED_ROWS
+
 BUILD = [sys.executable, "-c", "from youcheng.cli import app; app()", "build"]
 
 
@@ -105,7 +107,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Pages:
         page = write_big_page(root / f"{name}.md", copies)
         Registry.build([page], root / f"{name}.db")
         out[name] = (page, _built(root / f"{name}.db"))
-    assert out["big"][1].partnerships == 4 * out["small"][1].partnerships == 4 * 352
+    assert out["big"][1].partnerships == 4 * out["small"][1].partnerships == 4 * SEED_ROWS
     return out
 
 
