@@ -220,25 +220,44 @@ def test_place_bodies_match_the_declared_model(client: TestClient) -> None:
         assert adapter.validate_json(body).model_dump(mode="json") == json.loads(body), place_id
 
 
+def _stopped(pid: int) -> bool:
+    """Whether the process is stopped (state T in /proc/PID/stat, after the command's parentheses)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "T"
+
+
 def test_serve_with_two_workers_answers_from_two_processes(seed_db: Path) -> None:
-    """``youcheng serve --workers 2``: a parent and two server processes, each answering the API."""
+    """``youcheng serve --workers 2``: a parent and two server processes, each answering the API.
+
+    Each worker is shown to answer by stopping the other (SIGSTOP) for one request: the
+    listening socket is shared, so only the running one can take the connection.
+    """
+    import os
+    import signal
     import time
     import urllib.request
 
     from tests.test_api_hostile import serving
 
     with serving(seed_db, "--workers", "2", "--no-access-log") as (proc, port):
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/summary", timeout=5) as response:
-            assert json.load(response)["partnerships"] == SEED_ROWS
         # uvicorn spawns its workers with multiprocessing (beside a resource tracker).
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-            workers = [c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+            workers = [int(c) for c in children
+                       if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
             if len(workers) == 2:
                 break
             time.sleep(0.2)
         assert len(workers) == 2, children
+        for other, alone in (workers, workers[::-1]):
+            os.kill(other, signal.SIGSTOP)  # briefly: uvicorn restarts a worker silent for 5 s
+            try:
+                while not _stopped(other):
+                    time.sleep(0.01)
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/summary", timeout=3) as response:
+                    assert json.load(response)["partnerships"] == SEED_ROWS, alone
+            finally:
+                os.kill(other, signal.SIGCONT)
 
 
 def test_endpoints_run_on_a_few_worker_threads(seed_db: Path) -> None:

@@ -261,6 +261,10 @@ def _rebuild_under_readers(tmp_path: Path, pages: Pages, rebuilds: int,
     deadline = time.monotonic() + 120
     while len(list(tmp_path.glob("ready*"))) < len(READERS) and time.monotonic() < deadline:
         time.sleep(0.05)
+    # Otherwise a reader could start after the rebuilds: nothing would be read during one.
+    if len(list(tmp_path.glob("ready*"))) < len(READERS):
+        stop.touch()  # the readers that run stop
+        pytest.fail("the readers did not all answer within 120 s")
     for name in order:
         Registry.build([pages[name][0]], db)
         with Registry.open(db) as reg:  # a reader that opens after the rename sees the new data

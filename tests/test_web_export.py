@@ -102,8 +102,7 @@ def test_table_schema_types_follow_the_record() -> None:
     assert (fields["line"]["type"], fields["country_inferred"]["type"], fields["id"]["type"]) == (
         "integer", "boolean", "string")
     assert fields["partner_links"]["type"] == "string"
-    if "cn_lat" in fields:
-        assert fields["cn_lat"]["type"] == "number"
+    assert fields["cn_lat"]["type"] == fields["partner_lon"]["type"] == "number"
     assert fields["id"]["constraints"] == {"required": True, "unique": True}
 
 
