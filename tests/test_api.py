@@ -17,6 +17,9 @@ from youcheng.export import FIELDS
 from youcheng.model import Link, PartialDate, Partnership, Place, RawPartnership, SourceInfo
 from youcheng.store import RegistryWriter
 
+from .expected import (JAPAN_ROWS, LUOYANG_ROWS, SEED_ANOMALIES, SEED_BY_SECTION, SEED_PROVINCE_LEVEL_ROWS,
+                       SEED_RELATIONSHIPS, SEED_ROWS, WUHAN_ROWS)
+
 
 @pytest.fixture(scope="module")
 def client(seed_db: Path) -> Iterator[TestClient]:
@@ -60,7 +63,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 def test_partnerships_returns_total_and_export_fields(client: TestClient) -> None:
     body = client.get("/api/partnerships", params={"limit": 2}).json()
-    assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (352, 2, 0, 2)
+    assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (SEED_ROWS, 2, 0, 2)
     assert list(body["items"][0]) == list(FIELDS)
     assert {k: body["items"][0][k] for k in ("cn_name", "partner_name", "country", "date", "line")} == {
         "cn_name": "北京市", "partner_name": "東京", "country": "JP", "date": "1979-03-14", "line": 9}
@@ -69,7 +72,7 @@ def test_partnerships_returns_total_and_export_fields(client: TestClient) -> Non
 def test_partnerships_place_matches_either_side_in_any_script(client: TestClient) -> None:
     simplified = client.get("/api/partnerships", params={"place": "洛阳市"}).json()
     traditional = client.get("/api/partnerships", params={"place": "洛陽市"}).json()
-    assert simplified["total"] == traditional["total"] == 5
+    assert simplified["total"] == traditional["total"] == LUOYANG_ROWS
     foreign = client.get("/api/partnerships", params={"place": "比什凱克"}).json()
     assert sorted(r["cn_name"] for r in foreign["items"]) == ["烏魯木齊市", "銀川市"]
 
@@ -77,7 +80,7 @@ def test_partnerships_place_matches_either_side_in_any_script(client: TestClient
 def test_partnerships_place_accepts_an_id(client: TestClient) -> None:
     by_name = client.get("/api/partnerships", params={"place": "洛陽市"}).json()
     place_id = by_name["items"][0]["cn_id"]
-    assert client.get("/api/partnerships", params={"place": place_id}).json()["total"] == 5
+    assert client.get("/api/partnerships", params={"place": place_id}).json()["total"] == LUOYANG_ROWS
 
 
 def test_partnerships_filters_combine(client: TestClient) -> None:
@@ -89,11 +92,11 @@ def test_partnerships_filters_combine(client: TestClient) -> None:
 
 def test_partnerships_province_level_and_text(client: TestClient) -> None:
     henan = client.get("/api/partnerships", params={"province": "河南"}).json()
-    assert henan["total"] == 52
+    assert henan["total"] == SEED_BY_SECTION["河南"]
     province_level = client.get("/api/partnerships", params={"level": "province"}).json()
-    assert province_level["total"] == 154
+    assert province_level["total"] == SEED_PROVINCE_LEVEL_ROWS
     text = client.get("/api/partnerships", params={"q": "武汉"}).json()
-    assert text["total"] == 11
+    assert text["total"] == WUHAN_ROWS
 
 
 def test_partnerships_pages_do_not_overlap(client: TestClient) -> None:
@@ -107,7 +110,8 @@ def test_partnerships_unknown_place_is_404_saying_what_the_registry_covers(clien
     assert response.status_code == 404
     error = response.json()["error"]
     assert error.startswith("no place is called '不存在市' in this registry")
-    assert "352 relationships (352 statements) from 1 source(s)" in error and "2019" in error and "CC BY-SA 3.0" in error
+    assert f"{SEED_RELATIONSHIPS} relationships ({SEED_ROWS} statements) from 1 source(s)" in error
+    assert "2019" in error and "CC BY-SA 3.0" in error
 
 
 @pytest.mark.parametrize(("params", "message"), [
@@ -136,19 +140,20 @@ def test_place_has_names_codes_and_partnerships(client: TestClient) -> None:
     assert (body["id"], body["side"], body["name"], body["country"]) == (hit["id"], "cn", "武漢市", "CN")
     assert {"武漢市", "武汉市"} <= {n["name"] for n in body["names"]}
     assert all(set(n) == {"name", "kind"} for n in body["names"])
-    assert len(body["partnerships"]) == 11 and all(
+    assert len(body["partnerships"]) == WUHAN_ROWS and all(
         r["cn_id"] == hit["id"] and r["source"] and r["line"] > 0 for r in body["partnerships"])
     assert {"code", "lat", "lon", "name_pinyin", "name_en", "province", "resolution"} <= set(body)
 
 
 def test_place_lists_at_most_limit_partnerships_and_their_total(client: TestClient) -> None:
     whole = client.get("/api/places/cn:420100").json()
-    assert whole["partnerships_total"] == len(whole["partnerships"]) == 11
+    assert whole["partnerships_total"] == len(whole["partnerships"]) == WUHAN_ROWS
     first = client.get("/api/places/cn:420100", params={"limit": 3}).json()
-    assert first["partnerships_total"] == 11
+    assert first["partnerships_total"] == WUHAN_ROWS
     assert first["partnerships"] == whole["partnerships"][:3]
-    for limit in (10, 11, 12):  # counted, counted (a full page), and taken from the page's length
-        assert client.get("/api/places/cn:420100", params={"limit": limit}).json()["partnerships_total"] == 11
+    # counted, counted (a full page), and taken from the page's length
+    for limit in (WUHAN_ROWS - 1, WUHAN_ROWS, WUHAN_ROWS + 1):
+        assert client.get("/api/places/cn:420100", params={"limit": limit}).json()["partnerships_total"] == WUHAN_ROWS
     assert client.get("/api/places/cn:420100", params={"limit": 0}).json()["partnerships"] == []
     for bad in (-1, 1001, "x"):
         assert client.get("/api/places/cn:420100", params={"limit": bad}).status_code == 422
@@ -172,7 +177,7 @@ def test_place_of_a_tiny_registry_has_coordinates(tiny: TestClient) -> None:
 @pytest.mark.parametrize("text", ["武汉", "武漢", "武汉市"])
 def test_search_two_characters_any_script(client: TestClient, text: str) -> None:
     items = client.get("/api/search", params={"q": text}).json()["items"]
-    assert items[0]["name"] == "武漢市" and items[0]["side"] == "cn" and items[0]["partnerships"] == 11
+    assert items[0]["name"] == "武漢市" and items[0]["side"] == "cn" and items[0]["partnerships"] == WUHAN_ROWS
 
 
 def test_search_finds_foreign_side(client: TestClient) -> None:
@@ -205,18 +210,18 @@ def test_search_bad_parameters_are_422_json(client: TestClient, params: dict[str
 
 def test_stats_counts_by_every_dimension(client: TestClient) -> None:
     body = client.get("/api/stats").json()
-    assert body["total"] == 352
+    assert body["total"] == SEED_RELATIONSHIPS
     for dim in ("country", "year", "province", "level"):
-        assert sum(row["count"] for row in body[dim]) == 352
-    assert {"key": "JP", "label": "日本", "count": 47} in body["country"]
+        assert sum(row["count"] for row in body[dim]) == SEED_RELATIONSHIPS
+    assert {"key": "JP", "label": "日本", "count": JAPAN_ROWS} in body["country"]
     years = [row["key"] for row in body["year"] if row["key"]]
     assert years == sorted(years)
 
 
 def test_stats_follow_the_filters(client: TestClient) -> None:
     body = client.get("/api/stats", params={"country": "JP"}).json()
-    assert body["total"] == 47 and body["country"] == [{"key": "JP", "label": "日本", "count": 47}]
-    assert sum(row["count"] for row in body["province"]) == 47
+    assert body["total"] == JAPAN_ROWS and body["country"] == [{"key": "JP", "label": "日本", "count": JAPAN_ROWS}]
+    assert sum(row["count"] for row in body["province"]) == JAPAN_ROWS
 
 
 def test_stats_bad_filter_is_422(client: TestClient) -> None:
@@ -237,9 +242,9 @@ def test_anomalies_lists_what_the_build_could_not_read(client: TestClient, seed_
 
 def test_anomalies_page_through_with_limit_and_offset(client: TestClient) -> None:
     whole = client.get("/api/anomalies").json()
-    assert (whole["limit"], whole["offset"]) == (1000, 0) and whole["total"] == len(whole["items"]) == 15
+    assert (whole["limit"], whole["offset"]) == (1000, 0) and whole["total"] == len(whole["items"]) == SEED_ANOMALIES
     page = client.get("/api/anomalies", params={"limit": 4, "offset": 10}).json()
-    assert page["total"] == 15 and page["items"] == whole["items"][10:14]
+    assert page["total"] == SEED_ANOMALIES and page["items"] == whole["items"][10:14]
     assert page["unplaced_total"] == whole["unplaced_total"] >= len(whole["unplaced"])
     assert page["unplaced"] == whole["unplaced"][:4]
     assert client.get("/api/anomalies", params={"offset": 100}).json()["items"] == []
@@ -254,7 +259,7 @@ def test_anomalies_unplaced_lists_places_without_coordinates(tiny: TestClient) -
 
 def test_summary_counts(client: TestClient) -> None:
     body = client.get("/api/summary").json()
-    assert body["partnerships"] == 352 and body["schema_version"]
+    assert body["partnerships"] == SEED_ROWS and body["schema_version"]
 
 
 # --- downloads -------------------------------------------------------------------------
@@ -265,7 +270,7 @@ def test_export_csv_follows_filters(client: TestClient) -> None:
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="youcheng.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
-    assert len(rows) == 47 and {r["country"] for r in rows} == {"JP"}
+    assert len(rows) == JAPAN_ROWS and {r["country"] for r in rows} == {"JP"}
 
 
 def test_export_csv_bom(client: TestClient) -> None:
@@ -274,7 +279,7 @@ def test_export_csv_bom(client: TestClient) -> None:
 
 def test_export_jsonl_has_every_record(client: TestClient) -> None:
     lines = client.get("/api/export/jsonl").text.splitlines()
-    assert len(lines) == 352 and list(json.loads(lines[0])) == list(FIELDS)
+    assert len(lines) == SEED_ROWS and list(json.loads(lines[0])) == list(FIELDS)
 
 
 def test_export_geojson_is_a_feature_collection(client: TestClient) -> None:
@@ -315,7 +320,7 @@ def test_export_datapackage_zip(client: TestClient) -> None:
     fields = descriptor["resources"][0]["schema"]["fields"]
     assert [f["name"] for f in fields] == list(FIELDS)
     rows = list(csv.reader(io.StringIO(archive.read("partnerships.csv").decode("utf-8"))))
-    assert rows[0] == list(FIELDS) and len(rows) == 48
+    assert rows[0] == list(FIELDS) and len(rows) == 1 + JAPAN_ROWS
     # Both tables, and the foreign key from each record to its relationship holds.
     assert descriptor["resources"][0]["schema"]["foreignKeys"] == [
         {"fields": "relationship_id", "reference": {"resource": "relationships", "fields": "id"}}]

@@ -22,6 +22,7 @@ from youcheng.api_http import CACHE_CONTROL
 from youcheng import config
 from youcheng.registry import Registry
 from tests.test_api import tiny_registry
+from tests.expected import SEED_ROWS
 
 
 @pytest.fixture()
@@ -95,11 +96,11 @@ def test_a_rebuild_empties_the_cache(tmp_path: Path, calls: dict[str, int]) -> N
         assert c.get("/api/summary").content == before.content and calls["summary"] == 1
         Registry.build([config.seed_path()], db)  # the seed, renamed over the tiny registry
         after = c.get("/api/summary")
-        assert (before.json()["partnerships"], after.json()["partnerships"]) == (2, 352)
+        assert (before.json()["partnerships"], after.json()["partnerships"]) == (2, SEED_ROWS)
         assert calls["summary"] == 2 and len(app.state.response_cache) == 1
         assert after.headers["etag"] != before.headers["etag"]
         stale = c.get("/api/summary", headers={"If-None-Match": before.headers["etag"]})
-        assert stale.status_code == 200 and stale.json()["partnerships"] == 352
+        assert stale.status_code == 200 and stale.json()["partnerships"] == SEED_ROWS
 
 
 def test_an_answer_from_a_newer_build_is_not_kept_under_the_old_key(seed_db: Path) -> None:
@@ -139,7 +140,7 @@ def test_an_answer_larger_than_a_sixteenth_of_the_budget_is_served_whole_not_kep
     app = create_app(seed_db, cache_bytes=160_000)
     with TestClient(app) as c:
         body = c.get("/api/export/jsonl").content
-        assert len(body) > 10_000 and len(body.splitlines()) == 352
+        assert len(body) > 10_000 and len(body.splitlines()) == SEED_ROWS
         assert len(app.state.response_cache) == 0 and c.get("/api/export/jsonl").content == body
 
 
@@ -219,25 +220,44 @@ def test_place_bodies_match_the_declared_model(client: TestClient) -> None:
         assert adapter.validate_json(body).model_dump(mode="json") == json.loads(body), place_id
 
 
+def _stopped(pid: int) -> bool:
+    """Whether the process is stopped (state T in /proc/PID/stat, after the command's parentheses)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "T"
+
+
 def test_serve_with_two_workers_answers_from_two_processes(seed_db: Path) -> None:
-    """``youcheng serve --workers 2``: a parent and two server processes, each answering the API."""
+    """``youcheng serve --workers 2``: a parent and two server processes, each answering the API.
+
+    Each worker is shown to answer by stopping the other (SIGSTOP) for one request: the
+    listening socket is shared, so only the running one can take the connection.
+    """
+    import os
+    import signal
     import time
     import urllib.request
 
     from tests.test_api_hostile import serving
 
     with serving(seed_db, "--workers", "2", "--no-access-log") as (proc, port):
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/summary", timeout=5) as response:
-            assert json.load(response)["partnerships"] == 352
         # uvicorn spawns its workers with multiprocessing (beside a resource tracker).
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-            workers = [c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+            workers = [int(c) for c in children
+                       if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
             if len(workers) == 2:
                 break
             time.sleep(0.2)
         assert len(workers) == 2, children
+        for other, alone in (workers, workers[::-1]):
+            os.kill(other, signal.SIGSTOP)  # briefly: uvicorn restarts a worker silent for 5 s
+            try:
+                while not _stopped(other):
+                    time.sleep(0.01)
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/summary", timeout=3) as response:
+                    assert json.load(response)["partnerships"] == SEED_ROWS, alone
+            finally:
+                os.kill(other, signal.SIGCONT)
 
 
 def test_endpoints_run_on_a_few_worker_threads(seed_db: Path) -> None:

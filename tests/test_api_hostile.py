@@ -30,6 +30,8 @@ from youcheng import Registry, config, query
 from youcheng.api import WEB_DIR, create_app
 from youcheng.api_http import CONTENT_SECURITY_POLICY
 
+from .expected import SEED_ROWS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 INJECTIONS = [
@@ -270,40 +272,51 @@ def test_the_server_runs_only_reading_statements(hostile_db: Path, monkeypatch: 
     assert settings <= {"mmap_size", "cache_size", "temp_store", "query_only", "busy_timeout"}, settings
 
 
-def test_query_sql_interpolates_only_fixed_text() -> None:
-    """query.py builds SQL with f-strings only from placeholders and fixed column names.
+# The modules whose SQL the test below reads; a module query.py's SQL moves to belongs here.
+SQL_MODULES = [ROOT / "youcheng" / "query.py"]
+# Every expression those modules interpolate into SQL, each checked by reading the code:
+SQL_INTERPOLATIONS = {
+    "marks",  # a list of "?" placeholders
+    "', '.join('?' * len(names)) or 'NULL'",  # the same, inline
+    "', '.join(names)",  # SourceRow's field names, the columns of sources
+    "_SELECT",  # made of the fixed _RECORD_SQL table (checked below)
+    "_SOURCE_ORDER",  # a constant ORDER BY list
+    "where",  # from _where or _places_clause: constant clauses with placeholders
+    "page",  # a sub-select made of where and _SOURCE_ORDER
+    "column",  # from the fixed _STAT_COLUMNS, once by was checked against STAT_DIMENSIONS
+    "order",  # "year" or "n DESC"
+    "unit",  # "n" or "records"
+    "table",  # _place_lines' table: plan.rows
+    "first",  # a fixed MIN expression over plan.unit
+    # A _CountPlan keeps the values above: unit, its rows (one of two table names), its table
+    # and count (the precomputed counts with SUM(p.unit), or rows with COUNT(*)), its where,
+    # and its tier_clause ("" or " AND tier = ?").
+    "plan.unit", "plan.rows", "plan.table", "plan.count", "plan.where", "plan.tier_clause",
+}
+# ... and every expression they interpolate into the text of an error message, never into SQL.
+MESSAGE_INTERPOLATIONS = {
+    "name", "by", "group", "limit", "offset", "place_id", "status", "tier", "matching",
+    "MAX_LIMIT", "LINE_LIMIT", "PLACE_LINES_MAX_ROWS", "ALL_TIERS",
+    "', '.join(STAT_DIMENSIONS)", "', '.join(LINE_GROUPS)", "', '.join(TIERS)", "', '.join(STATUSES)",
+}
 
-    Every interpolated expression must be one of these, each checked by reading
-    query.py: ``marks`` and the ``'?'`` joins are placeholder lists; ``_SELECT``
-    is made of the fixed ``_RECORD_SQL`` table; ``where`` comes from ``_where``,
-    whose clauses are constants with placeholders; ``column`` and ``order`` come
-    from fixed dictionaries after ``by`` was checked against STAT_DIMENSIONS;
-    ``_SOURCE_ORDER`` is a constant ORDER BY list; ``page`` is a sub-select made of
-    ``where`` and ``_SOURCE_ORDER``; ``table`` and ``count`` are one of two fixed
-    pairs (precomputed counts or the partnerships themselves); ``plan.*`` are those
-    same values kept in a ``_CountPlan``, whose ``unit`` is one of two fixed column names
-    (``n``, ``records``) and ``rows`` one of two table names; ``first`` is a fixed MIN
-    expression over ``plan.unit``.
-    A new interpolation fails this test until it is reviewed and added here.
+
+def test_query_sql_interpolates_only_fixed_text() -> None:
+    """query.py builds SQL with f-strings only from placeholders and fixed names.
+
+    The lists above are exact: a new interpolation fails this test until it is reviewed and
+    added, and an entry the code no longer has fails it until it is removed, so the lists
+    cannot go stale.
     """
-    allowed = {"marks", "_SELECT", "where", "column", "order", "', '.join('?' * len(names)) or 'NULL'",
-               "'year' if by == 'year' else 'COUNT(*) DESC'", "_SOURCE_ORDER", "page", "table", "count",
-               "plan.where", "plan.table", "plan.count", "plan.tier_clause", "', '.join(names)",
-               "unit", "plan.unit", "plan.rows", "first"}
-    tree = ast.parse((ROOT / "youcheng" / "query.py").read_text("utf-8"))
     seen = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr):
-            for part in node.values:
-                if isinstance(part, ast.FormattedValue):
-                    seen.add(ast.unparse(part.value))
-    sql_like = {e for e in seen if not e.startswith(("name", "by", "f.level", "limit", "offset", "text",
-                                                       "place_id", "MAX_LIMIT", "', '.join(LEVELS)",
-                                                       "', '.join(STAT_DIMENSIONS)", "group", "LINE_LIMIT",
-                                                       "', '.join(LINE_GROUPS)", "matching", "PLACE_LINES_MAX_ROWS",
-                                                       "tier", "', '.join(TIERS)", "ALL_TIERS",  # error messages
-                                                       "status", "', '.join(STATUSES)"))}
-    assert sql_like <= allowed, sql_like - allowed
+    for module in SQL_MODULES:
+        for node in ast.walk(ast.parse(module.read_text("utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                seen |= {ast.unparse(part.value) for part in node.values if isinstance(part, ast.FormattedValue)}
+    assert not SQL_INTERPOLATIONS & MESSAGE_INTERPOLATIONS
+    allowed = SQL_INTERPOLATIONS | MESSAGE_INTERPOLATIONS
+    assert not seen - allowed, f"interpolated but not reviewed: {sorted(seen - allowed)}"
+    assert not allowed - seen, f"allowed but no longer interpolated (remove them): {sorted(allowed - seen)}"
     assert query._RECORD_SQL and all(v.replace(".", "").replace("_", "").isalnum()
                                      for v in query._RECORD_SQL.values())
 
@@ -328,7 +341,7 @@ def test_hostile_requests_leave_the_registry_unchanged(client: TestClient, hosti
     assert file_digest(hostile_db) == before
     with sqlite3.connect(hostile_db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT COUNT(*) FROM partnerships").fetchone()[0] == 352
+        assert conn.execute("SELECT COUNT(*) FROM partnerships").fetchone()[0] == SEED_ROWS
 
 
 # --- errors are JSON, declared, and never 5xx from a bad request ---------------------------

@@ -30,6 +30,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 from youcheng.export import FIELDS  # noqa: E402
 
 from .conftest import served  # noqa: E402
+from .expected import JAPAN_ROWS, SEED_LIST_PAGES, SEED_RELATIONSHIPS, SEED_ROWS, WUHAN_ROWS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +77,11 @@ def _map(page: Page) -> dict[str, Any]:
 
 def test_page_loads_with_list_map_and_charts(page: Page, server: str) -> None:
     _open(page, server, "?lang=zh")
-    expect(page.locator("#count")).to_have_text("352 对友城关系")
-    assert _total(page) == 352
+    expect(page.locator("#count")).to_have_text(f"{SEED_RELATIONSHIPS} 对友城关系")
+    assert _total(page) == SEED_RELATIONSHIPS
     expect(page.locator("#map")).to_have_attribute("data-drawn", "1")
     state = _map(page)  # lines count place pairs; the partnerships add up to the total
-    assert int(state["shown"]) + int(state["leftOut"]) + int(state["unplaced"]) == 352
+    assert int(state["shown"]) + int(state["leftOut"]) + int(state["unplaced"]) == SEED_RELATIONSHIPS
     expect(page.locator("#map-status")).not_to_be_empty()
     expect(page.locator("#list tbody tr")).to_have_count(50)
     for chart in ("#chart-years", "#chart-countries", "#chart-provinces"):
@@ -98,7 +99,7 @@ def test_search_wuhan_shows_its_partners(page: Page, server: str) -> None:
     expect(panel).to_be_visible()
     expect(page.locator("#place-name")).to_contain_text("武漢市")
     partners = page.locator("#place-partners tbody tr")
-    expect(partners).to_have_count(11)
+    expect(partners).to_have_count(WUHAN_ROWS)
     expect(page.locator("#place-partners")).to_contain_text("匹茲堡")
     expect(partners.first.locator("td.src")).to_contain_text("中华人民共和国友好城市列表.md:")
     expect(page.locator("#place-names")).to_contain_text("武汉市")
@@ -110,7 +111,7 @@ def test_search_enter_filters_by_text(page: Page, server: str) -> None:
     page.locator("#search").fill("武汉")
     expect(page.locator("#suggestions li[data-id]").first).to_be_visible()
     page.locator("#search").press("Enter")
-    expect(page.locator("#count")).to_have_attribute("data-total", "11")
+    expect(page.locator("#count")).to_have_attribute("data-total", str(WUHAN_ROWS))
     assert "q=%E6%AD%A6%E6%B1%89" in page.url
 
 
@@ -132,28 +133,28 @@ def test_click_place_in_list_highlights_it_on_the_map(page: Page, server: str) -
 
 def test_filter_changes_counts_list_and_charts(page: Page, server: str) -> None:
     _open(page, server, "?lang=en")
-    expect(page.locator("#count")).to_have_text("352 partnerships")
+    expect(page.locator("#count")).to_have_text(f"{SEED_RELATIONSHIPS} partnerships")
     page.locator("#f-country").select_option("JP")
-    expect(page.locator("#count")).to_have_text("47 partnerships (of 352)")
-    expect(page.locator("#list tbody tr")).to_have_count(47)
+    expect(page.locator("#count")).to_have_text(f"{JAPAN_ROWS} partnerships (of {SEED_RELATIONSHIPS})")
+    expect(page.locator("#list tbody tr")).to_have_count(JAPAN_ROWS)
     countries = page.locator("#list tbody tr td:nth-child(3)").all_inner_texts()
     assert set(countries) == {"Japan"}
     state = _map(page)
-    assert int(state["lines"]) + int(state["unplaced"]) == 47
+    assert int(state["lines"]) + int(state["unplaced"]) == JAPAN_ROWS
     assert "country=JP" in page.url
     page.locator("#f-from").fill("1990")
     page.locator("#f-from").press("Enter")
     page.locator("#f-to").fill("1999")
     page.locator("#f-to").press("Tab")
-    expect(page.locator("#count")).not_to_have_attribute("data-total", "47")
-    assert 0 < _total(page) < 47 and "from=1990" in page.url and "to=1999" in page.url
+    expect(page.locator("#count")).not_to_have_attribute("data-total", str(JAPAN_ROWS))
+    assert 0 < _total(page) < JAPAN_ROWS and "from=1990" in page.url and "to=1999" in page.url
 
 
 def test_shared_url_restores_the_view(page: Page, server: str) -> None:
     _open(page, server, "?country=JP&level=prefecture&lang=en")
     expect(page.locator("#f-country")).to_have_value("JP")
     expect(page.locator("#f-level")).to_have_value("prefecture")
-    assert 0 < _total(page) < 47
+    assert 0 < _total(page) < JAPAN_ROWS
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
@@ -167,7 +168,7 @@ def test_download_csv_for_the_current_filter(page: Page, server: str) -> None:
     download = info.value
     assert download.suggested_filename == "youcheng.csv"
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text("utf-8"))))
-    assert rows[0] == list(FIELDS) and len(rows) == 48
+    assert rows[0] == list(FIELDS) and len(rows) == 1 + JAPAN_ROWS
     formats = page.locator("#downloads a").evaluate_all("els => els.map(e => e.dataset.format)")
     assert formats == ["csv", "jsonl", "geojson", "graphml", "datapackage"]
 
@@ -177,7 +178,7 @@ def test_language_toggle(page: Page, server: str) -> None:
     expect(page.locator(".tagline")).to_have_text("中华人民共和国友好城市关系登记册")
     page.locator("#lang").click()
     expect(page.locator(".tagline")).to_have_text("A registry of the PRC's sister-city relationships")
-    expect(page.locator("#count")).to_have_text("352 partnerships")
+    expect(page.locator("#count")).to_have_text(f"{SEED_RELATIONSHIPS} partnerships")
     assert "lang=en" in page.url
 
 
@@ -213,13 +214,15 @@ def test_map_draws_from_api_lines_and_says_how_much_it_shows(page: Page, server:
     expect(page.locator("#map")).to_have_attribute("data-drawn", "1")  # set a frame after data-ready
     state = _map(page)
     assert state["group"] == "place"
-    assert int(state["shown"]) + int(state["leftOut"]) + int(state["unplaced"]) == int(state["relationships"]) == 352
+    assert (int(state["shown"]) + int(state["leftOut"]) + int(state["unplaced"]) == int(state["relationships"])
+            == SEED_RELATIONSHIPS)
     api = page.evaluate("fetch('api/lines?limit=3000').then(r => r.json())")
     assert int(state["lines"]) == len(api["items"]) and int(state["unplaced"]) == api["unplaced_partnerships"]
-    note = f"All {state['lines']} place pairs drawn ({state['shown']} of 352 partnerships)."
+    note = f"All {state['lines']} place pairs drawn ({state['shown']} of {SEED_RELATIONSHIPS} partnerships)."
     expect(page.locator("#map-status")).to_contain_text(note)
     page.locator("#lang").click()
-    expect(page.locator("#map-status")).to_contain_text(f"（352 对友城关系中的 {state['shown']} 对）")
+    expect(page.locator("#map-status")).to_contain_text(
+        f"（{SEED_RELATIONSHIPS} 对友城关系中的 {state['shown']} 对）")
 
 
 def test_map_groups_by_province_and_country_when_pairs_do_not_fit(page: Page, server: str) -> None:
@@ -230,26 +233,26 @@ def test_map_groups_by_province_and_country_when_pairs_do_not_fit(page: Page, se
     state = _map(page)
     assert state["group"] == "region" and state["lines"] == "20"
     assert int(state["leftOut"]) > 0
-    assert int(state["shown"]) + int(state["leftOut"]) + int(state["unplaced"]) == 352
+    assert int(state["shown"]) + int(state["leftOut"]) + int(state["unplaced"]) == SEED_RELATIONSHIPS
     expect(page.locator("#map-status")).to_contain_text(
         f"Grouped by Chinese province and partner country: showing 20 of {20 + int(state['linesLeftOut'])} lines "
-        f"({int(state['shown']):,} of 352 partnerships)")
+        f"({int(state['shown']):,} of {SEED_RELATIONSHIPS} partnerships)")
     page.locator("#lang").click()
     expect(page.locator("#map-status")).to_contain_text("按中方省份与外方国家汇总：显示")
 
 
 def test_list_pages_through_the_api(page: Page, server: str) -> None:
     _open(page, server, "?lang=en")
-    expect(page.locator("#pageinfo")).to_have_text("page 1/8")
+    expect(page.locator("#pageinfo")).to_have_text(f"page 1/{SEED_LIST_PAGES}")
     first = page.locator("#list tbody tr").first.get_attribute("data-id")
     with page.expect_response(lambda r: "/api/partnerships" in r.url and "offset=50" in r.url):
         page.locator("#next").click()
-    expect(page.locator("#pageinfo")).to_have_text("page 2/8")
+    expect(page.locator("#pageinfo")).to_have_text(f"page 2/{SEED_LIST_PAGES}")
     expect(page.locator("#list tbody tr").first).not_to_have_attribute("data-id", first or "")
     assert "page=2" in page.url
-    page.goto(server + "?lang=en&page=8")
+    page.goto(server + f"?lang=en&page={SEED_LIST_PAGES}")
     expect(page.locator("#app")).to_have_attribute("data-ready", "1", timeout=20_000)
-    expect(page.locator("#list tbody tr")).to_have_count(352 - 7 * 50)
+    expect(page.locator("#list tbody tr")).to_have_count(SEED_ROWS - (SEED_LIST_PAGES - 1) * 50)
 
 
 def test_data_quality_page_draws_a_bounded_table_and_says_so(page: Page, server: str) -> None:
@@ -304,7 +307,7 @@ def test_place_page_lists_each_relationship_with_its_sources_and_conflicts(page:
     page.route("**/api/relationships?*", with_a_second_source)
     _open(page, server, "?lang=en&place=cn%3A420100")
     items = page.locator("#place-relationships > li")
-    expect(items).to_have_count(11)
+    expect(items).to_have_count(WUHAN_ROWS)
     expect(items.nth(1).locator(".rel-sources li")).to_have_count(1)
     expect(items.nth(1)).to_contain_text("中华人民共和国友好城市列表.md:")
     expect(items.first.locator(".rel-sources li")).to_have_count(2)
@@ -315,7 +318,7 @@ def test_place_page_lists_each_relationship_with_its_sources_and_conflicts(page:
 
 def test_place_page_of_a_small_place_has_no_note(page: Page, server: str) -> None:
     _open(page, server, "?lang=en&place=cn%3A420100")
-    expect(page.locator("#place-sub")).to_contain_text("11 partnerships")
+    expect(page.locator("#place-sub")).to_contain_text(f"{WUHAN_ROWS} partnerships")
     expect(page.locator("#place-sub")).not_to_contain_text("first")
 
 
@@ -364,7 +367,7 @@ def _walk_in(page: Page, server: str, lang: str) -> None:
     assert _untranslated(page, lang) == []
     page.locator("#suggestions li[data-id]").first.click()
     expect(page.locator("#place-banner")).to_be_visible()
-    expect(page.locator("#count")).to_have_attribute("data-total", "11")
+    expect(page.locator("#count")).to_have_attribute("data-total", str(WUHAN_ROWS))
     expect(page.locator("#place-names span[data-origin]").first).to_be_visible()
     assert _untranslated(page, lang) == []
     page.locator("#search").fill("Atlantis")  # a search with no hit
@@ -409,26 +412,26 @@ def test_opening_a_place_narrows_list_charts_and_downloads(page: Page, server: s
     page.locator("#suggestions li[data-id]").first.click()
     banner = page.locator("#place-banner")
     expect(banner).to_contain_text("Showing 武漢市 · Wuhan")
-    expect(page.locator("#count")).to_have_text("11 partnerships (of 352)")
-    expect(page.locator("#list tbody tr")).to_have_count(11)
+    expect(page.locator("#count")).to_have_text(f"{WUHAN_ROWS} partnerships (of {SEED_RELATIONSHIPS})")
+    expect(page.locator("#list tbody tr")).to_have_count(WUHAN_ROWS)
     assert set(page.locator("#list tbody tr td:first-child button").all_inner_texts()) == {"Wuhan (武漢市)"}
     expect(page.locator('#downloads a[data-format="csv"]')).to_have_attribute(
         "href", "api/export/csv?place=cn%3A420100&tier=sister")
     assert _chart_labels(page, "#chart-provinces") == ["Hubei"]
     bars = page.evaluate("echarts.getInstanceByDom(document.querySelector('#chart-countries'))"
                          ".getOption().series[0].data.map(d => d.value)")
-    assert sum(bars) == 11
+    assert sum(bars) == WUHAN_ROWS
     assert "place=cn%3A420100" in page.url
     # The back button widens the view again, forward narrows it; the banner's link goes back too.
     page.go_back()
-    expect(page.locator("#count")).to_have_text("352 partnerships")
+    expect(page.locator("#count")).to_have_text(f"{SEED_RELATIONSHIPS} partnerships")
     expect(banner).to_be_hidden()
     expect(page.locator("#place")).to_be_hidden()
     page.go_forward()
-    expect(page.locator("#count")).to_have_text("11 partnerships (of 352)")
+    expect(page.locator("#count")).to_have_text(f"{WUHAN_ROWS} partnerships (of {SEED_RELATIONSHIPS})")
     expect(page.locator("#place-name")).to_contain_text("武漢市")
     page.locator("#place-back").click()
-    expect(page.locator("#count")).to_have_text("352 partnerships")
+    expect(page.locator("#count")).to_have_text(f"{SEED_RELATIONSHIPS} partnerships")
     expect(banner).to_be_hidden()
     assert "place=" not in page.url
     expect(page.locator("#list tbody tr")).to_have_count(50)
@@ -439,10 +442,10 @@ def test_a_place_and_a_filter_narrow_together(page: Page, server: str) -> None:
     expect(page.locator("#place-banner")).to_be_visible()
     rows = page.locator("#list tbody tr")
     expect(rows.first).to_be_visible()
-    assert 0 < rows.count() < 11
+    assert 0 < rows.count() < WUHAN_ROWS
     assert set(page.locator("#list tbody tr td:nth-child(3)").all_inner_texts()) == {"United States"}
     page.locator("#f-reset").click()
-    expect(page.locator("#count")).to_have_text("352 partnerships")
+    expect(page.locator("#count")).to_have_text(f"{SEED_RELATIONSHIPS} partnerships")
     expect(page.locator("#place-banner")).to_be_hidden()
 
 
@@ -487,11 +490,13 @@ def test_a_search_with_no_hit_says_what_the_registry_covers(page: Page, server: 
     page.locator("#search").fill("Atlantis")
     nohit = page.locator("#suggestions li.nohit")
     expect(nohit).to_contain_text("No place name contains “Atlantis”.")
-    expect(nohit).to_contain_text("The registry holds 352 relationships from zh-Wikipedia's national list")
+    expect(nohit).to_contain_text(
+        f"The registry holds {SEED_RELATIONSHIPS} relationships from zh-Wikipedia's national list")
     expect(nohit.locator('a[href="#coverage"]')).to_be_visible()
     page.locator("#search").press("Enter")  # filter by the text: nothing matches, and the list says why
     expect(page.locator("#count")).to_have_attribute("data-total", "0")
-    expect(page.locator("#list tbody tr.empty")).to_contain_text("No relationship matches. The registry holds 352")
+    expect(page.locator("#list tbody tr.empty")).to_contain_text(
+        f"No relationship matches. The registry holds {SEED_RELATIONSHIPS}")
 
 
 def test_names_are_labelled_by_where_they_come_from(page: Page, server: str) -> None:
@@ -560,16 +565,16 @@ def test_a_refused_search_shows_the_apis_words_with_the_coverage(browser: Browse
     nohit = page.locator("#suggestions li.nohit")
     expect(nohit).to_contain_text("No place name contains “Kolnn”.")
     expect(nohit).to_contain_text("nearest: Köln")
-    expect(nohit).to_contain_text("The registry holds 352 relationships")
+    expect(nohit).to_contain_text(f"The registry holds {SEED_RELATIONSHIPS} relationships")
     context.close()
 
 
 def test_a_place_with_none_of_the_chosen_kind_offers_every_kind(page: Page, server: str) -> None:
     _open(page, server, "?lang=en&place=cn%3A420100&tier=exchange")  # the seed lists sister cities only
     empty = page.locator("#list tbody tr.empty")
-    expect(empty).to_contain_text("None of this place's 11 relationships is of the chosen kind.")
+    expect(empty).to_contain_text(f"None of this place's {WUHAN_ROWS} relationships is of the chosen kind.")
     empty.locator("button[data-tier]").click()
-    expect(page.locator("#list tbody tr")).to_have_count(11)
+    expect(page.locator("#list tbody tr")).to_have_count(WUHAN_ROWS)
     expect(page.locator("#f-tier")).to_have_value("all")
     assert "tier=all" in page.url
 

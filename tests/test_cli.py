@@ -16,6 +16,8 @@ from youcheng.cli import app
 from youcheng.relationships import Attestation, Relationship
 
 from .conftest import write_page
+from .expected import (LUOYANG_ROWS, SEED_ANOMALIES, SEED_BY_YEAR, SEED_COUNTRIES, SEED_FIRST_YEAR, SEED_PLACES,
+                       SEED_RELATIONSHIPS, SEED_ROWS, WUHAN_ROWS)
 
 
 def test_version(runner: CliRunner) -> None:
@@ -34,7 +36,7 @@ def test_build_default_reads_every_embedded_source(runner: CliRunner, tmp_path: 
 def test_build_seed_alone(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", str(config.seed_path()), "--db", str(tmp_path / "r.db")])
     assert result.exit_code == 0
-    assert "352 partnerships" in result.output and "15 anomalies" in result.output
+    assert f"{SEED_ROWS} partnerships" in result.output and f"{SEED_ANOMALIES} anomalies" in result.output
 
 
 def test_build_not_a_page_exits_2_with_one_line(runner: CliRunner, tmp_path: Path) -> None:
@@ -72,11 +74,11 @@ def test_partners_json_has_relationships_with_their_attestations(runner: CliRunn
 def test_partners_table_lists_relationships(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["partners", "洛阳市", "--format", "table", "--db", str(seed_db)])
     assert result.exit_code == 0 and "岡山市" in result.stdout and "1981-04-06" in result.stdout
-    assert "洛阳市: 5 relationship(s)" in result.stdout and "┃" in result.stdout
+    assert f"洛阳市: {LUOYANG_ROWS} relationship(s)" in result.stdout and "┃" in result.stdout
     with_sources = runner.invoke(app, ["partners", "洛阳市", "-f", "table", "--sources", "--db", str(seed_db)],
                                  env={"COLUMNS": "200"})
     assert "中华人民共和国友好城市列表.md:534" in with_sources.stdout
-    assert len(with_sources.stdout.splitlines()) == len(result.stdout.splitlines()) + 5
+    assert len(with_sources.stdout.splitlines()) == len(result.stdout.splitlines()) + LUOYANG_ROWS
 
 
 def test_partners_piped_prints_tab_separated_lines(runner: CliRunner, seed_db: Path) -> None:
@@ -85,13 +87,14 @@ def test_partners_piped_prints_tab_separated_lines(runner: CliRunner, seed_db: P
     lines = [line.split("\t") for line in result.stdout.splitlines()]
     assert lines[0] == ["cn_name", "partner_name", "country", "tier", "status", "date", "sources", "note", "id"]
     assert lines[1][:8] == ["洛陽市", "岡山市", "JP", "sister", "active", "1981-04-06", "1", ""]
-    assert len(lines) == 6 and all(len(line) == 9 for line in lines)
+    assert len(lines) == 1 + LUOYANG_ROWS and all(len(line) == 9 for line in lines)
     explicit = runner.invoke(app, ["partners", "洛阳市", "-f", "tsv", "--db", str(seed_db)])
     assert explicit.stdout == result.stdout
     sourced = [line.split("\t") for line in runner.invoke(
         app, ["partners", "洛阳市", "--sources", "--db", str(seed_db)]).stdout.splitlines()]
     assert sourced[2][:6] == ["  中华人民共和国友好城市列表.md:534", "岡山市", "日本", "sister", "", "1981年4月6日"]
-    assert len(sourced) == 11 and all(len(line) == 9 for line in sourced)
+    # a line for each relationship and one for its source
+    assert len(sourced) == 1 + 2 * LUOYANG_ROWS and all(len(line) == 9 for line in sourced)
 
 
 def _attestation(**values: Any) -> Attestation:
@@ -217,14 +220,15 @@ def test_partners_on_a_terminal_prints_the_table(seed_db: Path) -> None:
         assert proc.wait() == 0
     os.close(leader)
     out = b"".join(chunks).decode()
-    assert "洛陽市: 5 relationship(s)" in out and "岡山市" in out and "\t" not in out
+    assert f"洛陽市: {LUOYANG_ROWS} relationship(s)" in out and "岡山市" in out and "\t" not in out
 
 
 def test_partners_unknown_place_exits_1(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["partners", "不存在市", "--db", str(seed_db)])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no place is called '不存在市' in this registry")
-    assert "352 relationships (352 statements) from 1 source(s) (wikimd: 1 file(s), 352 statements" in result.stderr
+    assert (f"{SEED_RELATIONSHIPS} relationships ({SEED_ROWS} statements) from 1 source(s) (wikimd: 1 file(s), "
+            f"{SEED_ROWS} statements") in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -236,18 +240,20 @@ def test_partners_missing_registry_exits_1(runner: CliRunner, tmp_path: Path) ->
 def test_search_prints_places(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["search", "武汉", "--db", str(seed_db)])
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0].split("\t")[:3] == ["武漢市", "CN", "11 partnership(s)"]
+    assert result.stdout.splitlines()[0].split("\t")[:3] == ["武漢市", "CN", f"{WUHAN_ROWS} partnership(s)"]
 
 
 def test_search_nothing_found_exits_1(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["search", "zzzz", "--db", str(seed_db)])
     assert result.exit_code == 1 and result.stderr.startswith("no place name contains 'zzzz'")
-    assert "this registry holds 352 relationships" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert f"this registry holds {SEED_RELATIONSHIPS} relationships" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_stats_by_year(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["stats", "--by", "year", "--db", str(seed_db)])
-    assert result.exit_code == 0 and result.stdout.splitlines()[0] == "1973\t1"
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == f"{SEED_FIRST_YEAR}\t{SEED_BY_YEAR[SEED_FIRST_YEAR]}"
 
 
 def test_stats_bad_dimension_exits_2(runner: CliRunner, seed_db: Path) -> None:
@@ -258,25 +264,26 @@ def test_stats_bad_dimension_exits_2(runner: CliRunner, seed_db: Path) -> None:
 def test_export_jsonl_to_stdout(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["export", "--format", "jsonl", "--db", str(seed_db)])
     lines = result.stdout.splitlines()
-    assert result.exit_code == 0 and len(lines) == 352
+    assert result.exit_code == 0 and len(lines) == SEED_ROWS
     assert json.loads(lines[0])["partner_name"] == "東京"
 
 
 def test_export_csv_with_bom_to_file(runner: CliRunner, seed_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     result = runner.invoke(app, ["export", "--format", "csv", "--bom", "-o", str(out), "--db", str(seed_db)])
-    assert result.exit_code == 0 and result.stderr == f"wrote 352 records to {out}\n"
+    assert result.exit_code == 0 and result.stderr == f"wrote {SEED_ROWS} records to {out}\n"
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert len(rows) == 352 and rows[0]["cn_name"] == "北京市" and rows[0]["date"] == "1979-03-14"
+    assert len(rows) == SEED_ROWS and rows[0]["cn_name"] == "北京市" and rows[0]["date"] == "1979-03-14"
 
 
 def test_check_lists_anomalies_with_lines(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["check", "--db", str(seed_db)])
     lines = result.stdout.splitlines()
     assert result.exit_code == 0
-    assert lines[0] == "352 partnerships, 434 places, 78 countries, 15 anomalies"
+    assert lines[0] == (f"{SEED_ROWS} partnerships, {SEED_PLACES} places, {SEED_COUNTRIES} countries, "
+                        f"{SEED_ANOMALIES} anomalies")
     assert ("中华人民共和国友好城市列表.md:657\twarning\tno_partner_place\t"
             "row names a country (澳大利亞) but no place") in lines
 

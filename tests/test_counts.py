@@ -18,6 +18,8 @@ from youcheng import UsageError, query
 from youcheng.query import STAT_DIMENSIONS, Filters
 from youcheng.store import connect_readonly
 
+from .expected import SEED_RELATIONSHIPS, SEED_ROWS
+
 FILTERS = [
     Filters(),
     Filters(country="JP"),
@@ -52,11 +54,11 @@ def both(seed_db: Path, without_counts: Path) -> Iterator[tuple[sqlite3.Connecti
 
 def test_build_writes_counts_for_every_partnership(seed_db: Path) -> None:
     conn = connect_readonly(seed_db)
-    # The seed lists no pair twice: 352 records, 352 relationships.
-    assert tuple(conn.execute("SELECT SUM(n), SUM(records) FROM partnership_counts").fetchone()) == (352, 352)
+    assert tuple(conn.execute("SELECT SUM(n), SUM(records) FROM partnership_counts").fetchone()) == (
+        SEED_RELATIONSHIPS, SEED_ROWS)
     for dimension in STAT_DIMENSIONS:
         assert conn.execute("SELECT SUM(n) FROM stat_counts WHERE dimension = ?",
-                            (dimension,)).fetchone()[0] == 352
+                            (dimension,)).fetchone()[0] == SEED_RELATIONSHIPS
     # Unknown values are counted too, under NULL, not dropped.
     assert conn.execute("SELECT COUNT(*) FROM stat_counts WHERE key IS NULL").fetchone()[0] >= 1
 
@@ -81,7 +83,7 @@ def test_count_matches_counting_rows(both: tuple[sqlite3.Connection, sqlite3.Con
 def test_summary_matches_counting_rows(both: tuple[sqlite3.Connection, sqlite3.Connection]) -> None:
     new, old = both
     assert query.summary(new) == query.summary(old)
-    assert query.summary(new)["partnerships"] == 352
+    assert query.summary(new)["partnerships"] == SEED_ROWS
 
 
 def test_stats_orders_years_and_counts(both: tuple[sqlite3.Connection, sqlite3.Connection]) -> None:

@@ -363,12 +363,6 @@ def test_no_section_and_list_pages() -> None:
 
 # --- end to end -----------------------------------------------------------------------------
 
-def _has_wikitext_format() -> bool:
-    from youcheng.sources import format_names
-
-    return "wikitext" in format_names()
-
-
 @pytest.fixture
 def fetched(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "pages"
@@ -377,8 +371,6 @@ def fetched(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_fetched_folder_builds(fetched: Path, tmp_path: Path) -> None:
-    if not _has_wikitext_format():
-        pytest.skip("the wikitext source format (youcheng/sources/wikitext.py) is not in this tree yet")
     from youcheng import Registry
     from youcheng.sources import format_of
 

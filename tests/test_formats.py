@@ -16,6 +16,7 @@ from youcheng.sources import detect, format_names, formats, get_format, read_pag
 from youcheng.sources.base import SourceContext, SourceFormat
 
 from .conftest import write_page
+from .expected import SEED_PAGE_ANOMALIES, SEED_RELATIONSHIPS, SEED_ROWS
 
 TOY_MODULE = '''
 """A toy format for the registry test: one ``中方|partner|country|year`` line per pair."""
@@ -144,7 +145,7 @@ def test_a_source_that_gives_nothing_is_refused_unless_allowed(tmp_path: Path) -
     empty = write_page(tmp_path, "## 河南\n\n<table>\n</table>\n", name="empty.md")
     with pytest.raises(SourceError, match="gave no relationship and no anomaly"):
         Registry.build([config.seed_path(), empty], db)
-    assert _registry_rows(db) == 352
+    assert _registry_rows(db) == SEED_ROWS
     Registry.build([empty], db, allow_empty=True)
     assert _registry_rows(db) == 0
 
@@ -156,7 +157,7 @@ def test_a_folder_is_read_file_by_file(runner: CliRunner, tmp_path: Path) -> Non
     (folder / "seed.md").write_bytes(config.seed_path().read_bytes())
     result = runner.invoke(app, ["build", str(folder), "--db", str(tmp_path / "r.db")])
     assert result.exit_code == 0, result.output
-    assert "352 partnerships" in result.stdout and "from 1 source(s)" in result.stdout
+    assert f"{SEED_ROWS} partnerships" in result.stdout and "from 1 source(s)" in result.stdout
 
 
 def test_third_party_format_through_an_entry_point(toy_format: None, tmp_path: Path,
@@ -182,7 +183,8 @@ def test_sources_command_lists_format_counts_and_licence(runner: CliRunner, seed
     assert result.exit_code == 0, result.output
     header, row = result.stdout.splitlines()
     assert header == "name\tformat\trecords\tanomalies\tsnapshot\tlicence"
-    assert row == "中华人民共和国友好城市列表.md\twikimd\t352\t10\t2019\tCC BY-SA 3.0"
+    assert row == (f"中华人民共和国友好城市列表.md\twikimd\t{SEED_ROWS}\t{SEED_PAGE_ANOMALIES}\t2019\t"
+                   "CC BY-SA 3.0")
 
 
 def test_tier_filters_and_statistics(seed_db: Path) -> None:
@@ -192,6 +194,6 @@ def test_tier_filters_and_statistics(seed_db: Path) -> None:
         assert {r.tier for r in reg.records()} == {"sister"}
         assert query.count_records(reg.conn, query.Filters(tier="exchange")) == 0
         assert sum(r.count for r in reg.stats("country", "exchange")) == 0
-        assert sum(r.count for r in reg.stats("country")) == 352
+        assert sum(r.count for r in reg.stats("country")) == SEED_RELATIONSHIPS
         with pytest.raises(UsageError, match="unknown tier 'twin'"):
             query.count_records(reg.conn, query.Filters(tier="twin"))

@@ -7,6 +7,7 @@ from types import ModuleType
 from youcheng import Registry
 
 from .conftest import load_script
+from .expected import SEED_ANOMALY_LINES
 
 
 def _evaluator() -> ModuleType:
@@ -25,3 +26,8 @@ def test_evaluate_counts_a_wrong_record_against_both_measures() -> None:
     mine = [gold[0], ("s", "2", "a", "X", "c", "", "", "")]
     precision, recall, diffs = ev.evaluate(mine, gold)
     assert (precision, recall, len(diffs)) == (0.5, 0.5, 2)
+
+
+def test_the_registry_reports_the_anomalies_read_off_the_page(registry: Registry) -> None:
+    """Each line of fixtures/seed_counts.toml's anomalies, under its kind, and no other."""
+    assert sorted((a.kind, a.line) for a in registry.anomalies()) == SEED_ANOMALY_LINES

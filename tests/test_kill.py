@@ -29,6 +29,8 @@ from youcheng.api import create_app, get
 from youcheng.cli import app
 from youcheng.store import RegistryWriter
 
+from .expected import SEED_ROWS
+
 BUILD = [sys.executable, "-c", "from youcheng.cli import app; app()", "build"]
 
 
@@ -105,7 +107,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Pages:
         page = write_big_page(root / f"{name}.md", copies)
         Registry.build([page], root / f"{name}.db")
         out[name] = (page, _built(root / f"{name}.db"))
-    assert out["big"][1].partnerships == 4 * out["small"][1].partnerships == 4 * 352
+    assert out["big"][1].partnerships == 4 * out["small"][1].partnerships == 4 * SEED_ROWS
     return out
 
 
@@ -259,6 +261,10 @@ def _rebuild_under_readers(tmp_path: Path, pages: Pages, rebuilds: int,
     deadline = time.monotonic() + 120
     while len(list(tmp_path.glob("ready*"))) < len(READERS) and time.monotonic() < deadline:
         time.sleep(0.05)
+    # Otherwise a reader could start after the rebuilds: nothing would be read during one.
+    if len(list(tmp_path.glob("ready*"))) < len(READERS):
+        stop.touch()  # the readers that run stop
+        pytest.fail("the readers did not all answer within 120 s")
     for name in order:
         Registry.build([pages[name][0]], db)
         with Registry.open(db) as reg:  # a reader that opens after the rename sees the new data

