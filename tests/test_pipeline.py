@@ -12,6 +12,7 @@ from youcheng.build import build_registry
 from youcheng.errors import ParseError, SourceError
 from youcheng.model import Anomaly, RawPartnership
 from youcheng.pipeline import PageReader
+from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
 
 from .conftest import write_page
@@ -46,14 +47,26 @@ def test_page_reader_in_child_gives_the_rows_read_in_process(always_parallel: No
     assert (items, sums, resolution) == in_process[1:]
     assert sums == [pipeline.file_checksum(path) for path in paths]
     anomalies = [i for i in items if isinstance(i, Anomaly)]
-    assert anomalies == [i for path in paths for i in read_page(path) if isinstance(i, Anomaly)]
+    # Each batch's anomalies: the page's own, then the resolver's findings about its rows.
+    expected: list[Anomaly] = []
+    resolver, ids = RecordResolver(), RowIds()
+    for path in paths:
+        for item in read_page(path):
+            if isinstance(item, Anomaly):
+                expected.append(item)
+            else:
+                resolver.resolve_fields(item, ids.next(item))
+                expected += resolver.take_findings()
+    assert sorted(anomalies, key=repr) == sorted(expected, key=repr)
     rows = [i for path in paths for i in read_page(path) if isinstance(i, RawPartnership)]
     assert len(items) - len(anomalies) == len(rows) and resolution.places
 
 
 def test_page_reader_small_pages_stay_in_process() -> None:
     parallel, items, _, _ = _read([config.seed_path()])
-    assert not parallel and len(items) == len(list(read_page(config.seed_path())))
+    rows = [i for i in items if not isinstance(i, Anomaly)]
+    assert not parallel and len(rows) == len([i for i in read_page(config.seed_path())
+                                              if isinstance(i, RawPartnership)])
 
 
 def test_page_reader_one_process_when_configured(always_parallel: None,

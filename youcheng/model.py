@@ -96,7 +96,7 @@ class RawPartnership(NamedTuple):
         return self.partner_links[-1].target if self.partner_links else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a noisy page makes millions
 class Anomaly:
     """A row or line that was skipped or only partly understood, with where it is."""
 
@@ -204,7 +204,7 @@ class SourceRow:
 NAME_ORIGINS = vocabulary.values(vocabulary.NameOrigin)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a build holds every place until its end
 class Place:
     """A place on either side of a relationship, with every name it is known by.
 

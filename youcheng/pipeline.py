@@ -182,6 +182,7 @@ class PageReader:
                             rows.append(row(stated + resolve(raw, entry[_ROW_ID])))
                         else:
                             anomalies.append(Anomaly(*entry))
+                anomalies += self._resolver.take_findings()
                 yield rows, anomalies
             else:
                 self._checksums[path] = (event[1], event[2])

@@ -38,7 +38,9 @@ SCHEMA_VERSION = "4"
 _MMAP_BYTES = 1 << 32  # address space only: pages are read on demand, shared with the OS cache
 _BATCH = 5000
 # A file being built is not yet anyone's registry: no journal, no syncing until it is done.
-_WRITE_PRAGMAS = ("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
+# Sorts for the indexes spill to temporary files (the OS's cache, not the build's memory):
+# in memory they held a million-row build's peak at 994 MiB, on file 944 MiB, no slower.
+_WRITE_PRAGMAS = ("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
                   "PRAGMA cache_size=-65536;")
 
 

@@ -128,9 +128,15 @@ class RecordResolver:
                 cn_simplified, partner_simplified, cn.kind, cn.province,
                 relationship_id(cn.id, partner_id, matched, pid))
 
+    def take_findings(self) -> list[Anomaly]:
+        """The findings about rows resolved since the last call: handed over as they come, so
+        a page with millions of doubtful rows is not held in memory until its end."""
+        found, self._findings = self._findings, []
+        return found
+
     def findings(self) -> Iterator[Anomaly]:
-        """Data-quality findings gathered so far (call once, after the last row)."""
-        yield from self._findings
+        """The findings not taken yet and those about the whole build (call once, after the last row)."""
+        yield from self.take_findings()
         for place_id, spellings in self._spellings.items():
             if len(spellings) > 1:
                 place = self.places[place_id]
