@@ -9,30 +9,26 @@ PORT   ?= 8000
 .PHONY: run test install install-test build serve demo typecheck soak clean
 
 # Each step says what it does before it starts and how long it took: the first `make run`
-# spends a minute or two installing and compiling, which must not look like a hang.
+# spends a minute or so installing, which must not look like a hang.
 $(BIN)/python:
 	@echo "youcheng: creating the virtual environment $(VENV) and updating pip ..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# The modules setup.py compiles with mypyc: after editing one, installing again compiles it
-# again (tests/test_compiled.py fails while a compiled module is older than its source).
-COMPILED := $(shell sed -n 's/^    "\(youcheng\/[^"]*\.py\)",$$/\1/p' setup.py)
-
 # An editable install writes no bytecode for youcheng itself (and PYTHONDONTWRITEBYTECODE
 # may forbid Python to): compile it once, as pip does for a regular install, so every
 # `youcheng` command starts from bytecode.
-INSTALLING = echo "youcheng: installing youcheng and its dependencies into $(VENV); where gcc and the Python headers are present, mypyc compiles the parser, resolver and build pipeline (about 90 s, once) ..."
+INSTALLING = echo "youcheng: installing youcheng and its dependencies into $(VENV) ..."
 TOOK = echo "youcheng: done in $$(( $$(date +%s) - start )) s"
 
-$(VENV)/.installed: pyproject.toml setup.py $(COMPILED) | $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@$(INSTALLING)
 	@start=$$(date +%s); $(BIN)/pip install --quiet -e . && $(TOOK)
 	@echo "youcheng: compiling youcheng's bytecode ..."
 	$(BIN)/python -m compileall -q youcheng
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml setup.py $(COMPILED) | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@$(INSTALLING)
 	@start=$$(date +%s); $(BIN)/pip install --quiet -e '.[test]' && $(TOOK)
 	@echo "youcheng: compiling youcheng's bytecode ..."

@@ -12,7 +12,6 @@ rows straddle their edges.
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import subprocess
 import sys
@@ -85,8 +84,8 @@ def test_fast_path_reads_synthetic_pages_as_the_state_machine_does(synth_pages: 
         assert isinstance(items, list) and len(items) > 3000
 
 
-# Counted by wrapping the fast path, which a compiled parser's own calls never go through:
-# so it runs on the Python sources (YOUCHENG_PURE_PYTHON=1), in a process of its own.
+# Counted by wrapping the fast path, in a process of its own (the wrapper and the smaller
+# read blocks stay out of every other test's parser).
 _COUNT_FAST_ROWS = """
 from youcheng import config
 from youcheng.sources import _reader, read_page, wikimd
@@ -104,8 +103,7 @@ print(len(calls), wikimd.__file__)
 
 def test_fast_path_is_taken_on_common_rows() -> None:
     """Not a test that passes because the fast path never runs: most rows go through it."""
-    env = {**os.environ, "YOUCHENG_PURE_PYTHON": "1"}
-    out = subprocess.run([sys.executable, "-c", _COUNT_FAST_ROWS], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", _COUNT_FAST_ROWS], capture_output=True,
                          text=True, check=True).stdout.split()
     assert out[1].endswith("wikimd.py")
     # The seed has 88 headerless HTML rows; those in its first 4 KiB and those

@@ -7,7 +7,7 @@ file the package metadata leaves out (a wheel without ``data/gazetteer_zh.tsv.gz
 on ``youcheng build``). Here the sdist and the wheels are built as a user gets them, from a
 clean copy of the checkout: setuptools would reuse the ``build/`` and ``*.egg-info`` folders
 of earlier builds, so a stale copy of a file could hide its absence from the package data.
-``YOUCHENG_PURE_PYTHON=1`` skips the mypyc compile (setup.py), which changes no data file.
+The wheel is pure Python (``py3-none-any``): a source install needs no C compiler.
 
 - ``test_dists_hold_every_package_file``: every file git tracks under ``youcheng/`` is in the
   wheel and in the sdist, the wheel built from the sdist holds the same files, and no build
@@ -111,7 +111,7 @@ def run(cmd: Sequence[str | Path], cwd: Path, env: dict[str, str] | None = None,
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without what would point Python at the work tree."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "YOUCHENG_PURE_PYTHON")}
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")}
     env.update(extra)
     return env
 
@@ -123,7 +123,7 @@ def make_venv(path: Path) -> Path:
 
 
 def setuptools_requirement() -> str:
-    """The setuptools of pyproject.toml's build requirements (mypy is not needed: pure Python)."""
+    """The setuptools of pyproject.toml's build requirements (its only one: pure Python)."""
     with open(REPO / "pyproject.toml", "rb") as f:
         requires: list[str] = tomllib.load(f)["build-system"]["requires"]
     return next(r for r in requires if r.startswith("setuptools"))
@@ -132,7 +132,7 @@ def setuptools_requirement() -> str:
 def build(python: Path, hook: str, source: Path, outdir: Path) -> Path:
     """Call setuptools' PEP 517 ``hook`` in ``source``; the built file."""
     result = run([python, "-c", HOOK, hook, outdir], cwd=source,
-                 env=clean_env(YOUCHENG_PURE_PYTHON="1"))
+                 env=clean_env())
     return outdir / result.stdout.strip().splitlines()[-1]
 
 
@@ -192,7 +192,8 @@ def test_dists_hold_every_package_file(dists: Dists) -> None:
     missing_from_wheel, missing_from_sdist = sorted(expected - wheel), sorted(expected - sdist)
     assert not missing_from_wheel, f"the wheel lacks files youcheng reads: {missing_from_wheel}"
     assert not missing_from_sdist, f"the sdist lacks files youcheng reads: {missing_from_sdist}"
-    assert {"pyproject.toml", "setup.py", "README.md", "MANIFEST.in"} <= sdist
+    assert {"pyproject.toml", "README.md", "MANIFEST.in"} <= sdist
+    assert dists.wheel.name.endswith("-py3-none-any.whl") and dists.sdist_wheel.name.endswith("-py3-none-any.whl")
     packaged = {"wheel": artefacts(wheel), "sdist": artefacts(sdist)}
     assert packaged == {"wheel": [], "sdist": []}, f"build artefacts packaged: {packaged}"
     # The wheel of the sdist (a PyPI install) is the wheel of the checkout (`pip install .`).

@@ -7,13 +7,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from youcheng import config as _config  # noqa: E402
-
-if _config.get("pure_python") == "1":  # before any compiled module is imported
-    from youcheng._compiled import use_sources as _use_sources
-
-    _use_sources()
-
 from youcheng.errors import (  # noqa: E402
     NotFound,
     ParseError,

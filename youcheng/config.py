@@ -33,8 +33,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_line_chars", str(1_000_000), "Longest line a build reads, in characters."),
     Setting("build_processes", "2", "Processes a build of large pages uses: 2 parses in a second "
             "process while the first resolves and stores; 1 does everything in one."),
-    Setting("pure_python", "0", "1: run the Python sources of the modules an install compiled "
-            "with mypyc (for debugging and profiling; large builds are about 15% slower)."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
