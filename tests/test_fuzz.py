@@ -11,7 +11,6 @@ traceback. ``make test`` runs a few hundred examples (profile
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -355,7 +354,7 @@ def _junk_property(scratch: Path, seed_records: list[RawPartnership],
     assert not isinstance(result, str), result
     records, _ = result
     # Every record of the seed is still read, the same but for its moved line numbers.
-    expected = [dataclasses.replace(r, line=moved[r.line], cn_line=moved[r.cn_line]) for r in seed_records]
+    expected = [r._replace(line=moved[r.line], cn_line=moved[r.cn_line]) for r in seed_records]
     found = iter(records)
     for want in expected:
         assert any(got == want for got in found), f"seed record lost: {want}"
