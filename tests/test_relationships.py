@@ -77,9 +77,10 @@ def test_every_attestation_belongs_to_exactly_one_relationship(default_db: Path)
         total, attested = conn.execute("SELECT COUNT(*), SUM(attestations) FROM relationships").fetchone()
         rows = conn.execute("SELECT COUNT(*) FROM partnerships").fetchone()[0]
         distinct = conn.execute("SELECT COUNT(DISTINCT id) FROM relationships").fetchone()[0]
-        # A relationship's attestations name its places.
+        # A relationship's attestations name its places (a domestic pair in either order).
         mixed = conn.execute("SELECT COUNT(*) FROM partnerships p JOIN relationships r ON r.id = p.relationship_id"
-                             " WHERE p.cn_id != r.cn_id OR p.partner_id IS NOT r.partner_id").fetchone()[0]
+                             " WHERE NOT (p.cn_id = r.cn_id AND p.partner_id IS r.partner_id"
+                             " OR p.cn_id = r.partner_id AND p.partner_id = r.cn_id)").fetchone()[0]
         unmatched_shared = conn.execute("SELECT COUNT(*) FROM relationships WHERE NOT matched AND attestations > 1"
                                         ).fetchone()[0]
     assert orphans == 0 and mixed == 0 and unmatched_shared == 0
@@ -395,3 +396,18 @@ def test_status_in_the_api_and_the_cli(default_db: Path) -> None:
         == stats["total"]
     bad = runner.invoke(app, ["stats", "--status", "frozen", "--db", str(default_db)])
     assert bad.exit_code == 2
+
+
+def test_a_domestic_pair_stated_on_both_cities_pages_is_one_relationship(default_db: Path) -> None:
+    """沈阳市's page names 厦门市 and 厦门市's names 沈阳市: one relationship, two attestations."""
+    with sqlite3.connect(default_db) as conn:
+        rows = conn.execute(
+            "SELECT p.relationship_id, p.cn_id, p.partner_id, p.source FROM partnerships p"
+            " WHERE p.tier = 'domestic' AND p.cn_name IN ('沈阳市', '厦门市')"
+            " AND p.partner_name IN ('沈阳市', '厦门市', '辽宁省沈阳市', '福建省厦门市')").fetchall()
+        resolved = conn.execute("SELECT COUNT(*), SUM(partner_id LIKE 'cn:%') FROM partnerships"
+                                " WHERE tier = 'domestic'").fetchone()
+    assert len(rows) == 2 and len({r[0] for r in rows}) == 1 and len({r[3] for r in rows}) == 2
+    assert {rows[0][1], rows[0][2]} == {rows[1][1], rows[1][2]} == {"cn:210100", "cn:350200"}
+    # The domestic partners are GB/T 2260 divisions, as the Chinese side is (江苏省南京市 -> cn:320100).
+    assert resolved[1] >= 0.95 * resolved[0]

@@ -53,10 +53,14 @@ CountKey = tuple[object, ...]
 def relationship_id(cn_id: str, partner_id: str | None, matched: bool, attestation_id: str) -> str:
     """The stable id of the relationship an attestation belongs to.
 
-    Matched: a hash of the two place ids. Unmatched: ``s`` and a hash of the attestation's
-    own id (itself stable), so it stays a relationship of its own.
+    Matched: a hash of the two place ids; for two Chinese places (a domestic pair) in either
+    order, so 乌鲁木齐–南京 on 乌鲁木齐's page and 南京–乌鲁木齐 on 南京's are one relationship.
+    Unmatched: ``s`` and a hash of the attestation's own id (itself stable), so it stays a
+    relationship of its own.
     """
     if matched and partner_id is not None:
+        if partner_id.startswith("cn:") and partner_id < cn_id:
+            cn_id, partner_id = partner_id, cn_id
         return hashlib.sha1(f"{cn_id}\x1f{partner_id}".encode()).hexdigest()[:16]
     return "s" + hashlib.sha1(f"statement\x1f{attestation_id}".encode()).hexdigest()[:15]
 

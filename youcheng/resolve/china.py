@@ -150,6 +150,16 @@ class Divisions:
                 return d
         return None
 
+    def split_province(self, name: str) -> tuple[str, str]:
+        """(province, the rest) of a name written under its province: 江苏省南京市 -> (江苏省, 南京市);
+        ("", name) when it does not start with a province's name or stem."""
+        key = fold_key(name)
+        for d in self.provinces:
+            for prefix in dict.fromkeys((fold_key(d.name), fold_key(d.stem))):
+                if len(prefix) >= 2 and key.startswith(prefix) and len(key) > len(prefix) + 1:
+                    return d.name, key[len(prefix):]
+        return "", name
+
     def resolve(self, names: list[str], section: str) -> tuple[Division | None, str]:
         """The division the written ``names`` mean, and how it was decided.
 

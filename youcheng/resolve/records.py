@@ -105,6 +105,7 @@ class RecordResolver:
         # What a row's names resolve to, worked out once per distinct spelling.
         self._cn_plans: dict[tuple[object, ...], _Plan] = {}
         self._partner_plans: dict[tuple[object, ...], _Plan] = {}
+        self._domestic_plans: dict[tuple[object, ...], _Plan | None] = {}
 
     def resolve_fields(self, raw: RawPartnership, pid: str) -> ResolvedFields:
         """The row's places and country, registering the places it names, as the tuple
@@ -113,7 +114,8 @@ class RecordResolver:
         cn, cn_simplified = self._chinese_place(raw)
         partner, partner_simplified, country, method = None, None, stated, "page" if stated else None
         if raw.partner_name:
-            partner, partner_simplified = self._partner_place(raw, stated)
+            partner, partner_simplified = (self._domestic_partner(raw) if raw.tier == "domestic" else None) \
+                or self._partner_place(raw, stated)
             if stated is None and partner.country:
                 country, method = partner.country, f"inferred:{partner.resolution}"
         if raw.country_text and stated is None:
@@ -181,17 +183,39 @@ class RecordResolver:
             place = Place(f"cn:?{fold_key(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
                           name_simplified=simplified, resolution="unresolved")
             return _Plan(place, [], _written(raw.cn_name, raw.cn_link), f"cn:{method}", simplified)
-        province = divisions().by_code[division.province_code]
-        place = Place(
-            f"cn:{division.code}", "cn", raw.cn_name, raw.cn_link, "CN",
-            name_simplified=division.name, name_pinyin=division.pinyin, name_en=division.name_en,
-            kind=division.level, code=division.code, province=province.name,
-            lat=division.lat, lon=division.lon,
-            parent_id=f"cn:{division.parent_code}" if division.parent_code else None,
-            resolution=method,
-        )
+        place = _division_place(division, raw.cn_name, raw.cn_link, method)
         return _Plan(place, [], [*_written(raw.cn_name, raw.cn_link), *_division_names(division)], f"cn:{method}",
                      simplified)
+
+    # -- a Chinese partner (tier domestic) -----------------------------------------------
+
+    def _domestic_partner(self, raw: RawPartnership) -> tuple[Place, str] | None:
+        """A domestic partner as the GB/T 2260 division it is (江苏省南京市 -> cn:320100), so that
+        the pair stated on both cities' pages is one relationship; None if no division matches
+        (then it is looked up like a foreign partner)."""
+        key = (raw.partner_links, raw.partner_name)
+        if key in self._domestic_plans:
+            plan = self._domestic_plans[key]
+        else:
+            if len(self._domestic_plans) >= _PLAN_CACHE:
+                self._domestic_plans.clear()
+            plan = self._domestic_plans[key] = self._plan_domestic_partner(raw)
+        if plan is None:
+            return None
+        self.methods[plan.counted] += 1
+        return self._add(plan, raw, spelled=False), plan.simplified
+
+    def _plan_domestic_partner(self, raw: RawPartnership) -> _Plan | None:
+        assert raw.partner_name is not None
+        written = [*(_own_names(raw.partner_links[-1]) if raw.partner_links else []), raw.partner_name]
+        for name in dict.fromkeys(written):
+            province, rest = divisions().split_province(name)
+            division, method = divisions().resolve([rest, name] if province else [name], province)
+            if division is not None:
+                place = _division_place(division, raw.partner_name, raw.partner_link, method)
+                return _Plan(place, [], [*_written(raw.partner_name, raw.partner_link), *_division_names(division)],
+                             f"domestic:{method}", to_simplified(raw.partner_name))
+        return None
 
     # -- foreign side ----------------------------------------------------------------------
 
@@ -314,6 +338,19 @@ class RecordResolver:
                  line: int | None = None) -> None:
         self._findings.append(Anomaly(raw.source, line or raw.line, kind, severity,  # type: ignore[arg-type]
                                       message, raw.partner_name or raw.cn_name))
+
+
+def _division_place(division: Division, written: str, link: str | None, method: str) -> Place:
+    """The place of a GB/T 2260 division, as a row writes and links it."""
+    province = divisions().by_code[division.province_code]
+    return Place(
+        f"cn:{division.code}", "cn", written, link, "CN",
+        name_simplified=division.name, name_pinyin=division.pinyin, name_en=division.name_en,
+        kind=division.level, code=division.code, province=province.name,
+        lat=division.lat, lon=division.lon,
+        parent_id=f"cn:{division.parent_code}" if division.parent_code else None,
+        resolution=method,
+    )
 
 
 def _stated_code(extra: tuple[tuple[str, str], ...]) -> str | None:
