@@ -9,7 +9,7 @@ pairs) come out as anomalies with the row's line, like parser anomalies.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -100,7 +100,10 @@ class RecordResolver:
         # Per-row state, kept compact for million-row pages: 64-bit hashes of each
         # (Chinese place, partner, source), and the ids' count of repeated rows.
         self._pairs: dict[int, int] = {}  # pair hash -> line first listed
-        self._spellings: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
+        # How each foreign place is written: its first spelling as (written, source, line),
+        # turned into {written: (source, line)} once a second spelling appears. Most places
+        # have one: a dict each held a million-place build 200 MB more (issue #16).
+        self._spellings: dict[str, tuple[str, str, int] | dict[str, tuple[str, int]]] = {}
         self._findings: list[Anomaly] = []
         # What a row's names resolve to, worked out once per distinct spelling.
         self._cn_plans: dict[tuple[object, ...], _Plan] = {}
@@ -140,7 +143,7 @@ class RecordResolver:
         """The findings not taken yet and those about the whole build (call once, after the last row)."""
         yield from self.take_findings()
         for place_id, spellings in self._spellings.items():
-            if len(spellings) > 1:
+            if isinstance(spellings, dict):
                 place = self.places[place_id]
                 written = "、".join(sorted(spellings))
                 source, line = min(spellings.values(), key=lambda v: (v[0], v[1]))
@@ -300,8 +303,13 @@ class RecordResolver:
             plan.merged = True
         written = written or raw.partner_name
         if spelled and written and place.side == "foreign":
-            spellings = self._spellings[place.id]
-            if written not in spellings:
+            spellings = self._spellings.get(place.id)
+            if spellings is None:
+                self._spellings[place.id] = (written, raw.source, raw.line)
+            elif isinstance(spellings, tuple):
+                if spellings[0] != written:
+                    self._spellings[place.id] = {spellings[0]: spellings[1:], written: (raw.source, raw.line)}
+            elif written not in spellings:
                 spellings[written] = (raw.source, raw.line)
         return existing
 
