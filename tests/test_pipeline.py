@@ -19,9 +19,21 @@ from .conftest import write_page
 
 
 @pytest.fixture()
-def always_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fork the parsing process whatever the page size (normally only past 8 MiB)."""
+def always_parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Fork the parsing process whatever the page size (normally only past 8 MiB) and on a
+    machine of one core too; the list fills with each child's pid, so a test can check one ran."""
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    started: list[int] = []
+    start = PageReader._start_child
+
+    def recording(self: PageReader) -> None:
+        start(self)
+        assert self._child is not None and self._child.pid is not None
+        started.append(self._child.pid)
+
+    monkeypatch.setattr(PageReader, "_start_child", recording)
+    return started
 
 
 def _read(paths: list[Path]) -> tuple[bool, list[object], list[tuple[str, int]], pipeline.Resolution]:
@@ -36,7 +48,7 @@ def _read(paths: list[Path]) -> tuple[bool, list[object], list[tuple[str, int]],
         return reader.parallel, items, sums, reader.resolution()
 
 
-def test_page_reader_in_child_gives_the_rows_read_in_process(always_parallel: None, tmp_path: Path,
+def test_page_reader_in_child_gives_the_rows_read_in_process(always_parallel: list[int], tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     second = write_page(tmp_path, config.seed_path().read_text(encoding="utf-8").replace("市", "縣"))
     paths = [config.seed_path(), second]
@@ -69,30 +81,31 @@ def test_page_reader_small_pages_stay_in_process() -> None:
                                               if isinstance(i, RawPartnership)])
 
 
-def test_page_reader_one_process_when_configured(always_parallel: None,
+def test_page_reader_one_process_when_configured(always_parallel: list[int],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("YOUCHENG_BUILD_PROCESSES", "1")
     parallel, _, _, _ = _read([config.seed_path()])
     assert not parallel
 
 
-def test_page_reader_passes_on_the_parse_error(always_parallel: None, tmp_path: Path) -> None:
+def test_page_reader_passes_on_the_parse_error(always_parallel: list[int], tmp_path: Path) -> None:
     page = write_page(tmp_path, "hello\nworld\n", name="notes.txt")
     with pytest.raises(ParseError) as in_child, PageReader([page]) as reader:
         list(reader.batches(page))
     with pytest.raises(ParseError) as in_process:
         list(read_page(page))
-    assert str(in_child.value) == str(in_process.value)
+    assert str(in_child.value) == str(in_process.value) and len(always_parallel) == 1
 
 
-def test_page_reader_passes_on_a_missing_file(always_parallel: None, tmp_path: Path) -> None:
+def test_page_reader_passes_on_a_missing_file(always_parallel: list[int], tmp_path: Path) -> None:
     missing = tmp_path / "nope.md"
     with pytest.raises(SourceError, match="cannot read"), PageReader([config.seed_path(), missing]) as reader:
         assert list(reader.batches(config.seed_path()))
         list(reader.batches(missing))
+    assert len(always_parallel) == 1
 
 
-def test_page_reader_stops_its_child_when_left_early(always_parallel: None, tmp_path: Path) -> None:
+def test_page_reader_stops_its_child_when_left_early(always_parallel: list[int], tmp_path: Path) -> None:
     # Many batches: the child is still parsing, or blocked on the full pipe, when the build stops.
     page = write_page(tmp_path, config.seed_path().read_text(encoding="utf-8") * 40)
     with PageReader([page]) as reader:
@@ -102,8 +115,9 @@ def test_page_reader_stops_its_child_when_left_early(always_parallel: None, tmp_
     assert not child.is_alive()
 
 
-def test_build_with_child_reader_is_identical(always_parallel: None, tmp_path: Path, seed_db: Path) -> None:
+def test_build_with_child_reader_is_identical(always_parallel: list[int], tmp_path: Path, seed_db: Path) -> None:
     build_registry([config.seed_path()], tmp_path / "parallel.db")
+    assert len(always_parallel) == 1  # a parsing child ran: not the in-process build compared with itself
 
     def content(db: Path) -> list[object]:
         conn = sqlite3.connect(db)
