@@ -47,7 +47,7 @@ DEFAULT_STATUS_SOURCE = "default: no source in youcheng/data/relationship_status
 # suspended (not ended: the page does not say which), citing the struck lines.
 STRUCK_NOTE = "struck through on the page"
 # The stats key of a partnership_counts row: (country, year, province, cn_level, tier).
-CountKey = tuple[object, ...]
+CountKey = tuple[str | None, int | None, str | None, str | None, str]
 
 
 def relationship_id(cn_id: str, partner_id: str | None, matched: bool, attestation_id: str) -> str:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, cast
 from youcheng.errors import StoreError
 from youcheng.model import (Anomaly, AttestationRow, Link, PartialDate, Partnership, Place, RawPartnership,
                             SourceInfo)
-from youcheng.relationships import STRUCK_NOTE
+from youcheng.relationships import STRUCK_NOTE, CountKey
 
 if sys.platform != "win32":
     import fcntl
@@ -209,8 +209,8 @@ class RegistryWriter:
         self.conn.executescript(self._tables)
         self.conn.execute("BEGIN")
         self._source_ids: dict[str, int] = {}
-        self._counts: Counter[tuple[object, ...]] = Counter()
-        self._place_counts: Counter[object] = Counter()
+        self._counts: Counter[CountKey] = Counter()
+        self._place_counts: Counter[str | None] = Counter()
         self._struck: list[tuple[str, str, int]] = []  # rows a page strikes through (relationships.derive)
         self._places: list[Place] = []
         self._side: _SideBuild | None = None
@@ -369,7 +369,7 @@ class _SideBuild:
     """
 
     def __init__(self, target: Path, tables: str, indexes: list[str], places: list[Place],
-                 counts: Counter[tuple[object, ...]], place_counts: Counter[object]) -> None:
+                 counts: Counter[CountKey], place_counts: Counter[str | None]) -> None:
         self.path, self._lock_fd = _claim_temporary(target)
         self._tables, self._indexes = tables, indexes
         self._places, self._counts, self._place_counts = places, counts, place_counts
@@ -426,7 +426,7 @@ class _SideBuild:
             conn.execute(statement)
 
 
-def _count_relationships(conn: sqlite3.Connection, delta: Counter[tuple[object, ...]]) -> None:
+def _count_relationships(conn: sqlite3.Connection, delta: Counter[CountKey]) -> None:
     """Make the statistics, counted per partnership as rows arrived, count relationships too:
     ``n`` changes by ``delta`` (from ``relationships.derive``) per key, ``records`` stays the
     number of rows; then stat_counts is summed again. A key can end with ``n = 0``."""
@@ -444,7 +444,7 @@ def _count_relationships(conn: sqlite3.Connection, delta: Counter[tuple[object, 
     conn.execute("COMMIT")
 
 
-def _insert_places(conn: sqlite3.Connection, places: list[Place], counts: Counter[object]) -> None:
+def _insert_places(conn: sqlite3.Connection, places: list[Place], counts: Counter[str | None]) -> None:
     """Places with all their names and how many attestations name each (``counts``), and
     the search grams of those names."""
     from youcheng.resolve.fold import search_key
