@@ -169,3 +169,25 @@ def test_page_reader_that_cannot_start_restores_the_collector(monkeypatch: pytes
     with pytest.raises(UsageError), PageReader([config.seed_path()]):
         pass
     assert gc.isenabled()
+
+
+def test_a_child_that_dies_is_a_one_line_error(always_parallel: list[int], tmp_path: Path) -> None:
+    """A parsing child killed mid-build (the OOM killer, say) is a SourceError the CLI prints in
+    one line, not a traceback."""
+    import os
+    import signal
+
+    page = write_page(tmp_path, config.seed_path().read_text(encoding="utf-8") * 40)
+    with pytest.raises(SourceError, match="stopped without a word"), PageReader([page]) as reader:
+        batches = reader.batches(page)
+        next(batches)
+        os.kill(always_parallel[0], signal.SIGKILL)
+        list(batches)
+
+
+def test_an_impossible_date_is_a_parse_error() -> None:
+    from youcheng.dates import InvalidDate, parse_date
+
+    with pytest.raises(ParseError) as found:
+        parse_date("1990年13月")
+    assert isinstance(found.value, InvalidDate) and isinstance(found.value, ValueError)

@@ -10,6 +10,7 @@ import datetime as _dt
 import re
 
 from youcheng._memo import short_text_cache
+from youcheng.errors import ParseError
 from youcheng.model import PartialDate
 
 _CJK_DATE = re.compile(
@@ -21,7 +22,7 @@ _PLAUSIBLE_YEARS = (1900, 2100)
 _YEAR_ONLY = re.compile(r"^\s*(?P<y>1[89]\d\d|20\d\d)\s*$")
 
 
-class InvalidDate(ValueError):
+class InvalidDate(ParseError, ValueError):
     """Raised when text looks like a date but names no real day (9999年99月99日)."""
 
 

@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import Any
 
 from youcheng import config
+from youcheng.errors import SourceError
 from youcheng.model import Anomaly, AttestationRow, Link, PartialDate, Place, RawPartnership
 from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
@@ -224,7 +225,8 @@ class PageReader:
         try:
             data = self._conn.recv_bytes()
         except EOFError:
-            raise RuntimeError("the page-parsing process stopped without a word") from None
+            raise SourceError("the page-parsing process stopped without a word (killed, or out of memory?); "
+                              "YOUCHENG_BUILD_PROCESSES=1 parses in the build's own process") from None
         if data.startswith(_ERROR):
             raise pickle.loads(data[len(_ERROR):])
         event: Event = marshal.loads(data)
