@@ -51,20 +51,21 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from youcheng import __version__, query, relationships
 from youcheng.errors import NotFound, StoreError, UsageError, YouchengError
 from youcheng.export import FILE_NAMES, MEDIA_TYPES, write_datapackage
 from youcheng.registry import export_text
-from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
+from youcheng.model import SourceRow
 from youcheng.resolve.china import divisions
 from youcheng.resolve.fold import search_key
 from youcheng.search import search_answer, summary_with_coverage
 from youcheng.store import connect_readonly
 from youcheng.validate import BadParameter, nearest, unknown_parameters
-from youcheng.vocabulary import ExportFormat, Level, NameOrigin, StatDimension, Status, TierFilter
+from youcheng.vocabulary import ExportFormat, Level, StatDimension, Status, TierFilter
+from youcheng.api_models import (ERROR_RESPONSES, NOT_FOUND_RESPONSES, ErrorBody, MapLinesPage, PartnershipPage, PlaceDetail,
+                                  QualityReport, RelationshipPage, SearchResult, Stats)
 from youcheng.api_http import (SECURITY_HEADERS, CachingFastAPI, ResponseCache, Revalidation,
                                SecurityHeaders)
 
@@ -72,152 +73,6 @@ WEB_DIR = Path(__file__).parent / "web"
 PAGE_LIMIT = 1000
 QUERY_THREADS = 2  # worker threads per process for endpoints (see _lifespan)
 CACHE_BYTES = 64 * 1024 * 1024  # per process: the seed's every distinct answer fits many times over
-
-
-class ErrorBody(BaseModel):
-    """Every error response: what went wrong and what to try."""
-
-    error: str = Field(examples=["no place has the id 'cn:999999'; find ids with 'youcheng search'"])
-    parameter: str | None = Field(None, description=(
-        "The query parameter that cannot be used (422): a misspelt name, or a value that no "
-        "relationship could match."), examples=["country"])
-    accepted: list[str] | None = Field(None, description="The values (or parameter names) it accepts.")
-    nearest: list[str] | None = Field(None, description="The accepted values nearest to the one sent.",
-                                      examples=[["JP"]])
-
-
-class PartnershipPage(BaseModel):
-    """One page of the records (attestations: one source's statement of a relationship each)
-    matching the filters, and how many match in all. Kept in its shape for old clients, with
-    ``relationship_id`` and ``status`` added; /api/relationships has one item per relationship."""
-
-    total: int = Field(description="How many records match the filters.")
-    limit: int
-    offset: int
-    items: list[Record] = Field(description="The records, in source order, with the export fields.")
-
-
-class RelationshipPage(BaseModel):
-    """One page of relationships (pairs of places, each with every source that attests it)."""
-
-    total: int = Field(description="How many relationships match.")
-    limit: int
-    offset: int
-    items: list[relationships.Relationship] = Field(description=(
-        "The relationships, by id: the chosen tier, date and country, the status and where it comes "
-        "from, the conflicts between sources and every attestation."))
-
-
-class PlaceName(BaseModel):
-    """One name a place is known by and what kind of name it is."""
-
-    name: str
-    kind: NameOrigin = Field(description=(
-        "Where the name comes from: written (in the source), converted (to Simplified script by "
-        "OpenCC), romanised (pypinyin), gazetteer (GeoNames, GB/T 2260 and its English names, ISO 3166-2)."))
-
-
-class PlaceDetail(BaseModel):
-    """A place with every name it is known by, its codes, coordinates and partnerships."""
-
-    id: str
-    side: Literal["cn", "foreign"]
-    name: str
-    name_simplified: str | None = None
-    name_pinyin: str | None = None
-    name_en: str | None = None
-    link: str | None = None
-    country: str | None = None
-    kind: str | None = None
-    code: str | None = Field(None, description="GB/T 2260 code for Chinese places.")
-    province: str | None = None
-    subdivision: str | None = Field(None, description="ISO 3166-2 code of a foreign region.")
-    geonames_id: int | None = None
-    lat: float | None = None
-    lon: float | None = None
-    parent_id: str | None = None
-    resolution: str | None = Field(None, description="How the place's identity was decided.")
-    names: list[PlaceName]
-    partnerships: list[Record] = Field(description=(
-        "The place's relationships, by Chinese place and date: the first `limit` of them. "
-        "Page through all of them with /api/partnerships?place={id}."))
-    partnerships_total: int = Field(description="How many relationships the place has in all.")
-
-
-class SearchResult(BaseModel):
-    """Places whose names contain the query, best matches first; when none does, the nearest
-    names and what the registry covers, so an empty answer is not taken for "no such place"."""
-
-    q: str
-    items: list[PlaceHit]
-    nearest: list[str] = Field([], description="With no item: the indexed names nearest to q (did you mean).")
-    message: str | None = Field(None, description="With no item: what the registry covers (sources, dates).")
-
-
-class ProvinceRow(BaseModel):
-    """A province's count, with its English name so an English page need not show Chinese."""
-
-    key: str | None
-    label: str | None
-    count: int
-    name_en: str | None = Field(None, description="GB/T 2260 English or pinyin name: 湖北省 -> Hubei.")
-
-
-class Stats(BaseModel):
-    """Relationship counts under the filters, by each dimension (null key: unknown)."""
-
-    total: int
-    country: list[StatRow]
-    year: list[StatRow]
-    province: list[ProvinceRow]
-    level: list[StatRow]
-
-
-class QualityReport(BaseModel):
-    """What the build could not read, and the places the map cannot draw."""
-
-    total: int = Field(description="How many anomalies.")
-    limit: int
-    offset: int
-    items: list[Anomaly] = Field(description="Anomalies in source and line order, from `offset`, at most `limit`.")
-    unplaced_total: int = Field(description="How many places have no coordinates.")
-    unplaced: list[UnplacedPlace] = Field(
-        description="Places without coordinates, most relationships first: at most `limit`.")
-
-
-class MapLinesPage(BaseModel):
-    """The matching relationships as map lines, heaviest first, and what the lines leave out.
-
-    ``relationships = shown_partnerships + left_out_partnerships + unplaced_partnerships``.
-    """
-
-    group: Literal["place", "region"] = Field(
-        description="place: Chinese place to partner place; region: Chinese province to partner country.")
-    limit: int
-    relationships: int = Field(description="How many relationships match the filters.")
-    pairs: int = Field(description="How many distinct pairs (lines) they make at this grouping.")
-    shown_partnerships: int = Field(description="Relationships the returned lines carry.")
-    left_out_pairs: int = Field(description="Drawable lines beyond the limit, not returned.")
-    left_out_partnerships: int = Field(description="Relationships those left-out lines carry.")
-    unplaced_pairs: int = Field(description="Pairs with an end that has no coordinates (or no place).")
-    unplaced_partnerships: int = Field(description="Relationships that cannot be drawn for that reason.")
-    items: list[query.MapLine] = Field(description="The lines, most relationships first.")
-
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    304: {"description": "Not Modified: the `If-None-Match` ETag is current; no body."},
-    404: {"model": ErrorBody, "description": (
-        "No place is called what `place` names; the message offers the nearest names and says what "
-        "the registry covers.")},
-    422: {"model": ErrorBody, "description": (
-        "A parameter cannot be used: a misspelt name, a value outside its type, or a value no "
-        "relationship could match (a country that is not an ISO 3166-1 code, a province the registry "
-        "does not have, year_from after year_to). `parameter` names it; `accepted` and `nearest` "
-        "list what it takes.")},
-    503: {"model": ErrorBody, "description": "The registry is missing or unreadable."},
-}
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    **_ERRORS, 404: {"model": ErrorBody, "description": "No such place."}}
 
 
 class _Database:
@@ -461,7 +316,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         return JSONResponse({"error": str(message)}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    @app.get("/api/partnerships", response_model=PartnershipPage, responses=_ERRORS,
+    @app.get("/api/partnerships", response_model=PartnershipPage, responses=ERROR_RESPONSES,
              summary="Records (one source's statement each) matching the filters, a page at a time",
              description="The attestations, one per source row, in the shape this endpoint always had "
                          "(old clients keep working), each with its relationship_id and status. "
@@ -475,7 +330,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         total, items = query.select_records(conn, filters, limit, offset)
         return _json({"total": total, "limit": limit, "offset": offset, "items": items})
 
-    @app.get("/api/relationships", response_model=RelationshipPage, responses=_ERRORS,
+    @app.get("/api/relationships", response_model=RelationshipPage, responses=ERROR_RESPONSES,
              summary="Relationships matching the filters, each with every source that attests it")
     def relationships_page(
         conn: Conn, filters: FiltersDep,
@@ -487,14 +342,14 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         return _json({"total": total, "limit": limit, "offset": offset, "items": items})
 
     @app.get("/api/relationships/{relationship_id}", response_model=relationships.Relationship,
-             responses={404: {"model": ErrorBody, "description": "No such relationship."}, **_ERRORS},
+             responses={404: {"model": ErrorBody, "description": "No such relationship."}, **ERROR_RESPONSES},
              summary="One relationship: every source that attests it, and its conflicts")
     def relationship(conn: Conn, relationship_id: Annotated[str, PathParam(
             description="A relationship id (from /api/relationships or a record's relationship_id).",
             max_length=200)]) -> Response:
         return _json(relationships.relationship(conn, relationship_id))
 
-    @app.get("/api/conflicts", response_model=RelationshipPage, responses=_ERRORS,
+    @app.get("/api/conflicts", response_model=RelationshipPage, responses=ERROR_RESPONSES,
              summary="Relationships whose sources disagree on the date, country or tier")
     def conflicts(
         conn: Conn,
@@ -505,7 +360,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         total, items = relationships.conflicted(conn, limit, offset)
         return _json({"total": total, "limit": limit, "offset": offset, "items": items})
 
-    @app.get("/api/places/{place_id}", response_model=PlaceDetail, responses=_NOT_FOUND,
+    @app.get("/api/places/{place_id}", response_model=PlaceDetail, responses=NOT_FOUND_RESPONSES,
              summary="One place: its names in every script, codes, coordinates and partnerships")
     def place(conn: Conn, place_id: Annotated[str, PathParam(
             description="A place id, e.g. cn:410300 (ids come from /api/search and the records).",
@@ -522,7 +377,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
             query.count_records(conn, query.Filters(place=place_id))
         return _json(detail)
 
-    @app.get("/api/search", response_model=SearchResult, responses=_ERRORS,
+    @app.get("/api/search", response_model=SearchResult, responses=ERROR_RESPONSES,
              summary="Typeahead: places whose names contain q, on either side, in any script")
     def search(
         conn: Conn,
@@ -535,7 +390,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
             return _json({"q": q, "items": [], "nearest": [], "message": None})
         return _json(search_answer(conn, q, limit))
 
-    @app.get("/api/stats", response_model=Stats, responses=_ERRORS,
+    @app.get("/api/stats", response_model=Stats, responses=ERROR_RESPONSES,
              summary="Counts by country, year, province and level, under the filters (sister relationships unless tier is given)")
     def stats(conn: Conn, filters: FiltersDep) -> Response:
         total, dims = query.breakdowns(conn, query.stats_filters(filters))
@@ -543,7 +398,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
                      for r in dims[StatDimension.province]]
         return _json({"total": total, **dims, StatDimension.province.value: provinces})
 
-    @app.get("/api/lines", response_model=MapLinesPage, responses=_ERRORS,
+    @app.get("/api/lines", response_model=MapLinesPage, responses=ERROR_RESPONSES,
              summary="Map lines: the matching relationships aggregated by pair, heaviest first",
              description=(
                  "What the web page's map draws, so it never loads every record: relationships under the "
@@ -564,7 +419,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
         given = {"limit": limit, "items": found.lines}
         return _json({k: given[k] if k in given else getattr(found, k) for k in MapLinesPage.model_fields})
 
-    @app.get("/api/anomalies", response_model=QualityReport, responses=_ERRORS,
+    @app.get("/api/anomalies", response_model=QualityReport, responses=ERROR_RESPONSES,
              summary="The data-quality report: what the build could not read, what cannot be mapped")
     def anomalies(
         conn: Conn,
@@ -576,7 +431,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
                       "items": query.anomalies(conn, limit, offset),
                       "unplaced_total": query.count_unplaced(conn), "unplaced": query.unplaced(conn, limit)})
 
-    @app.get("/api/summary", response_model=dict[str, Any], responses=_ERRORS,
+    @app.get("/api/summary", response_model=dict[str, Any], responses=ERROR_RESPONSES,
              summary="Counts, build metadata and coverage",
              description="`partnerships`, `places`, `countries`, `anomalies`, the build's `meta` values, "
                          "`sources` (every file with its format, records, snapshot date and licence) and "
@@ -586,7 +441,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
     def summary(conn: Conn) -> Response:
         return _json(summary_with_coverage(conn))
 
-    @app.get("/api/sources", response_model=list[SourceRow], responses=_ERRORS,
+    @app.get("/api/sources", response_model=list[SourceRow], responses=ERROR_RESPONSES,
              summary="What the registry was built from",
              description="Every source file of the build, in build order: its format, how many "
                          "relationships it gave and how many rows it could not read (anomalies), the "
@@ -596,7 +451,7 @@ def create_app(db: Path | str | None = None, *, cache_bytes: int = CACHE_BYTES) 
 
     @app.get("/api/export/{fmt}", response_class=Response, responses={
         200: {"description": "The file, as an attachment.",
-              "content": {MEDIA_TYPES[f].split(";")[0]: {} for f in ExportFormat}}, **_ERRORS},
+              "content": {MEDIA_TYPES[f].split(";")[0]: {} for f in ExportFormat}}, **ERROR_RESPONSES},
         summary="Download the matching relationships as CSV, JSONL, GeoJSON, GraphML or a Data Package")
     def export(
         conn: Conn, filters: FiltersDep,
