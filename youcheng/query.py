@@ -365,7 +365,6 @@ def _records(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> It
 # --- Read functions for the REST API and the web page (issue #4) ------------------------
 
 
-
 def breakdown(conn: sqlite3.Connection, by: str, filters: Filters | None = None) -> list[StatRow]:
     """Counts by ``country``, ``year``, ``province`` or ``level`` over the matching relationships.
 

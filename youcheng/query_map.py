@@ -1,7 +1,7 @@
 """The map's question: relationships aggregated into lines between places or regions.
 
-Part of the read layer: ``query.py`` re-exports ``map_lines`` and its types and
-limits. The lines are counted with ``query``'s counting plan, the same one the
+Part of the read layer: ``query.py`` re-exports ``map_lines``, ``MapLine`` and the
+limits the API states. The lines are counted with ``query``'s counting plan, the same one the
 statistics use; ``query`` imports this module, so this one imports ``query`` where
 it is called rather than at the top.
 """

@@ -102,7 +102,6 @@ def _cell_view(markup: str) -> tuple[tuple[Segment, ...], str, bool]:
     return tuple(segments), plain_text(segments), any(s.link for s in segments)
 
 
-
 def parse_lines(lines: Iterable[Line | Block], source: str, fast: bool = True) -> Iterator[Item]:
     """Yield the relationships and anomalies of one page, in page order.
 
