@@ -21,7 +21,8 @@ from youcheng.errors import ParseError, SourceError
 from youcheng.model import Anomaly, Link, PartialDate, RawPartnership
 from youcheng.sources import format_of, read_page
 from youcheng.sources.base import sniff_head
-from youcheng.sources.citymd import SOURCE_FORMAT, tier_of
+from youcheng.sources.citymd import SOURCE_FORMAT
+from youcheng.sources.citymd_cells import tier_of
 
 from .conftest import write_page
 

@@ -76,7 +76,7 @@ def test_select_records_rejects_bad_paging(registry: Registry, limit: int, offse
 
 @pytest.mark.parametrize("name", ["武汉", "武漢", "武漢市", "wuhan", "Wuhan", "ＷＵＨＡＮ", "匹兹堡", "匹茲堡", "cn:420100"])
 def test_place_ids_the_same_in_any_script(registry: Registry, name: str) -> None:
-    from youcheng.query import place_ids
+    from youcheng.query_places import place_ids
 
     assert place_ids(registry.conn, name) == place_ids(registry.conn, "武汉市" if "匹" not in name else "匹兹堡") != []
 

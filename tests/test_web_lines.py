@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from youcheng import query
+from youcheng import query, query_map
 from youcheng.api import create_app
 from youcheng.errors import UsageError
 from youcheng.model import Link, PartialDate, Partnership, Place, RawPartnership, SourceInfo
@@ -77,7 +77,7 @@ def conn(db: Path) -> Iterator[sqlite3.Connection]:
     c.close()
 
 
-def _balanced(found: query.MapLines) -> None:
+def _balanced(found: query_map.MapLines) -> None:
     """Every relationship is shown, left out or unplaced, exactly once."""
     assert found.shown_partnerships == sum(line.partnerships for line in found.lines)
     assert found.relationships == found.shown_partnerships + found.left_out_partnerships + found.unplaced_partnerships
@@ -175,7 +175,7 @@ def test_bad_arguments_are_usage_errors(conn: sqlite3.Connection, limit: int, gr
 
 def test_place_pairs_of_too_many_relationships_ask_for_a_filter(conn: sqlite3.Connection,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(query, "PLACE_LINES_MAX_ROWS", RELATIONSHIPS - 1)
+    monkeypatch.setattr(query_map, "PLACE_LINES_MAX_ROWS", RELATIONSHIPS - 1)
     with pytest.raises(UsageError, match=f"{RELATIONSHIPS} relationships match: too many"):
         query.map_lines(conn, group="place")
     assert query.map_lines(conn, query.Filters(country="US"), group="place").group == "place"  # filtered: fits
@@ -218,7 +218,7 @@ def test_api_lines_rejects_bad_parameters(client: TestClient, params: dict[str, 
 
 def test_api_lines_refuses_place_pairs_of_too_many_relationships(client: TestClient,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(query, "PLACE_LINES_MAX_ROWS", 5)
+    monkeypatch.setattr(query_map, "PLACE_LINES_MAX_ROWS", 5)
     response = client.get("/api/lines", params={"group": "place", "year_from": 1900})
     assert response.status_code == 422 and "add a filter, or group by region" in response.json()["error"]
 

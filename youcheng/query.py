@@ -1,8 +1,9 @@
 """The one read layer: every question the CLI, the API and the web page ask.
 
 Functions take an open read-only connection and return ``model`` dataclasses.
-Place names are matched through the ``place_names`` table, so whatever names
-the resolution stage indexes (scripts, pinyin, English) work in every query.
+This module holds the filters, the counts and statistics, the records and the data
+quality; finding places by name is ``query_places.py`` and the map's lines are
+``query_map.py``, both re-exported here where the CLI, the API and the page call them.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import math
 import sqlite3
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from dataclasses import fields as _dataclass_fields
-from typing import Any
 
-from youcheng.errors import NotFound, UsageError
-from youcheng.model import STATUSES, TIERS, Anomaly, Place, PlaceHit, Record, SourceRow, StatRow, UnplacedPlace
-from youcheng.resolve.fold import search_key, search_key_as_written
+from youcheng.errors import UsageError
+from youcheng.model import STATUSES, TIERS, Anomaly, Record, SourceRow, StatRow, UnplacedPlace
+from youcheng.query_map import LINE_LIMIT as LINE_LIMIT
+from youcheng.query_map import PLACE_LINES_MAX_ROWS as PLACE_LINES_MAX_ROWS
+from youcheng.query_map import MapLine as MapLine
+from youcheng.query_map import map_lines as map_lines
+from youcheng.query_places import known_place_ids
+from youcheng.query_places import place as place
+from youcheng.query_places import search as search
+from youcheng.resolve.fold import search_key
 from youcheng.resolve.names import fold_key
 
 STAT_DIMENSIONS = ("country", "year", "province", "level")
@@ -70,28 +75,6 @@ class Filters:
     q: str | None = None
     tier: str | None = None  # one of model.TIERS; None or "all": every tier
     status: str | None = None  # one of model.STATUSES: the relationship's; None: every status
-
-
-def place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
-    """Ids of the places called ``name`` in any indexed script, or with that id.
-
-    Names already in Simplified script (or Latin letters) are looked up as written
-    first: their key is the same, and a one-shot command then never loads OpenCC.
-    """
-    written = search_key_as_written(name)
-    ids = _ids_for_key(conn, written, name)
-    if ids or written.isascii():
-        return ids
-    key = search_key(name)
-    return _ids_for_key(conn, key, name) if key != written else ids
-
-
-def _ids_for_key(conn: sqlite3.Connection, key: str, name: str) -> list[str]:
-    rows = conn.execute(
-        "SELECT DISTINCT place_id FROM place_names WHERE key = ? "
-        "UNION SELECT id FROM places WHERE id = ?", (key, name.strip()),
-    ).fetchall()
-    return [r[0] for r in rows]
 
 
 def partners_of(conn: sqlite3.Connection, name: str, limit: int | None = None) -> list[Record]:
@@ -201,16 +184,6 @@ def iter_records(conn: sqlite3.Connection, filters: Filters | None = None) -> It
     yield from _records(conn, f"{_SELECT} {where} ORDER BY {_SOURCE_ORDER}", params)
 
 
-def known_place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
-    """``place_ids``, or NotFound saying what the registry covers and which names are near."""
-    ids = place_ids(conn, name)
-    if not ids:
-        from youcheng.search import no_match_message
-
-        raise NotFound(no_match_message(conn, name, f"no place is called {name!r} in this registry"))
-    return ids
-
-
 def _where(conn: sqlite3.Connection, f: Filters, table: str = "partnerships") -> tuple[str, list[object]]:
     """The WHERE clause of ``f`` over ``table`` (``partnerships`` or ``relationships``) as ``p``."""
     from youcheng.validate import check_filters
@@ -271,62 +244,6 @@ def _places_clause(ids: list[str]) -> tuple[str, list[object]]:
     """SQL (and its parameters) for the relationships of any of the places ``ids``, on either side."""
     marks = ", ".join("?" * len(ids)) or "NULL"
     return f"(p.cn_id IN ({marks}) OR p.partner_id IN ({marks}))", [*ids, *ids]
-
-
-def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHit]:
-    """Places whose name contains ``text`` in any indexed script, best matches first.
-
-    Works for one- and two-character Chinese queries: candidates come from the
-    ``name_grams`` index and are then checked for the whole substring.
-    """
-    key = search_key(text)
-    if not key:
-        raise UsageError("search text is empty")
-    marks = ", ".join("?" * len(grams := _probe_grams(key)))
-    rows = conn.execute(
-        f"""
-        WITH candidates AS (
-            SELECT place_id FROM name_grams WHERE gram IN ({marks})
-            GROUP BY place_id HAVING COUNT(*) = ?
-        ), matches AS (
-            -- The name shown as matched is the best: whole, else the shortest prefix, else the
-            -- shortest containing the text (SQLite takes a bare column from the row of the MIN).
-            SELECT n.place_id, n.name AS matched,
-                   MIN((CASE WHEN n.key = ? THEN 0 WHEN n.key LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END) * 1000000
-                       + length(n.key) * 1000 + unicode(n.name)) AS score
-            FROM place_names n JOIN candidates c ON c.place_id = n.place_id
-            WHERE instr(n.key, ?) > 0
-            GROUP BY n.place_id
-        )
-        SELECT p.id, p.side, p.name, m.matched, p.country, p.partnerships AS n
-        FROM matches m JOIN places p ON p.id = m.place_id
-        ORDER BY m.score / 1000000, n DESC, p.name
-        LIMIT ?
-        """,
-        [*grams, len(grams), key, _like_prefix(key), key, limit],
-    ).fetchall()
-    return [PlaceHit(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
-
-
-_PROBE_GRAMS = 4
-
-
-def _probe_grams(key: str) -> list[str]:
-    """The grams whose places are candidates for ``key``: the key itself when one character
-    long, else at most ``_PROBE_GRAMS`` of its two-character grams, spread over it. Every
-    candidate is checked for the whole key, so fewer grams only mean more candidates; a long
-    Latin key has twenty common grams (ai, nt, de…), each of tens of thousands of rows at a
-    million partnerships, and their intersection cost more than checking what four leave."""
-    if len(key) == 1:
-        return [key]
-    grams = [key[i:i + 2] for i in range(len(key) - 1)]
-    if len(grams) > _PROBE_GRAMS:  # the first, the last and evenly between
-        grams = [grams[round(i * (len(grams) - 1) / (_PROBE_GRAMS - 1))] for i in range(_PROBE_GRAMS)]
-    return sorted(set(grams))
-
-
-def _like_prefix(key: str) -> str:
-    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def stats(conn: sqlite3.Connection, by: str, tier: str | None = "sister") -> list[StatRow]:
@@ -448,24 +365,6 @@ def _records(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> It
 # --- Read functions for the REST API and the web page (issue #4) ------------------------
 
 
-def place(conn: sqlite3.Connection, place_id: str) -> Place:
-    """The place with id ``place_id`` and every name it is known by (``/api/places/{id}``).
-
-    Reads whichever ``places`` columns the build filled, so places from a build
-    without resolution fields still come back, with those fields null.
-    Raises NotFound when no place has that id.
-    """
-    cursor = conn.execute("SELECT * FROM places WHERE id = ?", (place_id,))
-    row = cursor.fetchone()
-    if row is None:
-        raise NotFound(f"no place has the id {place_id!r}; find ids with 'youcheng search' or /api/search")
-    known = {f.name for f in _dataclass_fields(Place)}
-    values = {d[0]: v for d, v in zip(cursor.description, row) if d[0] in known}
-    names = tuple((str(r[0]), str(r[1])) for r in conn.execute(
-        "SELECT name, kind FROM place_names WHERE place_id = ? ORDER BY kind, name", (place_id,)))
-    return Place(**{**values, "names": names})
-
-
 def breakdown(conn: sqlite3.Connection, by: str, filters: Filters | None = None) -> list[StatRow]:
     """Counts by ``country``, ``year``, ``province`` or ``level`` over the matching relationships.
 
@@ -555,185 +454,3 @@ def unplaced(conn: sqlite3.Connection, limit: int = MAX_LIMIT) -> list[UnplacedP
 def count_unplaced(conn: sqlite3.Connection) -> int:
     """How many places have no coordinates."""
     return int(conn.execute("SELECT COUNT(*) FROM places WHERE lat IS NULL OR lon IS NULL").fetchone()[0])
-
-
-# --- Map lines: relationships aggregated by place pair (issue #5) -----------------------
-
-
-LINE_LIMIT = 5000
-LINE_GROUPS = ("auto", "place", "region")
-# Grouping by place pair reads and groups every matching row (about 12 s for a million here);
-# above this many matching relationships, ``group=place`` asks for a filter or ``region`` instead.
-PLACE_LINES_MAX_ROWS = 100_000
-
-
-@dataclass(frozen=True)
-class MapLine:
-    """One line on the map: every matching relationship between its two ends.
-
-    At ``place`` grouping the ends are a Chinese place and a partner place (with ids);
-    at ``region`` grouping they are a Chinese province and a partner country (no ids),
-    each drawn at the mean position of the registry's places on that side.
-    """
-
-    cn_id: str | None
-    cn_name: str
-    cn_name_en: str | None
-    cn_province: str | None
-    cn_lat: float
-    cn_lon: float
-    partner_id: str | None
-    partner_name: str | None
-    partner_name_en: str | None
-    country: str | None
-    partner_lat: float
-    partner_lon: float
-    partnerships: int
-    first_year: int | None
-
-
-@dataclass(frozen=True)
-class MapLines:
-    """The heaviest lines under the filters, and what they leave out, for an honest map.
-
-    ``relationships = shown_partnerships + left_out_partnerships + unplaced_partnerships``
-    and ``pairs = len(lines) + left_out_pairs + unplaced_pairs``.
-    """
-
-    group: str
-    lines: list[MapLine]
-    relationships: int
-    pairs: int
-    shown_partnerships: int
-    left_out_pairs: int
-    left_out_partnerships: int
-    unplaced_pairs: int
-    unplaced_partnerships: int
-
-
-def map_lines(conn: sqlite3.Connection, filters: Filters | None = None, limit: int = LINE_LIMIT,
-              group: str = "auto") -> MapLines:
-    """The map's lines: matching relationships aggregated by pair, heaviest ``limit`` first.
-
-    The page never receives a million records: it gets at most ``limit`` lines and
-    the totals of what they leave out. ``group`` is ``place`` (Chinese place to
-    partner place), ``region`` (Chinese province to partner country, which counts
-    every relationship that has both) or ``auto``: place pairs when they all fit
-    in ``limit``, else regions, since the heaviest few thousand of hundreds of
-    thousands of pairs would show a small, biased part of the world.
-    """
-    if group not in LINE_GROUPS:
-        raise UsageError(f"cannot group lines by {group!r}; choose one of {', '.join(LINE_GROUPS)}")
-    if not 1 <= limit <= LINE_LIMIT:
-        raise UsageError(f"limit must be between 1 and {LINE_LIMIT}, got {limit}")
-    plan = _CountPlan.make(conn, filters or Filters())
-    where, params = plan.where, plan.params
-    if group == "auto":
-        # DISTINCT streams: SQLite stops at the first limit + 1 pairs instead of grouping them all.
-        pairs = conn.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT p.cn_id, p.partner_id FROM {plan.rows} p"
-                             f" {where} LIMIT ?)", [*params, limit + 1]).fetchone()[0]
-        group = "place" if pairs <= limit else "region"
-    if group == "place":
-        matching = _count(conn, plan)
-        if matching > PLACE_LINES_MAX_ROWS:
-            raise UsageError(f"{matching:,} relationships match: too many to group by place pair (at most "
-                             f"{PLACE_LINES_MAX_ROWS:,}); add a filter, or group by region")
-        return _place_lines(conn, where, params, limit, plan.rows)
-    # Province and country are stats dimensions: the build's precomputed counts answer without
-    # reading a million partnerships, unless a place or text filter needs the rows themselves.
-    # A counts row may hold no relationship (n = 0: its rows belong to relationships dated otherwise).
-    first = "MIN(p.year)" if plan.table == plan.rows else f"MIN(CASE WHEN p.{plan.unit} > 0 THEN p.year END)"
-    rows = conn.execute(f"SELECT p.province, p.country, {plan.count}, {first} FROM {plan.table} p {where}"
-                        f" GROUP BY p.province, p.country HAVING {plan.count} > 0", params).fetchall()
-    return _region_lines(conn, rows, limit)
-
-
-def _place_lines(conn: sqlite3.Connection, where: str, params: list[object], limit: int,
-                 table: str = "relationships") -> MapLines:
-    """Place pairs; totals come from window functions over every pair in the same query."""
-    rows = conn.execute(
-        f"""
-        WITH g AS (
-            SELECT p.cn_id AS a, p.partner_id AS b, COUNT(*) AS n, MIN(p.year) AS y,
-                   MIN(p.country) AS k, MIN(p.province) AS pr
-            FROM {table} p {where} GROUP BY p.cn_id, p.partner_id
-        ), d AS (
-            SELECT g.*, c.name AS an, c.name_en AS ae, c.lat AS alat, c.lon AS alon,
-                   f.name AS bn, f.name_en AS be, f.lat AS blat, f.lon AS blon,
-                   (c.lat IS NOT NULL AND c.lon IS NOT NULL
-                    AND f.lat IS NOT NULL AND f.lon IS NOT NULL) AS ok
-            FROM g JOIN places c ON c.id = g.a LEFT JOIN places f ON f.id = g.b
-        )
-        SELECT a, an, ae, pr, alat, alon, b, bn, be, k, blat, blon, n, y, ok,
-               COUNT(*) OVER w, SUM(n) OVER w, SUM(ok) OVER w, SUM(ok * n) OVER w
-        FROM d WINDOW w AS ()
-        ORDER BY ok DESC, n DESC, y IS NULL, y, a, b LIMIT ?
-        """, [*params, limit]).fetchall()
-    lines = [MapLine(*r[:14]) for r in rows if r[14]]
-    pairs, relationships, placed_pairs, placed = (int(v) for v in rows[0][15:]) if rows else (0, 0, 0, 0)
-    shown = sum(line.partnerships for line in lines)
-    return MapLines("place", lines, relationships, pairs, shown, placed_pairs - len(lines), placed - shown,
-                    pairs - placed_pairs, relationships - placed)
-
-
-def _region_lines(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], limit: int) -> MapLines:
-    """Province-country pairs (``rows``: province, country, count, first year), drawn between
-    the mean positions of each side's places; records are made only for the lines returned."""
-    from youcheng.resolve.countries import country_name_en
-
-    provinces, countries, names_en = _region_ends(conn)
-    placed = sorted((r for r in rows if r[0] in provinces and r[1] in countries),
-                    key=lambda r: (-r[2], r[3] is None, r[3] or 0, r[0], r[1]))
-    labels = {k: (_country_label(k), country_name_en(k)) for k in {r[1] for r in placed[:limit]}}
-    lines = [MapLine(None, province, names_en.get(province), province, *provinces[province], None,
-                     *labels[country], country, *countries[country], n, year)
-             for province, country, n, year in placed[:limit]]
-    relationships = sum(r[2] for r in rows)
-    drawable = sum(r[2] for r in placed)
-    shown = sum(line.partnerships for line in lines)
-    return MapLines("region", lines, relationships, len(rows), shown, len(placed) - len(lines),
-                    drawable - shown, len(rows) - len(placed), relationships - drawable)
-
-
-_REGION_ENDS: dict[tuple[str, str], tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]],
-                                          dict[str, str]]] = {}
-
-
-def _region_ends(conn: sqlite3.Connection) -> tuple[dict[str, tuple[float, float]],
-                                                    dict[str, tuple[float, float]], dict[str, str]]:
-    """Province centres, country centres and English province names, once per registry build.
-
-    They depend only on the places table, which a build never changes afterwards, so
-    they are kept by file and build time (a rebuild has a new build time).
-    """
-    key = _layout(conn).build
-    found = _REGION_ENDS.get(key)
-    if found is None:
-        if len(_REGION_ENDS) >= 8:
-            _REGION_ENDS.clear()
-        found = _REGION_ENDS[key] = (
-            _centres(conn, "SELECT province, lat, lon FROM places WHERE side = 'cn'"
-                           " AND province IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL"),
-            _centres(conn, "SELECT country, lat, lon FROM places WHERE side = 'foreign'"
-                           " AND country IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL"),
-            dict(conn.execute("SELECT province, name_en FROM places WHERE side = 'cn' AND kind = 'province'"
-                              " AND province IS NOT NULL AND name_en IS NOT NULL").fetchall()))
-    return found
-
-
-def _centres(conn: sqlite3.Connection, sql: str) -> dict[str, tuple[float, float]]:
-    """Mean position (lat, lon) of the points under each key, averaged as unit vectors.
-
-    Averaging on the sphere keeps a country that spans the antimeridian (Fiji,
-    Russia, the United States with Alaska) from landing on the other side of the earth.
-    Rounded to 4 decimals (about 10 m), as the places' own coordinates are.
-    """
-    sums: dict[str, list[float]] = {}
-    for key, lat, lon in conn.execute(sql):
-        phi, lam = math.radians(lat), math.radians(lon)
-        s = sums.setdefault(key, [0.0, 0.0, 0.0])
-        s[0] += math.cos(phi) * math.cos(lam)
-        s[1] += math.cos(phi) * math.sin(lam)
-        s[2] += math.sin(phi)
-    return {key: (round(math.degrees(math.atan2(z, math.hypot(x, y))), 4), round(math.degrees(math.atan2(y, x)), 4))
-            for key, (x, y, z) in sums.items() if math.hypot(x, y, z) > 1e-9}

@@ -433,10 +433,10 @@ def relationship(conn: sqlite3.Connection, relationship_id: str) -> Relationship
 
 def relationships_of(conn: sqlite3.Connection, name: str) -> list[Relationship]:
     """The relationships of the place called ``name`` (either side), by Chinese place, then date."""
-    from youcheng import query
+    from youcheng import query_places
     from youcheng.errors import NotFound
 
-    ids = query.known_place_ids(conn, name)  # NotFound names the nearest names and the coverage
+    ids = query_places.known_place_ids(conn, name)  # NotFound names the nearest names and the coverage
     marks = ", ".join("?" * len(ids))
     found = _relationships(conn, f"{_RELATIONSHIP_SELECT} WHERE p.cn_id IN ({marks}) OR p.partner_id IN ({marks})",
                            [*ids, *ids])

@@ -43,7 +43,7 @@ class Segment(NamedTuple):
     """A run of plain text, or a link when ``link`` is set.
 
     A named tuple (immutable, hashed in C): a partner cell's segments are the key
-    its reading is remembered by (wikimd._partner_cell), hashed once per row.
+    its reading is remembered by (wikimd_cells._partner_cell), hashed once per row.
     """
 
     text: str

@@ -10,26 +10,47 @@ province the resolver needs as its hint is looked up from the subject here.
 
 The file is read whole (a section is small; the build's size limits still apply),
 cut into blocks (headings, tables, bullets, prose) and each block read with the
-section's tier. Anything that looks like a row gives a record or an anomaly.
+section's tier. Anything that looks like a row gives a record or an anomaly. This
+module cuts the blocks and turns them into records; ``citymd_tables.py`` lays a
+table out as rows of cells and ``citymd_cells.py`` reads what a cell, list item or
+sentence says.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from youcheng.dates import InvalidDate, looks_like_date, parse_date
+from youcheng.dates import InvalidDate, parse_date
 from youcheng.errors import ParseError
-from youcheng.model import Anomaly, Link, PartialDate, RawPartnership, Tier
+from youcheng.model import Anomaly, RawPartnership, Tier
 from youcheng.resolve.china import divisions, stem
-from youcheng.resolve.countries import country_code as _country_code
 from youcheng.resolve.names import fold_key, to_simplified
-from youcheng.sources._markup import Segment, html_segments, markdown_segments, plain_text
+from youcheng.sources._markup import Segment, markdown_segments, plain_text
 from youcheng.sources._reader import Line, ProgressCallback
 from youcheng.sources.base import Item, SourceContext
+from youcheng.sources.citymd_cells import (
+    _FOOTNOTE,
+    _partner,
+    _Partner,
+    _prose_partners,
+    _segments,
+    _split_partners,
+    _text,
+    tier_of,
+)
+from youcheng.sources.citymd_tables import (
+    _Cell,
+    _guess_roles,
+    _html_rows,
+    _key,
+    _pipe_ruled,
+    _pipe_rows,
+    _role,
+    _wiki_rows,
+)
 
 FORMAT = "wikimd-city"
 
@@ -37,48 +58,10 @@ FORMAT = "wikimd-city"
 _SECTION_WORDS = ("友好城市", "姐妹城市", "姊妹城市", "友城", "友好交流", "友好合作", "国际关系",
                   "国际交流", "对外交流", "对外关系", "对外友好", "国际友好", "友好省", "友好关系")
 _SOURCE_LINE = re.compile(r"^\s*<!--.*-->\s*$")
-# Footnote marks: \[216\] (Markdown-escaped), [36] in HTML cells, <sup>…</sup>.
-_FOOTNOTE = re.compile(r"\\\[[^\[\]\\\n]{1,16}\\\]|\[(?:\d{1,4}|[注註]\s*\d{1,3})\](?!\()"
-                       r"|<sup\b[^<>]*>[^<]{0,40}</sup>", re.I)
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>\"'])")
-_SPACES = re.compile(r"\s+")
-_WIKI_URL = re.compile(r"^https?://zh\.(?:m\.)?wikipedia\.org/(?:wiki|zh(?:-[a-z]+)?)/(?P<t>[^?#]+)$")
 _MARKUP_ONLY = re.compile(r"^(?:</?(?:center|div|span|p|br|small|big|font|hr)\b[^<>]*>\s*)+$"
                           r"|^\{\{[^{}]*\}\}$|^-{3,}$|^<!--.*-->$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(?P<text>.*)$")
-_PIPE_RULE = re.compile(r"^[\s|:\-]+$")
-_HTML_TAG = re.compile(r"<(?P<close>/?)(?P<tag>table|tr|td|th|caption)\b(?P<attrs>[^<>]*)>", re.I)
-_SPAN = re.compile(r"(rowspan|colspan)\s*=\s*\"?(\d{1,3})", re.I)
-_ATTRS = re.compile(r"^\s*(?:\w+=\"[^\"|]*\"\s*)+\|(?!\|)")  # style="…" | cell text
-_LEAD_SKIP = re.compile(r"(?:\s|<[^<>]*>)*")
-_PAREN = re.compile(r"([（()）])")
-_SEPARATOR = re.compile(r"\s*(?:[、，,；;/]|和|及|与|與)\s*")
-_LATIN_TAIL = re.compile(r"^(?P<name>.*?[^\x00-\x7f])\s+(?P<en>[A-Za-z][\x20-\x7e]*)$")
 _SUBJECT_SUFFIX = re.compile(r"(?:的)?(?:国际)?(?:友好城市|姐妹城市)(?:或姐妹城市)?(?:列表)?$")
-# Prose: "1979年成都同法国[蒙彼利埃](…)结为[姐妹城市](…)".
-_CLAUSE = re.compile(r"[，。；！？;]")
-_CONNECT = re.compile(r"[同与和與跟]")
-_VERB = re.compile(r"结为|结成|缔结|建立|结好|确立")
-_RELATION = re.compile(r"友好城市|姐妹城市|姊妹城市|友城|友好关系|友好交流|友好合作|友好省")
-_PROSE_DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?")
-_FORMAL = re.compile(r"(?:伊斯兰|联邦|民主|人民|社会主义|合众)*(?:共和国|王国|联邦|大公国|公国)$")
-_AS_OF = re.compile(r"截至|截止|至今|目前")
-
-
-def tier_of(text: str) -> Tier | None:
-    """The tier a heading, caption, header or note names, None when it names none.
-
-    A heading naming both (国际友好城市及友好交流城市) is a mixed list: ``sister``.
-    """
-    t = to_simplified(text)
-    if re.search(r"意向|备忘录", t):
-        return "intent"
-    if re.search(r"国内|境内|省内|区内", t):
-        return "domestic"
-    sister = re.search(r"友好城市|姐妹城市|姊妹城市|友城|友好省|友好州|友好县|友好关系", t)
-    if re.search(r"交流|合作", t) and not sister:
-        return "exchange"
-    return "sister" if sister else None
 
 
 def _heading(stripped: str) -> tuple[int, str] | None:
@@ -95,178 +78,6 @@ def _is_section_title(title: str) -> bool:
     simple = to_simplified(title)
     return (len(simple) <= 30 and not re.search(r"[。，；：:;,]", simple)
             and any(word in simple for word in _SECTION_WORDS))
-
-
-def _squash(text: str) -> str:
-    """Whitespace runs as one space; U+FFFD (a damaged byte, reported on its line) dropped."""
-    return _SPACES.sub(" ", text.replace("\ufffd", ""))
-
-
-def _segments(raw: str, is_html: bool) -> list[Segment]:
-    """A cell's segments with footnotes, escapes and stray brackets gone, wiki URLs as titles."""
-    raw = _FOOTNOTE.sub("", raw)
-    out: list[Segment] = []
-    for seg in html_segments(raw) if is_html else markdown_segments(raw):
-        if seg.link is not None:
-            found = _WIKI_URL.match(seg.link.target)
-            target = found["t"].replace("_", " ") if found else seg.link.target
-            out.append(Segment(_squash(seg.text).strip(), Link(_squash(seg.text).strip(), target)))
-            continue
-        text = _squash(_ESCAPE.sub(r"\1", seg.text))
-        if text.strip(" []"):
-            out.append(Segment(text))
-    return out
-
-
-def _text(segments: list[Segment]) -> str:
-    return "".join(s.text for s in segments).strip()
-
-
-def _key(segments: list[Segment]) -> str:
-    """A header cell as compared: Simplified, no spaces (国 家 -> 国家)."""
-    return _SPACES.sub("", to_simplified(_text(segments)))
-
-
-def _role(key: str) -> str | None:
-    """What a column holds, from its header (None: unknown, kept in ``extra``)."""
-    if not key:
-        return None
-    if re.search(r"时间|日期|年份", key):
-        return "date"
-    for role, pattern in (("signatory", r"签字人|签署人"), ("signing_place", r"地点|签署地|签约地"),
-                          ("note", r"备注|说明|注释"), ("skip", r"^(?:序号?|编号|no\.?|#)$"),
-                          ("cn", r"中方|区县|县区|县市"), ("country", r"国家|国别|^国$"),
-                          ("partner", r"城市|友城|名称|地区|省州|姐妹|姊妹"),
-                          ("date", r"^(?:缔结|结好|签约|建立|签字)$")):
-        if re.search(pattern, key, re.I):
-            return role
-    return None
-
-
-def country_code(text: str | None) -> str | None:
-    """``countries.country_code``, also for a formal name the table lacks (吉尔吉斯斯坦共和国)."""
-    found = _country_code(text)
-    if found is None and text:
-        short = _FORMAL.sub("", text)
-        found = _country_code(short) if short and short != text else None
-    return found
-
-
-def _is_province(link: Link) -> bool:
-    table = divisions()
-    return any(d.level == "province" for name in (link.target, link.text)
-               for d in table.by_key.get(fold_key(name), []))
-
-
-@dataclass
-class _Partner:
-    """A partner cell or bullet read: name and links, and what its parentheses said."""
-
-    name: str | None
-    links: tuple[Link, ...]
-    country: str | None = None
-    country_link: str | None = None
-    date: PartialDate | None = None
-    date_text: str | None = None
-    notes: list[str] = field(default_factory=list)
-    extra: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
-    domestic: bool = False
-
-
-def _split_partners(segments: list[Segment]) -> list[list[Segment]]:
-    """[A]、[B] in one cell is two partners; [江苏省][南京市] is one."""
-    parts: list[list[Segment]] = [[]]
-    for i, seg in enumerate(segments):
-        between = 0 < i < len(segments) - 1 and segments[i - 1].link and segments[i + 1].link
-        if seg.link is None and between and _SEPARATOR.fullmatch(seg.text):
-            parts.append([])
-        else:
-            parts[-1].append(seg)
-    return [p for p in parts if p]
-
-
-def _partner(segments: list[Segment]) -> _Partner:
-    """Split a partner into its name (the text outside parentheses) and the parentheses:
-    a date, a region (a linked place: 埼玉市（埼玉縣）), an English name, or a note."""
-    name: list[Segment] = []
-    groups: list[list[Segment]] = []
-    depth = 0
-    for seg in segments:
-        if seg.link is not None:
-            (groups[-1] if depth else name).append(seg)
-            continue
-        for piece in _PAREN.split(seg.text):
-            if piece in ("（", "("):
-                if depth:
-                    groups[-1].append(Segment(piece))
-                else:
-                    groups.append([])
-                depth += 1
-            elif piece in ("）", ")"):
-                depth = max(depth - 1, 0)
-                if depth:
-                    groups[-1].append(Segment(piece))
-            elif piece:
-                (groups[-1] if depth else name).append(Segment(piece))
-    out = _Partner(None, ())
-    lead = name[0] if name else None
-    if lead is not None and any(s.text.strip() for s in name[1:]):
-        if lead.link and (country_code(lead.link.text) or country_code(lead.link.target)):
-            out.country, out.country_link, name = lead.text, lead.link.target, name[1:]
-        elif lead.link and _is_province(lead.link):
-            out.domestic, name = True, name[1:]
-            out.links = (lead.link,)
-    if name and name[0].link is None:  # 美国 犹他州奥勒姆市: a country written before the name
-        first, _, rest = name[0].text.strip().partition(" ")
-        if rest and out.country is None and country_code(first):
-            out.country, name = first, [Segment(rest), *name[1:]]
-    written = _text(name)
-    tail = _LATIN_TAIL.match(written) if len(written) <= 200 else None
-    if tail:
-        written = tail["name"].strip()
-        out.extra.append(("name_en", tail["en"].strip()))
-    out.name = written or None
-    out.links += tuple(s.link for s in name if s.link)
-    for group in groups:
-        text, links = _text(group), [s.link for s in group if s.link]
-        if not text:
-            continue
-        if out.date_text is None and looks_like_date(text):
-            out.date_text = text
-            try:
-                out.date = parse_date(text)
-            except InvalidDate as exc:
-                out.problems.append(("invalid_date", str(exc)))
-        elif links and (country_code(links[0].text) or country_code(links[0].target)):
-            out.country = out.country or links[0].text
-            out.country_link = out.country_link or links[0].target
-        elif links:
-            out.links = (*links, *out.links)
-            out.extra.append(("region", text))
-        elif re.search(r"[A-Za-z]", text) and not re.search(r"[\u3400-\u9fff]", text):
-            out.extra.append(("name_en", text))
-        else:
-            out.notes.append(text)
-    return out
-
-
-@dataclass
-class _Cell:
-    line: int
-    raw: str
-    html: bool
-    head: bool = False
-
-    def segments(self) -> list[Segment]:
-        return _segments(self.raw, self.html)
-
-    def items(self) -> list[list[Segment]]:
-        """The partners a cell lists: one per ``<li>``, else split on separators."""
-        if self.html and "<li" in self.raw.lower():
-            parts = re.split(r"<li\b[^<>]*>", self.raw, flags=re.I)[1:]
-            return [p for part in parts for p in _split_partners(_segments(part, True))]
-        return _split_partners(self.segments())
 
 
 @dataclass
@@ -642,186 +453,6 @@ def _is_caption(text: str) -> bool:
             and bool(re.search(r"(?:表|览|列表|城市|名单)$|^(?:Table)?:", plain) or tier_of(plain)))
 
 
-def _guess_roles(texts: list[str]) -> list[str | None]:
-    roles: list[str | None] = []
-    for text in texts:
-        if "date" not in roles and text and looks_like_date(text):
-            roles.append("date")
-        elif "country" not in roles and country_code(text):
-            roles.append("country")
-        elif "partner" not in roles and text and not text.isdigit():
-            roles.append("partner")
-        else:
-            roles.append("skip" if text.isdigit() else None)
-    return roles
-
-
-def _html_rows(lines: list[Line]) -> list[list[_Cell]]:
-    """The table's rows of cells, rowspan and colspan spread out, each cell with its line.
-
-    Tags are found by one linear scan; a cell runs to its closing tag or the next cell.
-    A ``<caption>`` comes back as a first row whose one cell has line -1.
-    """
-    text = "\n".join(line.text for line in lines)
-    starts = [0]
-    for line in lines[:-1]:
-        starts.append(starts[-1] + len(line.text) + 1)
-
-    def cell_at(start: int, end: int, head: bool) -> _Cell:
-        content = text[start:end]
-        lead = _LEAD_SKIP.match(content)
-        at = start + (lead.end() if lead else 0)
-        return _Cell(lines[bisect.bisect_right(starts, at) - 1].number, content, True, head)
-
-    rows: list[list[_Cell]] = []
-    caption: list[_Cell] = []
-    spans: dict[int, tuple[int, _Cell]] = {}  # column -> (rows still to fill, cell)
-    row: list[_Cell] | None = None
-    cell: tuple[int, str, str] | None = None  # (content start, tag, attributes)
-    depth = 0
-    for tag in _HTML_TAG.finditer(text):
-        name, closing = tag["tag"].lower(), bool(tag["close"])
-        if name == "table":
-            depth += -1 if closing else 1
-        if depth > 1 or (name == "table" and closing and depth > 0):
-            continue  # a table inside a cell: part of that cell's text
-        if cell is not None:
-            made = cell_at(cell[0], tag.start(), cell[1] == "th")
-            if cell[1] == "caption":
-                caption = [_Cell(-1, _text(made.segments()), False)]
-            else:
-                row = [] if row is None else row
-                span = {k.lower(): int(v) for k, v in _SPAN.findall(cell[2])}
-                for _ in range(min(max(span.get("colspan", 1), 1), 50)):
-                    while len(row) in spans:
-                        row.append(_take_span(spans, len(row)))
-                    if span.get("rowspan", 1) > 1:
-                        spans[len(row)] = (min(span["rowspan"], 500) - 1, made)
-                    row.append(made)
-            cell = None
-        if name == "tr" and row is not None:
-            while len(row) in spans:
-                row.append(_take_span(spans, len(row)))
-            rows.append(row)
-            row = None
-        if closing:
-            continue
-        if name == "tr":
-            row = []
-        elif name in ("td", "th", "caption"):
-            cell = (tag.end(), name, tag["attrs"])
-    if cell is not None:  # truncated inside a cell
-        row = (row or []) + [cell_at(cell[0], len(text), cell[1] == "th")]
-    if row:
-        rows.append(row)
-    return [caption, *rows] if caption else rows
-
-
-def _take_span(spans: dict[int, tuple[int, _Cell]], col: int) -> _Cell:
-    left, cell = spans.pop(col)
-    if left > 1:
-        spans[col] = (left - 1, cell)
-    return cell
-
-
-def _pipe_ruled(lines: list[Line]) -> bool:
-    """Whether a pipe table's second line is its header rule (| -- |)."""
-    return len(lines) > 1 and bool(_PIPE_RULE.match(lines[1].text.strip()))
-
-
-def _pipe_rows(lines: list[Line]) -> list[list[_Cell]]:
-    """A pipe table's cells; the first row is its header only when a rule line (| -- |) follows it:
-    rows cut off from their table by a stray blank line are rows, not a header."""
-    rows: list[list[_Cell]] = []
-    ruled = _pipe_ruled(lines)
-    for line in lines:
-        inner = line.text.strip()
-        if _PIPE_RULE.match(inner):
-            continue
-        inner = inner[1:] if inner.startswith("|") else inner
-        inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-        cells = re.split(r"(?<!\\)\|", inner)
-        rows.append([_Cell(line.number, c.strip().replace("\\|", "|"), False, ruled and not rows) for c in cells])
-    return rows
-
-
-def _wiki_rows(lines: list[Line]) -> list[list[_Cell]]:
-    """A MediaWiki table the converter left raw (on one line or many), ``\\!`` escapes and all."""
-    rows: list[list[_Cell]] = []
-    caption: list[_Cell] = []
-    new_row = True
-    for line in lines:
-        body = line.text.replace("\\!", "!")
-        opening = "{|" in body
-        body = body[body.index("{|") + 2:] if opening else body
-        for n, part in enumerate(re.split(r"\|-", body.split("|}")[0])):
-            new_row = new_row or n > 0
-            part = part.strip()
-            if n == 0 and opening:  # the table's attributes, then maybe its header
-                mark = re.search(r"(?:^|\s)(!|\|\+)\s", part)
-                part = part[mark.start(1):] if mark else ""
-            if part.startswith("|+"):
-                caption = [_Cell(-1, part[2:].strip(), False)]
-                continue
-            if not part:
-                continue
-            head = part.startswith("!")
-            cells = re.split(r"\|\||!!", part[1:] if part[0] in "!|" else part)
-            made = [_Cell(line.number, _ATTRS.sub("", c, count=1).strip(), False, head) for c in cells]
-            if new_row or not rows:
-                rows.append(made)
-            else:
-                rows[-1].extend(made)  # a cell on a line of its own continues the row
-            new_row = False
-    return [caption, *rows] if caption else rows
-
-
-def _prose_partners(text: str, subject: str) -> Iterator[tuple[Link, str | None, PartialDate | None,
-                                                             str | None, Tier | None]]:
-    """Partners prose names in a relation clause: "[年]…同|与 (国家) [X] 结为 友好城市"."""
-    subject_stem = fold_key(stem(subject))
-    for clause in _CLAUSE.split(text):
-        if not _VERB.search(clause) or not _RELATION.search(clause):
-            continue
-        segments = _segments(clause, False)
-        spans, pos = [], 0
-        for seg in segments:
-            spans.append((pos, pos + len(seg.text), seg))
-            pos += len(seg.text)
-        joined = "".join(s.text for s in segments)
-        verb = next((m for m in _VERB.finditer(joined)
-                     if any(a <= m.start() < b and s.link is None for a, b, s in spans)), None)
-        if verb is None:
-            continue
-        connects = [m for a, b, s in spans if s.link is None and a < verb.start()
-                    for m in _CONNECT.finditer(joined, a, min(b, verb.start()))]
-        cut = connects[-1].end() if connects else 0
-        links = [(a, s.link) for a, b, s in spans if s.link and cut <= a and b <= verb.start()]
-        if not links and connects:
-            links = [(a, s.link) for a, b, s in spans if s.link and b <= connects[-1].start()]
-        links = [(a, link) for a, link in links if not _RELATION.search(to_simplified(link.text))
-                 and fold_key(stem(link.text)) != subject_stem]
-        if not links:
-            continue
-        before = joined[cut:links[0][0]].strip()
-        country = before if country_code(before) else None
-        head = joined[:connects[-1].start()] if connects else ""
-        date: PartialDate | None = None
-        date_text = None
-        written = _PROSE_DATE.search(head)
-        if written and not _AS_OF.search(head):
-            try:
-                date, date_text = parse_date(written.group()), written.group()
-            except InvalidDate:
-                pass  # prose: a year out of range is not a signing date
-        tier = tier_of(clause[verb.start():])
-        for _, link in links:
-            if country_code(link.text) or country_code(link.target):
-                country = link.text
-                continue
-            yield link, country, date, date_text, tier
-
-
 def _province_of(subject: str) -> tuple[str, str | None, str]:
     """The province of the page's subject (the records' section), a problem when the subject
     names several places in different provinces (朝阳区), and the place's name as the page
@@ -880,4 +511,4 @@ class CityPageFormat:
 
 SOURCE_FORMAT = CityPageFormat()
 
-__all__ = ["FORMAT", "SOURCE_FORMAT", "CityPageFormat", "tier_of"]
+__all__ = ["FORMAT", "SOURCE_FORMAT", "CityPageFormat"]

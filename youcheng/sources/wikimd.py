@@ -13,7 +13,8 @@ holding HTML tables or pipe tables:
   the partner cell is the country, and empty ``| <small>`` rows are placeholders.
 
 Every row that is skipped or only partly understood is yielded as an
-``Anomaly`` with its line number, so nothing is dropped silently.
+``Anomaly`` with its line number, so nothing is dropped silently. This module is
+the state machine over the lines; what one cell says is read in ``wikimd_cells.py``.
 """
 
 from __future__ import annotations
@@ -22,22 +23,28 @@ import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from youcheng._memo import short_text_cache
 from youcheng.dates import InvalidDate, looks_like_date, parse_date
 from youcheng.errors import ParseError
-from youcheng.model import Anomaly, Link, PartialDate, RawPartnership, Severity
+from youcheng.model import Anomaly, RawPartnership, Severity
 from youcheng.sources._markup import (
     Segment,
     html_segments,
     markdown_segments,
     plain_text,
-    split_parentheticals,
 )
 from youcheng import config
 from youcheng.sources._reader import Block, Line, ProgressCallback, read_lines
 from youcheng.sources.base import SourceContext
+from youcheng.sources.wikimd_cells import (
+    _ChinesePlace,
+    _PartnerCell,
+    _pipe_cells,
+    _read_chinese_place,
+    _read_partner,
+    _roles,
+)
 
 FORMAT = "wikimd"
 
@@ -50,7 +57,6 @@ _HTML_TAG = re.compile(r"<(/?)(table|thead|tbody|tr|td|th)\b[^<>]*>", re.I)
 _PIPE_SEPARATOR = re.compile(r"^\s*:?-+:?\s*$")
 _SPACE = re.compile(r"\s*")
 _SMALL = re.compile(r"</?small>", re.I)
-_PIPE_SPLIT = re.compile(r"(?<!\\)\|")
 # The fast path (``_PageParser.feed_block``): a whole headerless-table row as the
 # seed and its converter write it, five lines or so, in one match. A cell holds
 # text, <p> and wiki links only, so no table tag can hide in it; any other row
@@ -58,13 +64,6 @@ _PIPE_SPLIT = re.compile(r"(?<!\\)\|")
 _FAST_CELL = r'<td>((?:[^<>\n]|<(?:/?p|/a|a href="[^"<>\n]*" title="wikilink")>)*)</td>\n'
 _FAST_HTML_ROW = re.compile(r'<tr(?: class="[^"<>\n]*")?>\n((?:' + _FAST_CELL + r')+)</tr>\n')
 _FAST_TD = re.compile(_FAST_CELL)
-
-# Column names seen in headed tables, by the role the column plays.
-_HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("country", ("國家", "国家", "國別", "国别")),
-    ("date", ("日期", "時間", "时间")),
-    ("partner", ("城市", "友好城市", "姐妹城市")),
-)
 
 
 @dataclass
@@ -101,25 +100,6 @@ def _cell_view(markup: str) -> tuple[tuple[Segment, ...], str, bool]:
     """(segments, plain text, whether it holds a link) of an HTML cell's markup."""
     segments = html_segments(markup)
     return tuple(segments), plain_text(segments), any(s.link for s in segments)
-
-
-@dataclass
-class _ChinesePlace:
-    name: str
-    links: tuple[Link, ...]
-    line: int
-
-
-class _PartnerCell(NamedTuple):
-    """What a partner cell says once links, dates and remarks are told apart (shared by
-    every row with the same cell, so immutable)."""
-
-    name: str | None
-    links: tuple[Link, ...]
-    date: PartialDate | None
-    date_text: str | None
-    note: str | None  # the remarks that are not the date, joined with "；"
-    problems: tuple[tuple[str, Severity, str], ...]
 
 
 def parse_lines(lines: Iterable[Line | Block], source: str, fast: bool = True) -> Iterator[Item]:
@@ -493,85 +473,6 @@ def _heading(stripped: str) -> tuple[int, str] | None:
     level = len(mark.group(1))
     return level, stripped[level:].strip().rstrip("#").rstrip()
 
-
-def _roles(header: list[str]) -> dict[int, str]:
-    roles: dict[int, str] = {}
-    for index, name in enumerate(header):
-        for role, words in _HEADER_ROLES:
-            if any(word in name for word in words) and role not in roles.values():
-                roles[index] = role
-                break
-    return roles
-
-
-def _pipe_cells(row: str) -> list[str]:
-    inner = row.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [c.strip().replace("\\|", "|") for c in _PIPE_SPLIT.split(inner)]
-
-
-def _read_chinese_place(cell: str, line: int) -> _ChinesePlace:
-    inner = _cn_brackets(cell)
-    if inner is None:
-        inner = cell.rstrip("- ")
-    segments = markdown_segments(inner)
-    return _ChinesePlace(plain_text(segments), tuple(s.link for s in segments if s.link), line)
-
-
-def _cn_brackets(cell: str) -> str | None:
-    """The text inside ``〖...〗-`` (an optional dash after), or None when not bracketed.
-
-    String operations, not the regex ``^\\s*〖(.*)〗\\s*-?\\s*$``, whose two
-    ``\\s*`` around the dash backtrack quadratically over a long run of spaces.
-    """
-    text = cell.strip()
-    if text.endswith("-"):
-        text = text[:-1].rstrip()
-    if len(text) >= 2 and text.startswith("〖") and text.endswith("〗"):
-        return text[1:-1]
-    return None
-
-
-def _read_partner(segments: list[Segment]) -> _PartnerCell:
-    """Split a partner cell into name (links and the text between), date and notes.
-
-    Remembered by segments: the same partner with the same date recurs. The
-    result is shared, so nothing may change it (``_record`` only reads it).
-    """
-    return _partner_cell(tuple(segments))
-
-
-@short_text_cache(1 << 15, size=lambda segments: sum([len(s.text) for s in segments]))
-def _partner_cell(segments: tuple[Segment, ...]) -> _PartnerCell:
-    names: list[str] = []
-    links: list[Link] = []
-    notes: list[str] = []
-    problems: list[tuple[str, Severity, str]] = []
-    date: PartialDate | None = None
-    date_text: str | None = None
-    for seg in segments:
-        if seg.link is not None:
-            names.append(seg.text)
-            links.append(seg.link)
-            continue
-        rest, remarks = split_parentheticals(seg.text)
-        for remark in remarks:
-            if looks_like_date(remark) and date_text is None:
-                date_text = remark
-                try:
-                    date = parse_date(remark)
-                except InvalidDate as exc:
-                    problems.append(("invalid_date", "warning", str(exc)))
-            else:
-                notes.append(remark)
-        if rest:
-            names.append(rest)
-            if links:
-                problems.append(("unlinked_text", "info",
-                                 f"plain text {rest!r} beside the partner's links kept in its name"))
-    return _PartnerCell("".join(names).strip() or None, tuple(links), date, date_text,
-                        "；".join(notes) or None, tuple(problems))
 
 
 _SECTION_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
