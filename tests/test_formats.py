@@ -16,7 +16,7 @@ from youcheng.sources import detect, format_names, formats, get_format, read_pag
 from youcheng.sources.base import SourceContext, SourceFormat
 
 from .conftest import write_page
-from .expected import SEED_PAGE_ANOMALIES, SEED_RELATIONSHIPS, SEED_ROWS
+from .expected import SEED_RELATIONSHIPS, SEED_ROWS, SEED_SOURCE_ANOMALIES
 
 TOY_MODULE = '''
 """A toy format for the registry test: one ``中方|partner|country|year`` line per pair."""
@@ -183,7 +183,7 @@ def test_sources_command_lists_format_counts_and_licence(runner: CliRunner, seed
     assert result.exit_code == 0, result.output
     header, row = result.stdout.splitlines()
     assert header == "name\tformat\trecords\tanomalies\tsnapshot\tlicence"
-    assert row == (f"中华人民共和国友好城市列表.md\twikimd\t{SEED_ROWS}\t{SEED_PAGE_ANOMALIES}\t2019\t"
+    assert row == (f"中华人民共和国友好城市列表.md\twikimd\t{SEED_ROWS}\t{SEED_SOURCE_ANOMALIES}\t2019\t"
                    "CC BY-SA 3.0")
 
 
