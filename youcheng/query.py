@@ -348,18 +348,13 @@ def _records(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> It
     """The ``Record`` of each row ``sql`` selects with ``_SELECT``'s columns, streamed."""
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: the connection's sqlite3.Row costs more per row
-    new = object.__new__
     for row in cursor.execute(sql, params):
         values = dict(zip(_FIELDS, row))
         values["partner_links"] = json.loads(values["partner_links"])
         values["country_inferred"] = bool(values["country_inferred"])
         extra = values["extra"]
         values["extra"] = json.loads(extra) if extra else {}
-        # The values come from our own schema, so skip the frozen __init__, which sets
-        # 36 fields one by one through object.__setattr__: about half the time per row.
-        record: Record = new(Record)
-        record.__dict__.update(values)
-        yield record
+        yield Record(**values)
 
 
 # --- Read functions for the REST API and the web page (issue #4) ------------------------
