@@ -157,7 +157,7 @@ def time_queries(db: Path, n: int, seed: int) -> dict[str, list[float]]:
     """Milliseconds of each two-character search and each place lookup, in random order."""
     from youcheng import query
     from youcheng.errors import NotFound
-    from youcheng.store import connect_readonly
+    from youcheng.database import connect_readonly
 
     rng = random.Random(seed)
     conn = connect_readonly(db)

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._common import percentile  # noqa: E402
 from youcheng import query  # noqa: E402
 from youcheng.query import STAT_DIMENSIONS, Filters  # noqa: E402
-from youcheng.store import connect_readonly  # noqa: E402
+from youcheng.database import connect_readonly  # noqa: E402
 
 
 def precomputed(conn: sqlite3.Connection, filters: Filters) -> list[object]:

@@ -16,7 +16,7 @@ import pytest
 
 from youcheng import UsageError, query
 from youcheng.query import STAT_DIMENSIONS, Filters
-from youcheng.store import connect_readonly
+from youcheng.database import connect_readonly
 
 from .expected import SEED_RELATIONSHIPS, SEED_ROWS
 

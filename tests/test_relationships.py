@@ -296,7 +296,7 @@ def test_exports_keep_one_line_per_record_and_one_per_relationship(wuhan_db: Pat
 def test_render_writes_the_province_table_with_a_ref_per_source(wuhan_db: Path) -> None:
     from youcheng.errors import UsageError
     from youcheng.render import chinese_date, render
-    from youcheng.store import connect_readonly
+    from youcheng.database import connect_readonly
 
     assert (chinese_date("1982-09-08"), chinese_date("1982-09"), chinese_date("1982")) == (
         "1982年9月8日", "1982年9月", "1982年")
@@ -323,7 +323,7 @@ def test_render_writes_the_province_table_with_a_ref_per_source(wuhan_db: Path) 
 
 def test_diff_lists_added_removed_and_changed_relationships(wuhan_db: Path, seed_db: Path) -> None:
     from youcheng.diff import diff
-    from youcheng.store import connect_readonly
+    from youcheng.database import connect_readonly
 
     old, new = connect_readonly(seed_db), connect_readonly(wuhan_db)
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from youcheng import Registry, SourceError, StoreError, config
-from youcheng.store import connect_readonly
+from youcheng.database import connect_readonly
 
 from .conftest import write_page
 from .expected import SEED_ROWS

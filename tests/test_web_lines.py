@@ -20,7 +20,8 @@ from youcheng import query, query_map
 from youcheng.api import create_app
 from youcheng.errors import UsageError
 from youcheng.model import Link, PartialDate, Partnership, Place, RawPartnership, SourceInfo
-from youcheng.store import RegistryWriter, connect_readonly
+from youcheng.database import connect_readonly
+from youcheng.store import RegistryWriter
 
 PLACES = [
     Place("cn:1", "cn", "甲市", country="CN", names=(("甲市", "written"),), province="甲省", lat=30.0, lon=120.0),

@@ -61,7 +61,7 @@ from youcheng.model import SourceRow
 from youcheng.resolve.china import divisions
 from youcheng.resolve.fold import search_key
 from youcheng.search import search_answer, summary_with_coverage
-from youcheng.store import connect_readonly
+from youcheng.database import connect_readonly
 from youcheng.validate import BadParameter, nearest, unknown_parameters
 from youcheng.vocabulary import ExportFormat, Level, StatDimension, Status, TierFilter
 from youcheng.api_models import (ERROR_RESPONSES, NOT_FOUND_RESPONSES, ErrorBody, MapLinesPage, PartnershipPage, PlaceDetail,

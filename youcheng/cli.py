@@ -377,7 +377,7 @@ def diff(
 ) -> None:
     """List the relationships added (+), removed (-) and changed (~) from one build to another."""
     from youcheng.diff import diff as compare
-    from youcheng.store import connect_readonly
+    from youcheng.database import connect_readonly
 
     with _errors():
         before, after = connect_readonly(old), connect_readonly(new)

@@ -20,7 +20,7 @@ from youcheng import config, query, relationships
 from youcheng.errors import NotFound
 from youcheng.model import Anomaly, PlaceHit, Record, SourceRow, StatRow
 from youcheng.relationships import Relationship
-from youcheng.store import connect_readonly
+from youcheng.database import connect_readonly
 from youcheng.vocabulary import ExportFormat, Tier
 
 def export_text(conn: sqlite3.Connection, out: TextIO, fmt: str, *, bom: bool = False,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from youcheng import query
 from youcheng.model import StatRow
 from youcheng.resolve.fold import search_key
-from youcheng.store import name_grams
+from youcheng.database import name_grams
 
 NEAREST = 5
 _CANDIDATES = 400  # places sharing the most grams with the query, ranked by rapidfuzz

@@ -1,4 +1,4 @@
-"""The only module that writes SQL: builds a registry file atomically.
+"""The only module that writes SQL: builds a registry file atomically (``database.py`` reads one).
 
 A build writes a brand-new database next to the target under a temporary
 name, and ``os.replace`` moves it over the old one only once it is complete
@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
+from youcheng.database import SCHEMA_VERSION, name_grams
 from youcheng.errors import StoreError
 from youcheng.model import (Anomaly, AttestationRow, Link, PartialDate, Partnership, Place, RawPartnership,
                             SourceInfo)
@@ -32,10 +33,6 @@ if sys.platform != "win32":
 if TYPE_CHECKING:  # queries import this module: they need no resolver
     from youcheng.resolve.records import ResolvedFields
 
-# 2: partnerships.tier and .extra; counts by tier; 3: place_names keyed by search_key, places.partnerships;
-# 4: relationships
-SCHEMA_VERSION = "4"
-_MMAP_BYTES = 1 << 32  # address space only: pages are read on demand, shared with the OS cache
 _BATCH = 5000
 # A file being built is not yet anyone's registry: no journal, no syncing until it is done.
 # Sorts for the indexes spill to temporary files (the OS's cache, not the build's memory):
@@ -101,11 +98,6 @@ def _split_indexes(script: str) -> tuple[list[str], list[str], list[str]]:
             (side if table in _SIDE_TABLES else derived if table == "relationships" else own).append(
                 statement.strip())
     return own, side, derived
-
-
-def name_grams(key: str) -> set[str]:
-    """Every 1- and 2-character substring of a name key (see schema.sql name_grams)."""
-    return set(key) | {key[i:i + 2] for i in range(len(key) - 1)}
 
 
 # The partnership columns, in AttestationRow's order (the one definition of the row);
@@ -542,32 +534,3 @@ def _fsync(path: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-class RegistryConnection(sqlite3.Connection):
-    """A connection to a built registry: a plain one, except that it can be weakly referenced,
-    so the read layer can remember what the file's schema holds for as long as it is open."""
-
-
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """Open a registry read-only; the served database is never written.
-
-    Opened ``immutable``: a registry file never changes once built (a rebuild
-    renames a new file over it, and open connections keep the old one), so
-    SQLite can skip its file locks and change checks on every query. Memory-
-    mapped, so reading a page is a memory access rather than a system call.
-    """
-    if not path.is_file():
-        raise StoreError(f"no registry at {path}: run 'youcheng build' (or pass --db) first")
-    try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True,
-                               check_same_thread=False, factory=RegistryConnection)
-        conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
-        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a youcheng registry: {exc}") from exc
-    if version is None or version[0] != SCHEMA_VERSION:
-        conn.close()
-        raise StoreError(f"{path} was built by another youcheng version: rebuild it with 'youcheng build'")
-    conn.row_factory = sqlite3.Row
-    return conn
