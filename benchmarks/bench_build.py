@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_build.py [--partnerships 1000000] [--places N] [--seed 1]
                                          [--cache DIR] [--queries 2000] [--rounds 1]
-                                         [--shape repeating|distinct ...]
+                                         [--shape repeating|distinct ...] [--baseline-tree DIR]
 
 Each step runs for each shape of data (``SHAPES``: by default both, one after the other):
 
@@ -15,6 +15,9 @@ Each step runs for each shape of data (``SHAPES``: by default both, one after th
 3. Times ``youcheng build`` (``python -m youcheng build``) on the same page, each in a
    fresh process, and reads every child's peak memory (``ru_maxrss`` from ``wait4``).
    ``--rounds N`` alternates N builds with N + 1 floors and prints each ratio and their median.
+   ``--baseline-tree DIR`` (a checkout of an earlier commit with its own ``.venv``, e.g.
+   ``git worktree add /tmp/before <commit>`` and ``make install`` there) builds the same page
+   with that code after each of ours, between the same floors, and prints ours / theirs.
 4. Opens the built registry through ``youcheng.query`` and times two-character
    searches and place lookups: ``partners_of`` (every record of the place, what
    ``youcheng partners`` prints) and ``select_records`` with ``limit=100`` (the first
@@ -96,11 +99,11 @@ def _tree_pss(pid: int) -> int:
     return total
 
 
-def run_child(cmd: list[str]) -> Run:
+def run_child(cmd: list[str], cwd: Path | None = None) -> Run:
     """Run ``cmd`` to completion, measuring wall and CPU time and peak memory."""
     out_file, err_file = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, text=True)
+    proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, text=True, cwd=cwd)
     peak = [0]
     done = threading.Event()
 
@@ -201,6 +204,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the built registry in --cache")
     parser.add_argument("--queries-only", action="store_true",
                         help="skip the builds and time the queries on the registry --keep left")
+    parser.add_argument("--baseline-tree", type=Path,
+                        help="a checkout with its own .venv: its build runs after each of ours, compared")
     parser.add_argument("--shape", action="append", choices=sorted(SHAPES),
                         help="the data's shape, repeatable (default: repeating, then distinct)")
     args = parser.parse_args()
@@ -225,9 +230,14 @@ def measure(args: argparse.Namespace, shape: str) -> None:
         db = args.cache / f"{_stem(args, shape)}.db" if args.keep else Path(tmp) / "registry.db"
         floors = [run_child([sys.executable, "-c", FLOOR, str(page), str(Path(tmp) / "floor-0.db")])]
         builds: list[Run] = []
+        baselines: list[Run] = []
         for round_ in range(1, args.rounds + 1):
             # `python -m youcheng` is the `youcheng` command: what a user runs.
             builds.append(run_child([sys.executable, "-m", "youcheng", "build", str(page), "--db", str(db)]))
+            if args.baseline_tree:
+                tree = args.baseline_tree.resolve()
+                baselines.append(run_child([str(tree / ".venv" / "bin" / "python"), "-m", "youcheng", "build",
+                                            str(page), "--db", str(Path(tmp) / "baseline.db")], cwd=tree))
             floors.append(run_child([sys.executable, "-c", FLOOR, str(page),
                                      str(Path(tmp) / f"floor-{round_}.db")]))
         print(f"floor (read + 1 regex pass + indexed insert of {int(floors[0].out):,} rows): "
@@ -245,6 +255,11 @@ def measure(args: argparse.Namespace, shape: str) -> None:
         print(f"build / floor, wall: median {statistics.median(ratios):.2f}x, range {min(ratios):.2f}-"
               f"{max(ratios):.2f}x over {len(ratios)} round(s) (target <= 5x)")
         print(f"build peak memory: {max(b.peak_pss for b in builds) / 2**30:.2f} GiB (target <= 1 GiB)")
+        for number, (build, baseline, before, after) in enumerate(zip(builds, baselines, floors, floors[1:]), 1):
+            floor_wall = (before.wall + after.wall) / 2
+            print(f"round {number}, baseline tree {args.baseline_tree}: {baseline.wall:.1f} s (cpu {baseline.cpu:.1f} s, "
+                  f"peak PSS {baseline.peak_pss / 2**20:.0f} MiB, {baseline.wall / floor_wall:.2f}x the floor); "
+                  f"ours / baseline: wall {build.wall / baseline.wall:.2f}x, cpu {build.cpu / baseline.cpu:.2f}x")
         report_queries(db, args)
 
 
