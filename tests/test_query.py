@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from youcheng import NotFound, Registry, UsageError
+from youcheng import NotFound, Registry, UsageError, query
 from youcheng.query import Filters, select_records
 
 from .expected import (SEED_BY_COUNTRY, SEED_BY_SECTION, SEED_FIRST_YEAR, SEED_PROVINCE_LEVEL_ROWS,
@@ -96,3 +96,19 @@ def test_a_simplified_name_is_looked_up_without_loading_opencc(seed_db: Path) ->
     simplified, traditional = run("武汉市"), run("武漢市")
     assert simplified[0] == traditional[0] and "匹茲堡" in simplified[0]
     assert (simplified[1], traditional[1]) == ("False", "True")
+
+
+def test_each_anomaly_streams_what_anomalies_lists(seed_db: Path) -> None:
+    """``check`` prints from the cursor (issue #16): the same anomalies in the same order, read
+    by walking the (source, line) index, with no sort before the first row."""
+    from youcheng.database import connect_readonly
+
+    conn = connect_readonly(seed_db)
+    try:
+        assert list(query.each_anomaly(conn)) == query.anomalies(conn)
+        plan = " ".join(str(r) for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT source, line, kind, severity, message, text FROM anomalies"
+            " ORDER BY source, line, id"))
+        assert "anomalies_source_line" in plan and "TEMP B-TREE" not in plan
+    finally:
+        conn.close()
