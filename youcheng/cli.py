@@ -2,6 +2,12 @@
 
 Exit codes: 0 success; 1 a data problem (no such place, missing registry);
 2 a usage problem (bad option, a file that is not a readable page).
+
+Every command line goes through this one parser (``youcheng`` and ``python -m youcheng``
+run ``app``), so importing this module must stay cheap: at module level only Typer and
+the closed word lists its options are declared with. Everything heavier (the API server,
+httpx, the exports, the renderer, the resolver, Rich's progress bar and tables) is
+imported inside the command that needs it; tests/test_main.py checks what a query loads.
 """
 
 from __future__ import annotations
@@ -89,20 +95,25 @@ def main(
 @contextmanager
 def _errors() -> Iterator[None]:
     """Turn library errors into one line on stderr and the documented exit code."""
-    from youcheng.validate import BadParameter
-
     try:
         yield
-    except BadParameter as exc:  # named as the option it came from: --year-from, not year_from
-        option = "--text" if exc.parameter == "q" else "--" + exc.parameter.replace("_", "-")
-        typer.echo(f"Error: {option}{str(exc).removeprefix(exc.parameter)}", err=True)
-        raise typer.Exit(2) from None
     except (SourceError, UsageError) as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"Error: {_message(exc)}", err=True)
         raise typer.Exit(2) from None
     except YouchengError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+def _message(exc: YouchengError) -> str:
+    """What a usage error says; a bad filter named as the option it came from (--year-from, not
+    year_from). ``validate`` is imported only once there is an error to word."""
+    from youcheng.validate import BadParameter
+
+    if not isinstance(exc, BadParameter):
+        return str(exc)
+    option = "--text" if exc.parameter == "q" else "--" + exc.parameter.replace("_", "-")
+    return f"{option}{str(exc).removeprefix(exc.parameter)}"
 
 
 def _open(db: Path | None):  # type: ignore[no-untyped-def]
