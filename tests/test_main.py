@@ -113,6 +113,18 @@ def test_importing_the_cli_loads_no_command_s_modules() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_the_commands_annotations_are_objects_not_strings() -> None:
+    """Typer reads every command's parameters each time it builds the app, on every command line:
+    string annotations (``from __future__ import annotations``) would be evaluated there, twice a
+    parameter, about 8 ms a run."""
+    callbacks = [info.callback for info in app.registered_commands]
+    assert app.registered_callback is not None and len(callbacks) > 10
+    for callback in [*callbacks, app.registered_callback.callback]:
+        assert callback is not None
+        strings = [name for name, value in callback.__annotations__.items() if isinstance(value, str)]
+        assert strings == [], callback.__name__
+
+
 def test_the_cli_module_runs_as_a_script() -> None:
     done = subprocess.run([sys.executable, "-m", "youcheng.cli", "serve", "--help"], capture_output=True,
                           text=True, check=True)
