@@ -9,9 +9,8 @@ and prints the median and the fastest run of each, and each command's ratio to
 table on a terminal and tab-separated lines to a pipe, so it is timed both ways:
 with its output piped (to /dev/null) and on a pseudo-terminal (read and thrown
 away). ``youcheng`` is the Typer app of ``youcheng/cli.py`` for every command line; for
-reference it also times ``youcheng --version``, the app with no value to convert and no
-query: what Python, youcheng's package and Typer cost before a command runs (Typer loads
-pydantic only to convert an option's or argument's value).
+reference it also times ``youcheng --version``, the app with no query: what Python,
+youcheng's package and Typer cost before a command runs.
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ def main() -> None:
             f"youcheng partners {args.place} (piped: tsv)": (command + query, False),
             f"youcheng partners {args.place} --format json": (command + query + ["--format", "json"], False),
             f"youcheng partners {args.place} (terminal: table)": (command + query, True),
-            "youcheng --version (no query, no value to convert)": (command + ["--version"], False),
+            "youcheng --version (no query)": (command + ["--version"], False),
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
         for cmd, terminal in commands.values():  # once each to warm the file cache
