@@ -23,7 +23,6 @@ from typer.testing import CliRunner
 
 import youcheng
 from youcheng import model, query, relationships, render
-from youcheng.__main__ import _COMMANDS
 from youcheng.cli import app
 from youcheng.sources import formats
 from youcheng.vocabulary import (AnomalyKind, ExportFormat, Level, NameOrigin, OutputFormat, RenderFormat,
@@ -192,8 +191,6 @@ def test_modules_with_their_own_copy_agree() -> None:
     assert query.ALL_TIERS == TierFilter.all
     assert render.RENDER_FORMATS == values(RenderFormat)
     assert set(relationships.AUTHORITY) == set(values(SourceFormatName))
-    assert _COMMANDS["partners"][0]["--format"] == values(OutputFormat)
-    assert _COMMANDS["stats"][0]["--by"] == values(StatDimension)
 
 
 def test_the_built_in_source_formats_are_named_by_the_enum() -> None:

@@ -1,6 +1,8 @@
-"""Text output shared by the Typer CLI and the fast entry point (``__main__``).
+"""The CLI's text output: how relationships, search hits and sources look in a terminal,
+as a table, tab-separated lines or JSON.
 
-One definition of how records look in a terminal, so both paths print the same.
+Apart from ``cli.py`` so that a command imports only the printing it does, and so that the
+layouts are tested without running Typer.
 """
 
 from __future__ import annotations
@@ -116,8 +118,8 @@ def partners_table(name: str, relationships: Sequence[Relationship], width: int 
     """A place's relationships boxed in the style of Rich's default table, fitted to ``width`` cells.
 
     Laid out here rather than by Rich because importing and rendering Rich's table
-    costs about 60 ms, more than the rest of ``youcheng partners`` together
-    (issue #5's start-up target; ``benchmarks/bench_cli.py``). Cell widths come from
+    costs about 60 ms, several times what the query itself takes (issue #5's start-up
+    target; ``benchmarks/bench_cli.py``). Cell widths come from
     ``unicodedata`` (East Asian wide characters take two cells). When the table is
     wider than ``width``, the widest text columns are cut and end in "…" (never below
     4 cells, so a very narrow terminal wraps the lines; the number of sources is never

@@ -2,9 +2,17 @@
 
 Exit codes: 0 success; 1 a data problem (no such place, missing registry);
 2 a usage problem (bad option, a file that is not a readable page).
-"""
 
-from __future__ import annotations
+Every command line goes through this one parser (``youcheng`` and ``python -m youcheng``
+run ``app``), so importing this module must stay cheap: at module level only Typer and
+the closed word lists its options are declared with. Everything heavier (the API server,
+httpx, the exports, the renderer, the resolver, Rich's progress bar and tables) is
+imported inside the command that needs it; tests/test_main.py checks what a query loads.
+
+No ``from __future__ import annotations`` here: Typer reads every command's parameters
+when it builds the app, on every run, and string annotations would be evaluated there,
+twice a parameter (``inspect.signature`` and ``get_type_hints``), about 8 ms a command line.
+"""
 
 import sys
 from collections.abc import Iterator
@@ -63,7 +71,7 @@ StatusOption = Annotated[Optional[Status], typer.Option(
 
 def _filters(place: str | None, country: str | None, province: str | None, level: str | None,
              year_from: int | None, year_to: int | None, text: str | None, tier: str | None,
-             status: Status | None = None) -> Filters:
+             status: Status | None = None) -> "Filters":
     """The options as ``query.Filters``, as the API reads its query parameters."""
     from youcheng.query import Filters
 
@@ -89,20 +97,25 @@ def main(
 @contextmanager
 def _errors() -> Iterator[None]:
     """Turn library errors into one line on stderr and the documented exit code."""
-    from youcheng.validate import BadParameter
-
     try:
         yield
-    except BadParameter as exc:  # named as the option it came from: --year-from, not year_from
-        option = "--text" if exc.parameter == "q" else "--" + exc.parameter.replace("_", "-")
-        typer.echo(f"Error: {option}{str(exc).removeprefix(exc.parameter)}", err=True)
-        raise typer.Exit(2) from None
     except (SourceError, UsageError) as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"Error: {_message(exc)}", err=True)
         raise typer.Exit(2) from None
     except YouchengError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+def _message(exc: YouchengError) -> str:
+    """What a usage error says; a bad filter named as the option it came from (--year-from, not
+    year_from). ``validate`` is imported only once there is an error to word."""
+    from youcheng.validate import BadParameter
+
+    if not isinstance(exc, BadParameter):
+        return str(exc)
+    option = "--text" if exc.parameter == "q" else "--" + exc.parameter.replace("_", "-")
+    return f"{option}{str(exc).removeprefix(exc.parameter)}"
 
 
 def _open(db: Path | None):  # type: ignore[no-untyped-def]
@@ -204,7 +217,7 @@ _LONG_INPUT_BYTES = 4 * 1024 * 1024
 
 
 @contextmanager
-def _progress(pages: list[Path]) -> Iterator[BuildProgress | None]:
+def _progress(pages: list[Path]) -> "Iterator[BuildProgress | None]":
     total = sum(p.stat().st_size for p in pages if p.is_file())
     if total < _LONG_INPUT_BYTES:
         yield None
@@ -332,7 +345,7 @@ def export(
     typer.echo(f"wrote {count} {what} to {output.resolve()}", err=True)
 
 
-def _export_datapackage(output: Path | None, db: Path | None, filters: Filters) -> None:
+def _export_datapackage(output: Path | None, db: Path | None, filters: "Filters") -> None:
     """The data package is a zip (datapackage.json + CSV), so it is written as bytes, never
     to a terminal."""
     if output is None and sys.stdout.isatty():

@@ -23,14 +23,11 @@ precision (1982 against 1982-09-08) is no conflict.
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
-from importlib import resources
 
 from youcheng.model import STATUSES
 
@@ -58,6 +55,8 @@ def relationship_id(cn_id: str, partner_id: str | None, matched: bool, attestati
     Unmatched: ``s`` and a hash of the attestation's own id (itself stable), so it stays a
     relationship of its own.
     """
+    import hashlib  # builds only: a query's process never loads OpenSSL's hashes for it
+
     if matched and partner_id is not None:
         if partner_id.startswith("cn:") and partner_id < cn_id:
             cn_id, partner_id = partner_id, cn_id
@@ -242,6 +241,9 @@ class StatusRow:
 
 def read_statuses(text: str | None = None) -> list[StatusRow]:
     """The curated statuses (``text``: a CSV of the same columns instead of the shipped file)."""
+    import csv  # builds only, as below: not imported by every query
+    from importlib import resources
+
     if text is None:
         text = resources.files("youcheng.data").joinpath("relationship_status.csv").read_text("utf-8")
     out = []
