@@ -408,25 +408,27 @@ def diff(
 def check(db: DbOption = None) -> None:
     """Report what the build could not read (or only partly), and where sources disagree, with source and line;
     then what each kind of anomaly listed means."""
+    kinds: set[str] = set()
     with _errors():
         with _open(db) as reg:
             summary = reg.summary()
-            anomalies = reg.anomalies()
             resolution = reg.resolution()
             conflicted = reg.conflicts()
-    typer.echo(f"{summary['partnerships']} partnerships, {summary['places']} places, "
-               f"{summary['countries']} countries, {len(anomalies)} anomalies")
-    typer.echo(f"{summary['relationships']} relationships, {len(conflicted)} whose sources disagree")
-    for side, counts in resolution.items():
-        typer.echo(f"resolution {side}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    for a in anomalies:
-        typer.echo(f"{a.source}:{a.line}\t{a.severity}\t{a.kind}\t{a.message}")
+            typer.echo(f"{summary['partnerships']} partnerships, {summary['places']} places, "
+                       f"{summary['countries']} countries, {summary['anomalies']} anomalies")
+            typer.echo(f"{summary['relationships']} relationships, {len(conflicted)} whose sources disagree")
+            for side, counts in resolution.items():
+                typer.echo(f"resolution {side}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            # Streamed from the registry: the first line prints at once, whatever the count.
+            for a in reg.each_anomaly():
+                kinds.add(a.kind)
+                typer.echo(f"{a.source}:{a.line}\t{a.severity}\t{a.kind}\t{a.message}")
     from youcheng._render import conflict_lines
 
     for text in conflict_lines(conflicted):
         typer.echo(text)
     # What each kind above means, once per kind, after the lines that scripts parse.
-    meanings = {k: m for k in sorted({a.kind for a in anomalies}) if (m := anomaly_description(k))}
+    meanings = {k: m for k in sorted(kinds) if (m := anomaly_description(k))}
     if meanings:
         typer.echo("what the kinds mean:")
     for kind, meaning in meanings.items():

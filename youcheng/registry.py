@@ -163,6 +163,10 @@ class Registry:
         """Rows the build skipped or only partly understood, with source and line."""
         return query.anomalies(self.conn)
 
+    def each_anomaly(self) -> Iterator[Anomaly]:
+        """The same as ``anomalies``, streamed: for a registry with millions of them."""
+        return query.each_anomaly(self.conn)
+
     def resolution(self) -> dict[str, dict[str, int]]:
         """How partners, Chinese places and countries were resolved: method -> records."""
         return query.resolution_counts(self.conn)
