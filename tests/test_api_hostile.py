@@ -212,6 +212,7 @@ def _sweep(client: TestClient, registry: Registry) -> None:
         registry.stats(by)
     list(registry.records(query.Filters(country="JP")))
     registry.anomalies()
+    list(registry.each_anomaly())
     registry.resolution()
     registry.summary()
     registry.sources()
