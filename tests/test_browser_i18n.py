@@ -13,6 +13,7 @@ from pathlib import Path
 import youcheng
 from youcheng.model import TIERS
 from youcheng.resolve.china import divisions
+from youcheng.vocabulary import AnomalyKind, values
 
 SCRIPT = (Path(youcheng.__file__).parent / "web" / "app.js").read_text("utf-8")
 KEY = re.compile(r'(?:^|[\s,{])"?([a-z][\w-]*)"?:\s*"')
@@ -33,11 +34,10 @@ def test_both_languages_have_the_same_labels() -> None:
 def test_every_code_word_of_the_data_has_a_label(seed_db: Path) -> None:
     """Levels, tiers, resolution methods, anomaly kinds and severities shown on the page.
 
-    Anomaly kinds are the literals the sources and the resolver pass to their anomaly calls,
-    and whatever kinds a build of the seed stored.
+    Anomaly kinds are ``vocabulary.AnomalyKind`` (every kind the code emits is one:
+    tests/test_vocabulary.py), and whatever kinds a build of the seed stored.
     """
-    call = re.compile(r'(?:anomaly|Anomaly|_finding)\(\s*[^,()"]*,\s*(?:[^,()"]*,\s*)?"([a-z_]+)"')
-    kinds = {k for path in Path(youcheng.__file__).parent.rglob("*.py") for k in call.findall(path.read_text("utf-8"))}
+    kinds = set(values(AnomalyKind))
     with sqlite3.connect(seed_db) as conn:
         stored = {row[0] for row in conn.execute("SELECT DISTINCT kind FROM anomalies")}
         methods = {row[0] for row in conn.execute("SELECT DISTINCT resolution FROM places") if row[0]}

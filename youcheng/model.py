@@ -15,10 +15,10 @@ from youcheng import vocabulary
 
 DatePrecision = Literal["day", "month", "year"]
 Severity = Literal["error", "warning", "info"]
-# A tier as the readers write it (see vocabulary.Tier for what each means): a Literal, so that
-# a reader's plain "sister" type-checks, which the enum would refuse. The same words as
-# vocabulary.Tier, in its order (tests/test_vocabulary.py); the readers can take the enum
-# itself once they are free to change.
+# A tier as the readers write it (see vocabulary.Tier for what each means): a Literal of the
+# same words in its order (tests/test_vocabulary.py), not the enum, because a large build sends
+# each row out of its page-parsing process with marshal (pipeline._Encoder), which refuses an
+# enum member; rows must hold the plain word until that encoder converts it.
 Tier = Literal["sister", "exchange", "intent", "domestic"]
 TIERS = vocabulary.values(vocabulary.Tier)
 STATUSES = vocabulary.values(vocabulary.Status)

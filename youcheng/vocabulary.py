@@ -63,6 +63,11 @@ class Level(StrEnum):
     district = "district"  # 市辖区
 
 
+# Levels from the widest to the narrowest, as listed: where one name fits places at several
+# levels, a reader takes the widest (吉林 the province before the city).
+LEVEL_RANK: dict[str, int] = {level.value: rank for rank, level in enumerate(Level)}
+
+
 class StatDimension(StrEnum):
     """What ``stats`` and ``/api/stats`` count relationships by."""
 
@@ -156,6 +161,6 @@ def anomaly_description(kind: str) -> str | None:
     return next((member.description for member in AnomalyKind if member == kind), None)
 
 
-__all__ = ["AnomalyKind", "ExportFormat", "Level", "NameOrigin", "OutputFormat", "RenderFormat",
+__all__ = ["AnomalyKind", "ExportFormat", "LEVEL_RANK", "Level", "NameOrigin", "OutputFormat", "RenderFormat",
            "SourceFormatName", "StatDimension", "Status", "Tier", "TierFilter", "anomaly_description",
            "or_list", "values"]

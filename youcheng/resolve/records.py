@@ -19,6 +19,7 @@ from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.countries import country_code
 from youcheng.resolve.gazetteer import ForeignPlace, alternate_names, cities_elsewhere, resolve_foreign
 from youcheng.resolve.names import fold_key, to_simplified
+from youcheng.vocabulary import AnomalyKind
 
 # (id, country, cn_id, partner_id, country_inferred, country_method, cn_name_simplified,
 #  partner_name_simplified, cn_level, province, relationship_id): see RecordResolver.resolve_fields.
@@ -122,7 +123,7 @@ class RecordResolver:
             if stated is None and partner.country:
                 country, method = partner.country, f"inferred:{partner.resolution}"
         if raw.country_text and stated is None:
-            self._finding(raw, "unknown_country", "warning",
+            self._finding(raw, AnomalyKind.unknown_country, "warning",
                           f"country {raw.country_text!r} is not an ISO 3166 country name")
         partner_id = partner.id if partner else None
         self._check_pair(raw, cn.id, partner_id, country)
@@ -165,7 +166,7 @@ class RecordResolver:
         place = plan.place
         self.methods[plan.counted] += 1
         if place.resolution == "unresolved":
-            self._finding(raw, "unresolved_cn_place", "warning",
+            self._finding(raw, AnomalyKind.unresolved_cn_place, "warning",
                           f"Chinese place {raw.cn_name!r} matches no GB/T 2260 division",
                           line=raw.cn_line)
         return self._add(plan, raw, spelled=False), plan.simplified
@@ -282,11 +283,11 @@ class RecordResolver:
     def _report_unresolved(self, raw: RawPartnership, names: list[str], country: str | None) -> None:
         elsewhere = cities_elsewhere(names, country) if country else []
         if elsewhere:
-            self._finding(raw, "country_conflict", "warning",
+            self._finding(raw, AnomalyKind.country_conflict, "warning",
                           f"{raw.partner_name} is listed under {raw.country_text} ({country}) but the "
                           f"gazetteer knows it only in {', '.join(elsewhere)}")
         else:
-            self._finding(raw, "unresolved_partner", "warning",
+            self._finding(raw, AnomalyKind.unresolved_partner, "warning",
                           f"partner {raw.partner_name!r} ({country or 'country unknown'}) matches no "
                           "gazetteer city, subdivision or curated place")
 
@@ -337,7 +338,7 @@ class RecordResolver:
         key = hash((cn_id, partner_id, raw.source))
         line = self._pairs.get(key)
         if line is not None:
-            self._finding(raw, "duplicate_pair", "warning",
+            self._finding(raw, AnomalyKind.duplicate_pair, "warning",
                           f"{raw.cn_name} – {raw.partner_name} is listed again (first at {raw.source}:{line})")
         else:
             self._pairs[key] = raw.line

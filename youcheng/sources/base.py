@@ -79,8 +79,12 @@ class SourceContext:
 
     def anomaly(self, line: int, kind: str, message: str, text: str = "",
                 severity: str = "warning") -> Anomaly:
-        """An anomaly of this source (``kind``: a ``vocabulary.AnomalyKind``, or a plug-in format's own)."""
-        return Anomaly(self.name, line, kind, severity, message, text[:500])  # type: ignore[arg-type]
+        """An anomaly of this source (``kind``: a ``vocabulary.AnomalyKind``, or a plug-in format's own).
+
+        The kind is kept as a plain ``str``: a large build sends anomalies out of its page-parsing
+        process with ``marshal``, which refuses a ``str`` subclass such as an enum member.
+        """
+        return Anomaly(self.name, line, str(kind), severity, message, text[:500])  # type: ignore[arg-type]
 
 
 @runtime_checkable

@@ -51,8 +51,9 @@ from youcheng.sources.citymd_tables import (
     _role,
     _wiki_rows,
 )
+from youcheng.vocabulary import LEVEL_RANK, AnomalyKind, SourceFormatName
 
-FORMAT = "wikimd-city"
+FORMAT = SourceFormatName.wikimd_city.value
 
 # A sister-city section's heading names one of these (checked in Simplified script).
 _SECTION_WORDS = ("友好城市", "姐妹城市", "姊妹城市", "友城", "友好交流", "友好合作", "国际关系",
@@ -120,7 +121,7 @@ class _Reader:
 
     def _damage(self, line: Line) -> Anomaly:
         self.damage_reported.add(line.number)
-        return self.ctx.anomaly(line.number, "damaged_line", line.problem or "", line.text)
+        return self.ctx.anomaly(line.number, AnomalyKind.damaged_line, line.problem or "", line.text)
 
     def blocks(self) -> Iterator[_Block | _Section]:
         lines, i, sections = self.lines, 0, list[_Section]()
@@ -148,7 +149,7 @@ class _Reader:
                 if not sections and line.number != self.top_line and not _is_section_title(title):
                     outside = _Section(level, title, line.number, "sister")
                     yield _Block("anomaly", outside, [line], anomaly=self.ctx.anomaly(
-                        line.number, "unread_line", f"heading {title!r} ends the sister-city section: "
+                        line.number, AnomalyKind.unread_line, f"heading {title!r} ends the sister-city section: "
                         f"its {len(lines) - i} lines are not read", line.text, "info"))
                     yield from (self._damaged(rest, outside) for rest in lines[i + 1:] if rest.problem)
                     return
@@ -220,7 +221,7 @@ class _Reader:
 
     def read(self) -> Iterator[Item]:
         if self.subject_problem is not None:
-            yield self.ctx.anomaly(1, "ambiguous_cn_place", self.subject_problem, self.subject)
+            yield self.ctx.anomaly(1, AnomalyKind.ambiguous_cn_place, self.subject_problem, self.subject)
         pending: list[_Block] = []
         open_sections: list[_Section] = []
         for block in self.blocks():
@@ -242,7 +243,7 @@ class _Reader:
         while sections and sections[-1].level >= level:
             sec = sections.pop()
             if sec.leaf and sec.items == 0:
-                yield self.ctx.anomaly(sec.line, "no_partner_named",
+                yield self.ctx.anomaly(sec.line, AnomalyKind.no_partner_named,
                                        f"section {sec.title!r} names no partner", sec.title)
 
     def _block(self, block: _Block) -> Iterator[Item]:
@@ -258,7 +259,7 @@ class _Reader:
         elif block.kind in ("html", "pipe", "wiki"):
             first = block.lines[0]
             if not block.closed:
-                yield self.ctx.anomaly(first.number, "damaged_line",
+                yield self.ctx.anomaly(first.number, AnomalyKind.damaged_line,
                                        "table never closed (truncated?); its rows are read as far as "
                                        "they go", first.text)
             rows = (_html_rows(block.lines) if block.kind == "html" else
@@ -276,9 +277,9 @@ class _Reader:
         segments = _segments(found["text"], False)
         written = _text(segments)
         if not written:
-            yield self.ctx.anomaly(line.number, "skipped_row", "empty list item", line.text, "info")
+            yield self.ctx.anomaly(line.number, AnomalyKind.skipped_row, "empty list item", line.text, "info")
         elif len(written) > 60 or re.search(r"[，。；]", written.split("（")[0]):
-            yield self.ctx.anomaly(line.number, "unread_line",
+            yield self.ctx.anomaly(line.number, AnomalyKind.unread_line,
                                    "list item is a sentence, not a partner", line.text)
         else:
             for part in _split_partners(segments):
@@ -291,7 +292,7 @@ class _Reader:
             return
         if block.section.has_rows:
             names = "、".join(link.text for link, *_ in found)
-            yield self.ctx.anomaly(line.number, "unread_line", f"prose names {names}; the section's "
+            yield self.ctx.anomaly(line.number, AnomalyKind.unread_line, f"prose names {names}; the section's "
                                    "table or list is read instead", line.text, "info")
             return
         for link, country, date, date_text, tier in found:
@@ -305,7 +306,7 @@ class _Reader:
         """Records of a table; ``headless``: its first row is a row even if it reads like a header."""
         rows = [r for r in rows if r]
         if not rows:
-            yield self.ctx.anomaly(first.number, "skipped_row", "table has no rows", first.text)
+            yield self.ctx.anomaly(first.number, AnomalyKind.skipped_row, "table has no rows", first.text)
             return
         base = tier_of(caption) if caption else None
         keys = [_key(c.segments()) for c in rows[0]]
@@ -318,7 +319,7 @@ class _Reader:
             return
         header = rows[0] if not headless and ("partner" in roles or all(c.head for c in rows[0])) else None
         if header is None:
-            yield self.ctx.anomaly(first.number, "unknown_header", "table has no header: columns "
+            yield self.ctx.anomaly(first.number, AnomalyKind.unknown_header, "table has no header: columns "
                                    "guessed from their content", first.text, "info")
         else:
             rows = rows[1:]
@@ -327,17 +328,17 @@ class _Reader:
             base = base or (head_tier if head_tier in ("exchange", "intent", "domestic") else None)
             for key, role in zip(keys, roles):
                 if role is None and key:
-                    yield self.ctx.anomaly(header[0].line, "unknown_header",
+                    yield self.ctx.anomaly(header[0].line, AnomalyKind.unknown_header,
                                            f"column {key!r} kept in extra", key, "info")
         tier = base or sec.tier
         for row in rows:
             if header is not None and len(row) > len(header):
-                yield self.ctx.anomaly(row[0].line, "extra_cells",
+                yield self.ctx.anomaly(row[0].line, AnomalyKind.extra_cells,
                                        f"row has {len(row)} cells, the header {len(header)}",
                                        " | ".join(c.raw for c in row))
             texts = [_text(c.segments()) for c in row]
             if not any(texts):
-                yield self.ctx.anomaly(row[0].line, "skipped_row", "empty row", "", "info")
+                yield self.ctx.anomaly(row[0].line, AnomalyKind.skipped_row, "empty row", "", "info")
                 continue
             if all(c.head for c in row) and any(_role(_key(c.segments())) == "partner" for c in row):
                 continue  # the header repeated mid-table
@@ -392,11 +393,11 @@ class _Reader:
         line = Line(at.line if at else row_line, " | ".join(c.raw.strip() for c in cells) or repr(extra))
         if not items:
             if "date" in group or "country" in group:
-                yield self.ctx.anomaly(line.number, "no_partner", "row gives a country or date but no "
+                yield self.ctx.anomaly(line.number, AnomalyKind.no_partner, "row gives a country or date but no "
                                        "partner; kept with no partner name", line.text)
                 items = [[]]
             else:
-                yield self.ctx.anomaly(line.number, "skipped_row", "row has no partner", line.text)
+                yield self.ctx.anomaly(line.number, AnomalyKind.skipped_row, "row has no partner", line.text)
                 return
         cn = group.get("cn")
         for segments in items:
@@ -420,10 +421,10 @@ class _Reader:
                 date = parse_date(date_cell)
             except InvalidDate as exc:
                 date = None
-                yield self.ctx.anomaly(line.number, "invalid_date", str(exc), raw)
+                yield self.ctx.anomaly(line.number, AnomalyKind.invalid_date, str(exc), raw)
             else:
                 if date is None:
-                    yield self.ctx.anomaly(line.number, "unreadable_date",
+                    yield self.ctx.anomaly(line.number, AnomalyKind.unreadable_date,
                                            f"date {date_cell!r} is not a date", raw)
         for kind, message in partner.problems:
             yield self.ctx.anomaly(line.number, kind, message, raw)
@@ -464,13 +465,12 @@ def _province_of(subject: str) -> tuple[str, str | None, str]:
         if not found:
             continue
         exact = [d for d in found if fold_key(d.name) == key] or found
-        rank = {"province": 0, "prefecture": 1, "county": 2, "district": 3}
-        best = min(rank[d.level] for d in exact)
-        provinces = {d.province_code for d in exact if rank[d.level] == best}
+        best = min(LEVEL_RANK[d.level] for d in exact)
+        provinces = {d.province_code for d in exact if LEVEL_RANK[d.level] == best}
         if len(provinces) == 1:
             return table.by_code[provinces.pop()].name, None, name
         names = "、".join(f"{table.by_code[c].name}{d.name} ({d.code})" for d in exact
-                         for c in [d.province_code] if rank[d.level] == best)
+                         for c in [d.province_code] if LEVEL_RANK[d.level] == best)
         return "", f"page subject {subject!r} names several places: {names}", name
     return "", None, subject
 

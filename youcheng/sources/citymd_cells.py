@@ -20,6 +20,7 @@ from youcheng.resolve.china import divisions, stem
 from youcheng.resolve.countries import country_code as _country_code
 from youcheng.resolve.names import fold_key, to_simplified
 from youcheng.sources._markup import Segment, html_segments, markdown_segments
+from youcheng.vocabulary import AnomalyKind
 
 # Footnote marks: \[216\] (Markdown-escaped), [36] in HTML cells, <sup>…</sup>.
 _FOOTNOTE = re.compile(r"\\\[[^\[\]\\\n]{1,16}\\\]|\[(?:\d{1,4}|[注註]\s*\d{1,3})\](?!\()"
@@ -175,7 +176,7 @@ def _partner(segments: list[Segment]) -> _Partner:
             try:
                 out.date = parse_date(text)
             except InvalidDate as exc:
-                out.problems.append(("invalid_date", str(exc)))
+                out.problems.append((AnomalyKind.invalid_date, str(exc)))
         elif links and (country_code(links[0].text) or country_code(links[0].target)):
             out.country = out.country or links[0].text
             out.country_link = out.country_link or links[0].target

@@ -45,8 +45,9 @@ from youcheng.sources.wikimd_cells import (
     _read_partner,
     _roles,
 )
+from youcheng.vocabulary import AnomalyKind, SourceFormatName
 
-FORMAT = "wikimd"
+FORMAT = SourceFormatName.wikimd.value
 
 Item = RawPartnership | Anomaly
 
@@ -119,7 +120,7 @@ def parse_lines(lines: Iterable[Line | Block], source: str, fast: bool = True) -
                     yield from parser.feed(line.number + offset, text)
             continue
         if line.problem:
-            yield parser.anomaly(line.number, "damaged_line", "warning", line.problem, line.text)
+            yield parser.anomaly(line.number, AnomalyKind.damaged_line, "warning", line.problem, line.text)
         yield from parser.feed(line.number, line.text)
     yield from parser.close()
     if parser.tables_seen == 0:
@@ -149,7 +150,8 @@ class _PageParser:
         self.pipe_roles: dict[int, str] | None = None
 
     def anomaly(self, line: int, kind: str, severity: Severity, message: str, text: str = "") -> Anomaly:
-        return Anomaly(self.source, line, kind, severity, message, text.strip()[:500])
+        """``kind`` as a plain ``str``, as ``SourceContext.anomaly`` keeps it (``marshal`` takes no enum)."""
+        return Anomaly(self.source, line, str(kind), severity, message, text.strip()[:500])
 
     # -- dispatch -----------------------------------------------------------------
 
@@ -207,7 +209,7 @@ class _PageParser:
             # Markdown never sits inside an HTML table: its </table> is missing.
             # Close it here so one lost tag does not swallow the rest of the page.
             yield from self._finish_row()
-            yield self.anomaly(self.table_line, "unclosed_table", "warning",
+            yield self.anomaly(self.table_line, AnomalyKind.unclosed_table, "warning",
                                f"HTML table not closed before line {number}; closed there")
             self.in_html = False
         if self.in_html:
@@ -229,14 +231,14 @@ class _PageParser:
             self._open_html_table(number)
             return (yield from self._html_line(number, text, opening.end()))
         if self.section:
-            yield self.anomaly(number, "unread_line", "info",
+            yield self.anomaly(number, AnomalyKind.unread_line, "info",
                                "line outside any table was not read as a relationship", text[at:])
         return None
 
     def close(self) -> Iterator[Item]:
         if self.in_html:
             yield from self._finish_row()
-            yield self.anomaly(self.table_line, "unclosed_table", "warning",
+            yield self.anomaly(self.table_line, AnomalyKind.unclosed_table, "warning",
                                "HTML table not closed by the end of the page")
             self.in_html = False
 
@@ -279,7 +281,7 @@ class _PageParser:
                 yield from self._outside_cells(number, outside)
                 return pos if _skip_space(text, pos) < len(text) else None
             elif name == "table":
-                yield self.anomaly(number, "nested_table", "warning",
+                yield self.anomaly(number, AnomalyKind.nested_table, "warning",
                                    "a table inside a table; its rows are read as the outer table's")
         if self.cell is not None:
             self.cell.parts.append(text[pos:] + "\n")
@@ -291,7 +293,7 @@ class _PageParser:
     def _outside_cells(self, number: int, outside: list[str]) -> Iterator[Item]:
         pieces = [piece.strip() for piece in outside if piece.strip()]
         if pieces:
-            yield self.anomaly(number, "unread_line", "info",
+            yield self.anomaly(number, AnomalyKind.unread_line, "info",
                                "text inside a table but outside any cell", " ".join(pieces))
 
     def _close_cell(self) -> None:
@@ -346,7 +348,7 @@ class _PageParser:
             yield self._skipped_row(row, "row has an empty first cell; expected a place")
             return
         if any(extra):
-            yield self.anomaly(partner_cell.line, "extra_cells", "warning",
+            yield self.anomaly(partner_cell.line, AnomalyKind.extra_cells, "warning",
                                "row has more filled cells than [place, partner, date]; extra ignored",
                                " | ".join(texts))
         if self.cn is None:
@@ -357,7 +359,7 @@ class _PageParser:
 
     def _skipped_row(self, row: list[_Cell], why: str) -> Anomaly:
         line = row[0].line if row else self.row_line
-        return self.anomaly(line, "skipped_row", "warning", why,
+        return self.anomaly(line, AnomalyKind.skipped_row, "warning", why,
                             " | ".join(c.text for c in row))
 
     # -- pipe tables ------------------------------------------------------------------
@@ -378,7 +380,7 @@ class _PageParser:
                 if any(header):
                     self.pipe_roles = _roles(header)
                     if not self.pipe_roles:
-                        yield self.anomaly(number, "unknown_header", "warning",
+                        yield self.anomaly(number, AnomalyKind.unknown_header, "warning",
                                            "pipe table header names no known column", stripped)
                 return
         if cells and all(_PIPE_SEPARATOR.match(c) for c in cells if c):
@@ -392,19 +394,19 @@ class _PageParser:
             self.cn = _read_chinese_place(cn_cell, number)
         if not partner_markup:
             if cn_cell:
-                yield self.anomaly(number, "no_partner", "warning",
+                yield self.anomaly(number, AnomalyKind.no_partner, "warning",
                                    "Chinese place listed with no partner", stripped)
             else:
-                yield self.anomaly(number, "placeholder", "info",
+                yield self.anomaly(number, AnomalyKind.placeholder, "info",
                                    "empty placeholder row, not a relationship", stripped)
             return
         if self.cn is None:
-            yield self.anomaly(number, "skipped_row", "warning",
+            yield self.anomaly(number, AnomalyKind.skipped_row, "warning",
                                "partner row with no Chinese place before it in the table", stripped)
             return
         segments = markdown_segments(partner_markup)
         if not any(seg.link for seg in segments):
-            yield self.anomaly(number, "skipped_row", "warning",
+            yield self.anomaly(number, AnomalyKind.skipped_row, "warning",
                                "partner cell has no links; expected [country][place]（date）", stripped)
             return
         country: list[Segment] = []
@@ -418,7 +420,7 @@ class _PageParser:
         by_role = {role: cells[i] for i, role in self.pipe_roles.items() if i < len(cells)}
         partner = markdown_segments(by_role.get("partner", ""))
         if not plain_text(partner):
-            yield self.anomaly(number, "skipped_row", "warning", "row has no partner", text)
+            yield self.anomaly(number, AnomalyKind.skipped_row, "warning", "row has no partner", text)
             return
         cn = _ChinesePlace(self.section, (), number)
         yield from self._record(cn, number, _read_partner(partner),
@@ -437,17 +439,17 @@ class _PageParser:
                 date = parse_date(date_cell)
             except InvalidDate as exc:
                 date = None
-                yield self.anomaly(line, "invalid_date", "warning", str(exc), text)
+                yield self.anomaly(line, AnomalyKind.invalid_date, "warning", str(exc), text)
             else:
                 if date is None:
-                    yield self.anomaly(line, "unreadable_date", "warning",
+                    yield self.anomaly(line, AnomalyKind.unreadable_date, "warning",
                                        f"date cell {date_cell!r} is not a date", text)
         for kind, severity, message in partner.problems:
             yield self.anomaly(line, kind, severity, message, text)
         country_text = plain_text(country_segments) or None
         country_link = next((s.link.target for s in country_segments if s.link), None)
         if partner.name is None:
-            yield self.anomaly(line, "no_partner_place", "warning",
+            yield self.anomaly(line, AnomalyKind.no_partner_place, "warning",
                                f"row names a country ({country_text}) but no place", text)
         yield RawPartnership(
             self.source, line, self.section, cn.name, cn.links, partner.name, partner.links,

@@ -17,6 +17,7 @@ from youcheng._memo import short_text_cache
 from youcheng.dates import InvalidDate, looks_like_date, parse_date
 from youcheng.model import Link, PartialDate, Severity
 from youcheng.sources._markup import Segment, markdown_segments, plain_text, split_parentheticals
+from youcheng.vocabulary import AnomalyKind
 
 _PIPE_SPLIT = re.compile(r"(?<!\\)\|")
 
@@ -115,13 +116,13 @@ def _partner_cell(segments: tuple[Segment, ...]) -> _PartnerCell:
                 try:
                     date = parse_date(remark)
                 except InvalidDate as exc:
-                    problems.append(("invalid_date", "warning", str(exc)))
+                    problems.append((AnomalyKind.invalid_date, "warning", str(exc)))
             else:
                 notes.append(remark)
         if rest:
             names.append(rest)
             if links:
-                problems.append(("unlinked_text", "info",
+                problems.append((AnomalyKind.unlinked_text, "info",
                                  f"plain text {rest!r} beside the partner's links kept in its name"))
     return _PartnerCell("".join(names).strip() or None, tuple(links), date, date_text,
                         "；".join(notes) or None, tuple(problems))

@@ -52,8 +52,9 @@ from youcheng.sources.wikitext_cells import (
     _tokens,
 )
 from youcheng.sources.wikitext_tables import _Column, _columns, _groups, _is_header, _transposed
+from youcheng.vocabulary import AnomalyKind, SourceFormatName
 
-FORMAT = "wikitext"
+FORMAT = SourceFormatName.wikitext.value
 
 # The title may hold "=" inside a <ref>'s template (== 友好城市<ref>{{cite|url=…}}</ref> ==).
 _HEADING_LINE = re.compile(r"^(={1,6})(?!=)[^\n]*?[^=\s\n][^\n]*?\1[ \t]*$", re.M)
@@ -101,7 +102,7 @@ class _Page:
         texts: list[str] = []
         for line in context.lines(progress):
             if line.problem:
-                self._anomaly(line.number, "damaged_line", line.problem, line.text)
+                self._anomaly(line.number, AnomalyKind.damaged_line, line.problem, line.text)
             texts.append(line.text)
         self.text = "\n".join(texts)
         self.starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
@@ -176,7 +177,7 @@ class _Page:
         if self.subject.ambiguous:
             names = "、".join(f"{d.name} ({d.code}, {divisions().by_code[d.province_code].name})"
                              for d in self.subject.ambiguous)
-            self._anomaly(1, "ambiguous_cn_place", f"page subject {self.subject.name!r} names several "
+            self._anomaly(1, AnomalyKind.ambiguous_cn_place, f"page subject {self.subject.name!r} names several "
                           f"Chinese places: {names}; records carry no province", self._text_of(1))
         for lst in self.lists:
             if lst.pattern == "[:;]":
@@ -230,7 +231,7 @@ class _Page:
         prose = fields.name is not None and (len(fields.name) > 25 or bool(re.search(r"[。，！？]", fields.name)))
         if fields.name is None or prose or not (fields.links or fields.flags):
             self.hits.append(offset)
-            kind = "no_partner" if fields.flags and not prose else "skipped_row"
+            kind = AnomalyKind.no_partner if fields.flags and not prose else AnomalyKind.skipped_row
             why = ("reads as a sentence, not a partner" if prose else "names a country but no place"
                    if fields.flags else "has no link or flag to read a partner from")
             self._anomaly(line, kind, f"list item {why}", self._text_of(line))
@@ -246,12 +247,13 @@ class _Page:
         try:
             rows: list[list[wtp.Cell]] = table.cells(span=True)
         except Exception as exc:  # a table too damaged for the library to lay out
-            self._anomaly(line, "damaged_line", f"table cannot be laid out: {exc}", self._text_of(line))
+            self._anomaly(line, AnomalyKind.damaged_line, f"table cannot be laid out: {exc}", self._text_of(line))
             return
         if any(_LAYOUT.search(str(c.value)) for row in rows for c in row if c is not None):
             return  # a layout table around lists (read as lists) or other tables
         if int(table.span[1]) > len(self.blank):
-            self._anomaly(line, "damaged_line", "table opened here is never closed with |}", self._text_of(line))
+            self._anomaly(line, AnomalyKind.damaged_line, "table opened here is never closed with |}",
+                          self._text_of(line))
         labels = [_render(_tokens(str(table.caption))).strip()] if table.caption else []
         rows = _transposed(rows) or rows
         lead, width = self._lead(start), max((len(r) for r in rows), default=0)
@@ -273,7 +275,7 @@ class _Page:
                 groups = _groups(columns) or None
                 if groups is None:
                     at = self._line(int(block[0][0].span[0]))
-                    self._anomaly(at, "unknown_header", "table header names no partner column; "
+                    self._anomaly(at, AnomalyKind.unknown_header, "table header names no partner column; "
                                   "rows read by what their cells hold", self._text_of(at))
                 continue
             if groups is None:
@@ -307,7 +309,7 @@ class _Page:
             offset = self._first(int(anchor.span[0]))
             if not markup:
                 self.hits.append(offset)
-                self._anomaly(self._line(offset), "skipped_row",
+                self._anomaly(self._line(offset), AnomalyKind.skipped_row,
                               f"row has no partner in its {partner[0].label or 'partner'} column",
                               self._text_of(self._line(offset)))
                 continue
@@ -337,7 +339,8 @@ class _Page:
                     fields.notes.append(plain)
                 elif plain:
                     if not column.label:
-                        self._anomaly(self._line(offset), "extra_cells", f"cell beyond the header kept: {plain!r}",
+                        self._anomaly(self._line(offset), AnomalyKind.extra_cells,
+                                      f"cell beyond the header kept: {plain!r}",
                                       self._text_of(self._line(offset)), "info")
                     extra.append((role if role in ("signing_place", "signatory") else
                                   column.label or f"column {column.indices[0] + 1}", plain))
@@ -368,12 +371,12 @@ class _Page:
             if any(k[0] != "empty" for k in kinds):
                 offset = kinds[0][2]
                 self.hits.append(offset)
-                kind = "no_partner" if any(k[0] == "cn" for k in kinds) else "skipped_row"
+                kind = AnomalyKind.no_partner if any(k[0] == "cn" for k in kinds) else AnomalyKind.skipped_row
                 self._anomaly(self._line(offset), kind, "row names no partner", self._text_of(self._line(offset)))
             return
         if len(partners) > 1 and others:
             self.hits.append(partners[0][2])
-            self._anomaly(self._line(partners[0][2]), "skipped_row",
+            self._anomaly(self._line(partners[0][2]), AnomalyKind.skipped_row,
                           f"cannot tell which of {len(partners)} cells is the partner (no header row)",
                           self._text_of(self._line(partners[0][2])))
             return
@@ -391,7 +394,7 @@ class _Page:
         for kind, severity, message in fields.problems + (date.problems if date else []):
             self._anomaly(line, kind, message, text, severity)
         if fields.name is None:
-            self._anomaly(line, "no_partner", "row names no partner place", text)
+            self._anomaly(line, AnomalyKind.no_partner, "row names no partner place", text)
             return
         use = country if country is not None and (country.country or country.flags) else fields
         country_text, country_link, country_extra = _country_of(use)
@@ -431,7 +434,8 @@ class _Page:
         hits = sorted(self.hits)
         recorded = any(isinstance(item, RawPartnership) for _, _, item in self.out)
         if not self.headings and not hits:
-            self._anomaly(1, "no_partner_named", "page names no partner in a table or list", self.text[:200])
+            self._anomaly(1, AnomalyKind.no_partner_named, "page names no partner in a table or list",
+                          self.text[:200])
         self.reported: list[_Heading] = []
         for h in self.headings:
             if _APPENDIX.match(to_simplified(h.title)) or any(r.start <= h.start < r.end for r in self.reported):
@@ -449,7 +453,8 @@ class _Page:
                      and re.search(r"友好|友城|姐妹|城市", str(t.name))]
             if lists:
                 why += f"; the list may be in template {{{{{lists[0]}}}}}, which this text does not hold"
-            self._anomaly(h.line, "no_partner_named", why, self._text_of(h.line), "info" if recorded else "warning")
+            self._anomaly(h.line, AnomalyKind.no_partner_named, why, self._text_of(h.line),
+                          "info" if recorded else "warning")
 
     def _prose(self) -> None:
         """An ``unread_line`` (info) for prose lines that link places beside the read rows."""
@@ -467,7 +472,7 @@ class _Page:
                 continue
             found.setdefault(self._line(start), []).append(text)
         for line, names in found.items():
-            self._anomaly(line, "unread_line", f"prose not read as rows; it links {'、'.join(names)}, "
+            self._anomaly(line, AnomalyKind.unread_line, f"prose not read as rows; it links {'、'.join(names)}, "
                           "partners named only in running text are not recorded", self._text_of(line), "info")
 
 

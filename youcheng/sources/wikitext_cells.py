@@ -23,6 +23,7 @@ from youcheng.relationships import STRUCK_NOTE
 from youcheng.resolve.china import Division, divisions, stem
 from youcheng.resolve.countries import country_code
 from youcheng.resolve.names import fold_key, to_simplified
+from youcheng.vocabulary import LEVEL_RANK, AnomalyKind
 
 _DATE = re.compile(r"(?<!\d)(?:(?P<y>\d{4})\s*年(?:\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?)?"
                    r"|(?P<y2>\d{4})[-./](?P<m2>\d{1,2})(?:[-./](?P<d2>\d{1,2}))?(?!\d)"
@@ -58,7 +59,6 @@ _ENGLISH = {"korea": "KR", "russia": "RU", "turkey": "TR", "ivory coast": "CI", 
             "great britain": "GB", "vatican city": "VA", "micronesia": "FM", "brunei": "BN",
             "palestine": "PS", "holland": "NL", "republic of china": "TW", "dr congo": "CD",
             "democratic republic of the congo": "CD", "the gambia": "GM", "the bahamas": "BS"}
-_LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2, "district": 3}
 
 
 # -- countries ------------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def _take_date(fields: _Fields, text: str) -> str:
     _set_date(fields, found)
     rest = text[:found.start()] + text[found.end():]
     if re.match(r"\s*\d", text[found.end():]):
-        fields.problems.append(("unreadable_date", "info",
+        fields.problems.append((AnomalyKind.unreadable_date, "info",
                                 f"date {text.strip()!r} holds more than the date read ({fields.date_text})"))
     return rest
 
@@ -244,7 +244,7 @@ def _set_date(fields: _Fields, found: re.Match[str]) -> None:
     try:
         fields.date = parse_date(f"{y}年" + (f"{m}月" if m else "") + (f"{d}日" if m and d else ""))
     except InvalidDate as exc:
-        fields.problems.append(("invalid_date", "warning", str(exc)))
+        fields.problems.append((AnomalyKind.invalid_date, "warning", str(exc)))
 
 
 def _name(text: str) -> str | None:
@@ -355,7 +355,7 @@ class _Subject:
         self.name = self._SUFFIX.sub("", to_simplified(base)).strip() or base
         self.candidates = self._candidates(self.name, hint.group(1) if hint else None)
         best = [d for d in self.candidates
-                if _LEVEL_RANK[d.level] == min(_LEVEL_RANK[c.level] for c in self.candidates)]
+                if LEVEL_RANK[d.level] == min(LEVEL_RANK[c.level] for c in self.candidates)]
         self.division = best[0] if len(best) == 1 else None
         self.ambiguous = best if len(best) > 1 else []
         table = divisions()
@@ -440,7 +440,8 @@ def _read_date(markup: str) -> _Fields:
     if fields.date_text is None and visible:
         _take_date(fields, visible)
         if fields.date_text is None:
-            fields.problems.append(("unreadable_date", "warning", f"date cell {visible!r} is not a date"))
+            fields.problems.append((AnomalyKind.unreadable_date, "warning",
+                                    f"date cell {visible!r} is not a date"))
         fields.date_text = visible
     for group in groups:
         fields.notes.append(" ".join(_render(group).split()))
