@@ -2,8 +2,8 @@
 
 The anomaly kinds are read from the code: every kind a reader or the resolver passes to an
 anomaly call must be an ``AnomalyKind``, and every ``AnomalyKind`` must be emitted somewhere.
-What cannot import the enums (the web page, modules that still keep their own copy) is
-compared with them here, so a word added in one place and not the other fails a test.
+What cannot import the enums (the web page, ``model.Tier``'s Literal) is compared with them
+here, so a word added in one place and not the other fails a test.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import youcheng
-from youcheng import config, model, pipeline, query, relationships, render
+from youcheng import config, model, pipeline, relationships
 from youcheng.catalog import catalog
 from youcheng.cli import app
 from youcheng.sources import formats
@@ -196,7 +196,7 @@ def test_readers_hand_on_plain_words_that_cross_to_the_build_process(
             assert any(rows for rows, _ in batches) and any(found for _, found in batches), fmt
 
 
-# --- what still keeps its own copy of a list ------------------------------------------------------
+# --- what cannot import the enums ------------------------------------------------------------------
 
 def test_derived_tuples_follow_the_enums() -> None:
     assert model.TIERS == ("sister", "exchange", "intent", "domestic") == values(Tier)
@@ -212,19 +212,10 @@ def test_the_readers_tier_type_lists_the_tiers() -> None:
     assert get_args(model.Tier) == values(Tier)
 
 
-def test_modules_with_their_own_copy_agree() -> None:
-    """Modules that keep a list of their own for now (another helper is rewriting them) hold the
-    enum's words exactly; once they import the enum, these lines can go."""
-    assert query.STAT_DIMENSIONS == values(StatDimension)
-    assert query.LEVELS == values(Level)
-    assert query.ALL_TIERS == TierFilter.all
-    assert render.RENDER_FORMATS == values(RenderFormat)
-    assert set(relationships.AUTHORITY) == set(values(SourceFormatName))
-
-
-def test_the_built_in_source_formats_are_named_by_the_enum() -> None:
+def test_the_built_in_source_formats_are_named_and_ranked_by_the_enum() -> None:
     builtin = [f.name for f in formats() if type(f).__module__.startswith("youcheng.")]
     assert sorted(builtin) == sorted(values(SourceFormatName))
+    assert set(relationships.AUTHORITY) == set(SourceFormatName), "rank every built-in format's authority"
 
 
 def _js_list(name: str) -> list[Any]:

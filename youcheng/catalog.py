@@ -15,6 +15,7 @@ from pathlib import Path
 
 from youcheng import config
 from youcheng.sources.base import SourceFile
+from youcheng.vocabulary import SourceFormatName
 
 SEED_FOLDER = "seed"
 
@@ -54,13 +55,14 @@ def default_sources() -> list[SourceFile]:
     wikitext only: the conversion dropped its flag templates, so its countries are empty.
     """
     found: list[SourceFile] = []
-    wikitext_titles = {p.stem for entry in catalog() if entry.format == "wikitext" for p in entry.files()}
+    wikitext_titles = {p.stem for entry in catalog() if entry.format == SourceFormatName.wikitext
+                       for p in entry.files()}
     for entry in catalog():
         for path in entry.files():
             if entry.folder == SEED_FOLDER:
                 name = path.name
             else:
-                if entry.format == "wikimd-city" and path.stem in wikitext_titles:
+                if entry.format == SourceFormatName.wikimd_city and path.stem in wikitext_titles:
                     continue
                 name = f"{Path(entry.folder).name}/{path.name}"
             found.append(SourceFile(path, name, entry.format))

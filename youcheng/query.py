@@ -27,12 +27,15 @@ from youcheng.query_places import place as place
 from youcheng.query_places import search as search
 from youcheng.resolve.fold import search_key
 from youcheng.resolve.names import fold_key
+from youcheng.vocabulary import Level, StatDimension, Tier, TierFilter, values
 
-STAT_DIMENSIONS = ("country", "year", "province", "level")
-_STAT_COLUMNS = {"country": "country", "year": "year", "province": "province", "level": "cn_level"}
-LEVELS = ("province", "prefecture", "county", "district")
+STAT_DIMENSIONS = values(StatDimension)
+# A dimension's column in partnerships and the counts tables.
+_STAT_COLUMNS: dict[str, str] = {StatDimension.country: "country", StatDimension.year: "year",
+                                 StatDimension.province: "province", StatDimension.level: "cn_level"}
+LEVELS = values(Level)
 MAX_LIMIT = 10_000
-ALL_TIERS = "all"  # as a tier filter: every tier (statistics otherwise count sister only)
+ALL_TIERS = TierFilter.all.value  # as a tier filter: every tier (statistics otherwise count sister only)
 
 # Record field -> SQL expression; p = partnerships, c = Chinese place, f = foreign place.
 _RECORD_SQL: dict[str, str] = {
@@ -246,7 +249,7 @@ def _places_clause(ids: list[str]) -> tuple[str, list[object]]:
     return f"(p.cn_id IN ({marks}) OR p.partner_id IN ({marks}))", [*ids, *ids]
 
 
-def stats(conn: sqlite3.Connection, by: str, tier: str | None = "sister") -> list[StatRow]:
+def stats(conn: sqlite3.Connection, by: str, tier: str | None = Tier.sister.value) -> list[StatRow]:
     """Counts of relationships grouped by ``country``, ``year``, ``province`` or ``level``.
 
     Counts ``sister`` relationships unless another ``tier`` is asked for (None: every tier):
@@ -257,7 +260,7 @@ def stats(conn: sqlite3.Connection, by: str, tier: str | None = "sister") -> lis
 
 def stats_filters(f: Filters) -> Filters:
     """The filters statistics use: ``sister`` relationships unless a tier is named (``all``: every tier)."""
-    return f if f.tier else dataclasses.replace(f, tier="sister")
+    return f if f.tier else dataclasses.replace(f, tier=Tier.sister.value)
 
 
 @functools.lru_cache(maxsize=512)
@@ -425,7 +428,7 @@ class _CountPlan:
 
 def _grouped(conn: sqlite3.Connection, by: str, plan: _CountPlan) -> list[StatRow]:
     column = _STAT_COLUMNS[by]
-    order = "year" if by == "year" else "n DESC"
+    order = "year" if by == StatDimension.year else "n DESC"
     if plan.unfiltered:
         rows = conn.execute(
             f"SELECT key AS {column}, SUM({plan.unit}) AS n FROM stat_counts WHERE dimension = ?{plan.tier_clause}"
@@ -440,7 +443,7 @@ def _grouped(conn: sqlite3.Connection, by: str, plan: _CountPlan) -> list[StatRo
             plan.params).fetchall()
     out = []
     for key, n in rows:
-        label = _country_label(key) if by == "country" and key else (None if key is None else str(key))
+        label = _country_label(key) if by == StatDimension.country and key else (None if key is None else str(key))
         out.append(StatRow(None if key is None else str(key), label, n))
     return out
 

@@ -30,12 +30,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 
 from youcheng.model import STATUSES
+from youcheng.vocabulary import SourceFormatName, Status
 
 # Source authority by format, most authoritative first; the one place this rank is written.
 # A zh-Wikipedia article's own section on a place (a city or province page, Markdown or
 # wikitext) is closer to the signing than the national list, which copies them; the
 # en-wiki CSV is scraped from English lists that rarely give dates.
-AUTHORITY: dict[str, int] = {"wikimd-city": 1, "wikitext": 1, "wikimd": 2, "enwiki-csv": 3}
+AUTHORITY: dict[str, int] = {SourceFormatName.wikimd_city: 1, SourceFormatName.wikitext: 1,
+                             SourceFormatName.wikimd: 2, SourceFormatName.enwiki_csv: 3}
 _UNRANKED = 9  # a format of a plug-in: after every built-in one
 _PRECISION = {"day": 0, "month": 1, "year": 2}
 DEFAULT_STATUS_SOURCE = "default: no source in youcheng/data/relationship_status.csv says otherwise"
@@ -236,7 +238,7 @@ class StatusRow:
     @property
     def current(self) -> str:
         """The status now: a suspension that ended (``until``) is active again."""
-        return "active" if self.until else self.status
+        return Status.active.value if self.until else self.status
 
 
 def read_statuses(text: str | None = None) -> list[StatusRow]:

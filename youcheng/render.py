@@ -16,8 +16,7 @@ from itertools import groupby
 
 from youcheng.errors import UsageError
 from youcheng.relationships import Attestation, Relationship, select_relationships
-
-RENDER_FORMATS = ("wikitext", "markdown")
+from youcheng.vocabulary import RenderFormat, Status, Tier, values
 
 
 def chinese_date(iso: str | None) -> str:
@@ -34,13 +33,14 @@ def _country(code: str | None) -> str:
     return (country_name_zh(code) if code else None) or code or ""
 
 
-def render(conn: sqlite3.Connection, province: str, fmt: str = "wikitext", tier: str | None = "sister") -> str:
+def render(conn: sqlite3.Connection, province: str, fmt: str = RenderFormat.wikitext.value,
+           tier: str | None = Tier.sister.value) -> str:
     """The relationships of a province's places (``tier``: sister unless told; ``all`` for every tier)
     as a ``wikitext`` or ``markdown`` table with a reference per source."""
     from youcheng import query
 
-    if fmt not in RENDER_FORMATS:
-        raise UsageError(f"unknown render format {fmt!r}; choose one of {', '.join(RENDER_FORMATS)}")
+    if fmt not in values(RenderFormat):
+        raise UsageError(f"unknown render format {fmt!r}; choose one of {', '.join(values(RenderFormat))}")
     names = query.province_names(conn, province)
     if not names:
         raise UsageError(f"no province is called {province!r} in this registry")
@@ -48,13 +48,13 @@ def render(conn: sqlite3.Connection, province: str, fmt: str = "wikitext", tier:
     found.sort(key=lambda r: (r.cn_name, r.date is None, r.date or "", r.partner_name or ""))
     origins = dict(conn.execute("SELECT name, COALESCE(origin, name) FROM sources").fetchall())
     title = "、".join(names)
-    return (_wikitext if fmt == "wikitext" else _markdown)(title, found, origins)
+    return (_wikitext if fmt == RenderFormat.wikitext else _markdown)(title, found, origins)
 
 
 def _partner(r: Relationship, link: bool = False) -> str:
     name = (f"[[{r.partner_name}]]" if link else r.partner_name) if r.partner_name else "（只写国家）"
     text = f"{_country(r.country)} {name}（{chinese_date(r.date)}）"
-    if r.status != "active":
+    if r.status != Status.active:
         return f"<s>{text}</s>（{r.status}: {r.status_source}）"
     return text
 
@@ -100,4 +100,4 @@ def _markdown(title: str, found: Sequence[Relationship], origins: dict[str, str]
     return "\n".join([*out, "", *notes, ""])
 
 
-__all__ = ["RENDER_FORMATS", "chinese_date", "render"]
+__all__ = ["chinese_date", "render"]
