@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 
 from youcheng.resolve.names import fold_key, strip_tones, to_simplified
+from youcheng.vocabulary import LEVEL_RANK
 
 _CACHE_SIZE = 1 << 16
 _SUFFIX = re.compile(r"(特别行政区|自治区|自治州|自治县|自治旗|地区|省|市|县|区|盟|旗|州)$")
@@ -199,8 +200,7 @@ class Divisions:
         if not candidates:
             return None
         # Prefer the higher level: 吉林 is the province before the city, 海南 before a county.
-        rank = {"province": 0, "prefecture": 1, "county": 2, "district": 3}
-        best = sorted(candidates, key=lambda d: (rank[d.level], d.code))[0]
+        best = sorted(candidates, key=lambda d: (LEVEL_RANK[d.level], d.code))[0]
         return best, "gbt2260"
 
 

@@ -148,7 +148,7 @@ class RecordResolver:
                 place = self.places[place_id]
                 written = "、".join(sorted(spellings))
                 source, line = min(spellings.values(), key=lambda v: (v[0], v[1]))
-                yield Anomaly(source, line, "spelling_variants", "info",
+                yield Anomaly(source, line, AnomalyKind.spelling_variants, "info",
                               f"{place.name_en or place.name} ({place_id}) is written {len(spellings)} "
                               f"ways: {written}", written)
 
