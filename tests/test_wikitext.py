@@ -410,3 +410,20 @@ def test_the_sources_index_refuses_a_file_without_its_source_line(tmp_path: Path
     (tmp_path / "x.wikitext").write_text("== 友好城市 ==\n* [[大阪市]]\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="names no source"):
         load_script("make_sources_index").table_rows(tmp_path)
+
+
+def test_a_comment_never_closed_is_reported(tmp_path: Path) -> None:
+    """MediaWiki hides the rest of a page after an unclosed <!--; the reader does too, and says so."""
+    records, anomalies = _fixture(tmp_path, "== 友好城市 ==\n* {{JPN}} [[京都]]\n<!-- 未完\n* {{USA}} [[波士顿]]\n",
+                                  "洛阳市.wikitext")
+    assert [r.partner_name for r in records] == ["京都"]
+    assert [(a.kind, a.line) for a in anomalies] == [("damaged_line", 3)] and "never closed" in anomalies[0].message
+
+
+def test_a_page_whose_sections_are_all_commented_out_still_says_so(tmp_path: Path) -> None:
+    """Found by the fuzz test: the heading and the table's start inside a comment, the rows after
+    it, only a references section left: one anomaly for the page, never nothing."""
+    text = ("<!--\n== 友好城市 ==\n{| class=\"wikitable\"\n-->\n|-\n| 1 || [[日本]] || [[北九州]] || 1979-05-01\n"
+            "|}\n== 参考资料 ==\n<references />\n")
+    records, anomalies = _fixture(tmp_path, text, "大连市.wikitext")
+    assert records == [] and [a.kind for a in anomalies] == ["no_partner_named"]

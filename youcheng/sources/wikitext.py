@@ -107,7 +107,7 @@ class _Page:
         self.text = "\n".join(texts)
         self.starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         try:
-            self.blank = _blank(self.text)
+            self.blank, unclosed_comments = _blank(self.text)
             # MediaWiki closes a table left open at the end of the page; the library drops it.
             # Closing it there keeps every offset before it, so its rows are still read.
             unclosed = len(re.findall(r"^[ \t]*\{\|", self.blank, re.M)) - \
@@ -118,6 +118,13 @@ class _Page:
             self.headings = self._headings()
         except Exception as exc:  # the library's own failure on damaged markup: report, not a traceback
             raise ParseError(f"{context.path}: wikitextparser cannot read this page: {exc}") from exc
+        for offset in unclosed_comments:
+            # MediaWiki hides everything after a comment that is never closed, and so does this
+            # reader; what it hides is said, never dropped in silence.
+            at = self._line(offset)
+            self._anomaly(at, AnomalyKind.damaged_line,
+                          f"a comment (<!--) opened on line {at} is never closed: the rest of the page, to "
+                          f"line {len(self.starts)}, is hidden as MediaWiki hides it", self._text_of(at))
         self.labels: list[tuple[int, str]] = []
         spans = [tuple(t.span) for t in self.tables] + [tuple(x.span) for x in self.lists]
         spans += [(h.start, self.text.find("\n", h.start) % (len(self.text) + 1)) for h in self.headings]
@@ -433,7 +440,8 @@ class _Page:
         """One ``no_partner_named`` for each section (outermost) with no row or bullet."""
         hits = sorted(self.hits)
         recorded = any(isinstance(item, RawPartnership) for _, _, item in self.out)
-        if not self.headings and not hits:
+        if not hits and all(_APPENDIX.match(to_simplified(h.title)) for h in self.headings):
+            # No section to report on (none, or only notes and references): the page itself.
             self._anomaly(1, AnomalyKind.no_partner_named, "page names no partner in a table or list",
                           self.text[:200])
         self.reported: list[_Heading] = []
@@ -479,13 +487,15 @@ class _Page:
 _REF_TEMPLATES = re.compile(r"^(reftag|efn|r|sfn|refn|notetag|参|註|注|ref label|cite.*|citation)$", re.I)
 
 
-def _blank(text: str) -> str:
-    """``text`` with comments, citations and reference templates replaced by spaces.
+def _blank(text: str) -> tuple[str, list[int]]:
+    """``text`` with comments, citations and reference templates replaced by spaces, and the
+    offsets of the comments never closed (each runs to the end of the text).
 
     Offsets and newlines stay where they were, so the library's spans in the
     blanked text are still the file's; a commented-out row is not read as a row.
     """
     parsed = wtp.parse(text)
+    unclosed = [int(c.span[0]) for c in parsed.comments if not str(c.string).endswith("-->")]
     spans = [c.span for c in parsed.comments]
     spans += [t.span for t in parsed.get_tags() if str(t.name).lower() in ("ref", "references")]
     spans += [t.span for t in parsed.templates if _REF_TEMPLATES.match(str(t.name).strip())]
@@ -494,7 +504,7 @@ def _blank(text: str) -> str:
         for i in range(start, end):
             if chars[i] != "\n":
                 chars[i] = " "
-    return "".join(chars)
+    return "".join(chars), unclosed
 
 
 class WikitextFormat:
