@@ -106,9 +106,7 @@ def test_each_anomaly_streams_what_anomalies_lists(seed_db: Path) -> None:
     conn = connect_readonly(seed_db)
     try:
         assert list(query.each_anomaly(conn)) == query.anomalies(conn)
-        plan = " ".join(str(tuple(r)) for r in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT source, line, kind, severity, message, text FROM anomalies"
-            " ORDER BY source, line, id"))
+        plan = " ".join(str(tuple(r)) for r in conn.execute("EXPLAIN QUERY PLAN " + query._ANOMALIES_SQL))
         assert "anomalies_source_line" in plan and "TEMP B-TREE" not in plan
     finally:
         conn.close()

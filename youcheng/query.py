@@ -271,15 +271,17 @@ def _country_label(code: str) -> str | None:
     return country_name_zh(code)
 
 
+# In source and line order: a walk along the (source, line) index, no sort.
+_ANOMALIES_SQL = "SELECT source, line, kind, severity, message, text FROM anomalies ORDER BY source, line, id"
+
+
 def anomalies(conn: sqlite3.Connection, limit: int | None = None, offset: int = 0) -> list[Anomaly]:
     """Everything the build could not read, or only partly, in source and line order.
 
     ``limit`` and ``offset`` page through them (a million-row page has a hundred
     thousand); ``count_anomalies`` tells how many there are.
     """
-    rows = conn.execute(
-        "SELECT source, line, kind, severity, message, text FROM anomalies ORDER BY source, line, id"
-        " LIMIT ? OFFSET ?", (-1 if limit is None else limit, offset)).fetchall()
+    rows = conn.execute(_ANOMALIES_SQL + " LIMIT ? OFFSET ?", (-1 if limit is None else limit, offset)).fetchall()
     return [Anomaly(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
@@ -288,8 +290,7 @@ def each_anomaly(conn: sqlite3.Connection) -> Iterator[Anomaly]:
     at once on a registry of millions (the order is the (source, line) index's, no sort)."""
     cursor = conn.cursor()
     cursor.row_factory = None
-    for row in cursor.execute("SELECT source, line, kind, severity, message, text FROM anomalies"
-                              " ORDER BY source, line, id"):
+    for row in cursor.execute(_ANOMALIES_SQL):
         yield Anomaly(*row)
 
 

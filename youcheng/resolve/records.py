@@ -12,6 +12,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from youcheng.model import Anomaly, Link, Place, RawPartnership
 from youcheng.relationships import relationship_id
@@ -30,6 +31,15 @@ ResolvedFields = tuple[str, str | None, str, str | None, bool, str | None, str, 
 # again, and planning is the dearest step of resolution (at 1 << 16 a million-row build
 # planned 130,000 times, 5 us a row more).
 _PLAN_CACHE = 1 << 18
+_T = TypeVar("_T")
+
+
+def _remember(cache: dict[tuple[object, ...], _T], key: tuple[object, ...], plan: _T) -> _T:
+    """Keep ``plan`` under ``key`` in a plan cache, emptied once it holds ``_PLAN_CACHE``."""
+    if len(cache) >= _PLAN_CACHE:
+        cache.clear()
+    cache[key] = plan
+    return plan
 
 
 @dataclass(eq=False)
@@ -160,9 +170,7 @@ class RecordResolver:
         key = (raw.cn_links, raw.cn_name, raw.section, code)
         plan = self._cn_plans.get(key)
         if plan is None:
-            if len(self._cn_plans) >= _PLAN_CACHE:
-                self._cn_plans.clear()
-            plan = self._cn_plans[key] = self._plan_chinese_place(raw, code)
+            plan = _remember(self._cn_plans, key, self._plan_chinese_place(raw, code))
         place = plan.place
         self.methods[plan.counted] += 1
         if place.resolution == "unresolved":
@@ -201,9 +209,7 @@ class RecordResolver:
         if key in self._domestic_plans:
             plan = self._domestic_plans[key]
         else:
-            if len(self._domestic_plans) >= _PLAN_CACHE:
-                self._domestic_plans.clear()
-            plan = self._domestic_plans[key] = self._plan_domestic_partner(raw)
+            plan = _remember(self._domestic_plans, key, self._plan_domestic_partner(raw))
         if plan is None:
             return None
         self.methods[plan.counted] += 1
@@ -228,9 +234,7 @@ class RecordResolver:
         key = (raw.partner_links, raw.partner_name, country)
         plan = self._partner_plans.get(key)
         if plan is None:
-            if len(self._partner_plans) >= _PLAN_CACHE:
-                self._partner_plans.clear()
-            plan = self._partner_plans[key] = self._plan_partner_place(raw, country)
+            plan = _remember(self._partner_plans, key, self._plan_partner_place(raw, country))
         if plan.parent is not None:
             self._add(plan.parent, raw, written=raw.partner_links[0].text)
         self.methods[plan.counted] += 1
