@@ -127,7 +127,8 @@ def test_build_killed_while_writing_leaves_previous_registry(
     Registry.build([small], db)
     assert _kill_build(big, db, delay=None)
     assert _built(db) == small_built
-    assert len(_temporaries(tmp_path)) == 1  # a killed build cannot clean up after itself
+    # A killed build cannot clean up after itself: its file and its side file (store._SideBuild) stay.
+    assert len(_temporaries(tmp_path)) in (1, 2)
     with Registry.open(db) as reg:
         assert [r.partner_name for r in reg.partners("洛陽市")][:2] == ["岡山市", "圖爾"]
     Registry.build([big], db)

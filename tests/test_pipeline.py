@@ -11,7 +11,7 @@ import pytest
 from youcheng import config, pipeline
 from youcheng.build import build_registry
 from youcheng.errors import ParseError, SourceError
-from youcheng.model import Anomaly, RawPartnership
+from youcheng.model import Anomaly, PlaceBatch, RawPartnership
 from youcheng.pipeline import PageReader
 from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
@@ -42,9 +42,10 @@ def _read(paths: list[Path]) -> tuple[bool, list[object], list[tuple[str, int]],
         items: list[object] = []
         sums = []
         for path in paths:
-            for rows, anomalies in reader.batches(path):
+            for rows, anomalies, places in reader.batches(path):
                 items.extend(rows)
                 items.extend(anomalies)
+                items.append(places)
             sums.append(reader.checksum(path))
         return reader.parallel, items, sums, reader.resolution()
 
@@ -72,12 +73,15 @@ def test_page_reader_in_child_gives_the_rows_read_in_process(always_parallel: li
                 expected += resolver.take_findings()
     assert sorted(anomalies, key=repr) == sorted(expected, key=repr)
     rows = [i for path in paths for i in read_page(path) if isinstance(i, RawPartnership)]
-    assert len(items) - len(anomalies) == len(rows) and resolution.places
+    batches = [i for i in items if isinstance(i, PlaceBatch)]
+    assert len(items) - len(anomalies) - len(batches) == len(rows)
+    # Places are handed over as the rows naming them are read, not at the end.
+    assert batches[0].places and batches[0].names and not resolution.places.places
 
 
 def test_page_reader_small_pages_stay_in_process() -> None:
     parallel, items, _, _ = _read([config.seed_path()])
-    rows = [i for i in items if not isinstance(i, Anomaly)]
+    rows = [i for i in items if not isinstance(i, (Anomaly, PlaceBatch))]
     assert not parallel and len(rows) == len([i for i in read_page(config.seed_path())
                                               if isinstance(i, RawPartnership)])
 

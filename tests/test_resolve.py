@@ -152,18 +152,3 @@ def test_query_loads_no_gazetteer(seed_db: Path) -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_place_with_names_is_replace_of_names() -> None:
-    """The resolver's fast copy of a place gives what dataclasses.replace gives."""
-    import dataclasses
-
-    from youcheng.model import Place
-
-    place = Place("gn:1", "foreign", "東京", "東京", "JP", (("東京", "written"),), "东京",
-                  name_en="Tokyo", kind="city", geonames_id=1, lat=35.7, lon=139.7, resolution="gazetteer")
-    names = (("東京", "written"), ("东京", "simplified"), ("Tokyo", "en"))
-    copied = place.with_names(names)
-    assert copied == dataclasses.replace(place, names=names)
-    assert hash(copied) == hash(dataclasses.replace(place, names=names))
-    assert place.names == (("東京", "written"),) and copied is not place
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        copied.names = ()  # type: ignore[misc]

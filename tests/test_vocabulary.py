@@ -193,7 +193,7 @@ def test_readers_hand_on_plain_words_that_cross_to_the_build_process(
         for fmt, path in pages.items():
             batches = list(reader.batches(path))
             reader.checksum(path)
-            assert any(rows for rows, _ in batches) and any(found for _, found in batches), fmt
+            assert any(b.rows for b in batches) and any(b.anomalies for b in batches), fmt
 
 
 # --- what cannot import the enums ------------------------------------------------------------------

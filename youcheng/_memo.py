@@ -15,6 +15,12 @@ K = TypeVar("K")
 T = TypeVar("T")
 
 SHORT_CHARS = 512
+# The size of the caches of the name functions beneath the resolver's plans (folding,
+# variants, gazetteer look-ups): a plan is worked out once per distinct way a page writes a
+# place (``resolve/records.py``), so these serve the repeats within a plan and between a few
+# plans. Small, so that a page of names written once passes through them in bounded memory
+# (a million distinct names filled caches of 1 << 16 to 1 << 18 with 250 MB, issue #16).
+NAME_CACHE = 1 << 14
 
 
 def short_text_cache(maxsize: int, limit: int = SHORT_CHARS,

@@ -20,6 +20,7 @@ from youcheng.catalog import default_sources, entry_for
 from youcheng.errors import SourceError
 from youcheng.model import SourceInfo
 from youcheng.pipeline import PageReader
+from youcheng.resolve.records import spelling_findings
 from youcheng.sources import detect, get_format
 from youcheng.sources.base import SourceFile, sniff_head, source_comment
 from youcheng.store import RegistryWriter
@@ -76,12 +77,13 @@ def build_registry(pages: Sequence[Path | SourceFile] | None = None, db: Path | 
             raise SourceError("the sources gave no relationship at all; the registry was left as it "
                               "was (--allow-empty builds an empty one)")
         resolution = reader.resolution()
-        writer.add_anomalies(resolution.findings)
-        report.anomalies.update(a.kind for a in resolution.findings)
-        writer.add_places(resolution.places)
-        report.places = len(resolution.places)
+        writer.add_place_batch(resolution.places)
+        findings = [*resolution.findings, *spelling_findings(writer.spellings())]
+        writer.add_anomalies(findings)
+        report.anomalies.update(a.kind for a in findings)
         report.resolution = resolution.methods
         writer.commit()
+        report.places = writer.places_written
     return report
 
 
@@ -110,8 +112,9 @@ def _build_page(source: SourceFile, reader: PageReader, writer: RegistryWriter,
     path = source.path
     total = path.stat().st_size if path.exists() else 0
     records = anomalies = 0
-    for rows, found in reader.batches(path):
+    for rows, found, places in reader.batches(path):
         writer.add_partnership_rows(source.name, rows)
+        writer.add_place_batch(places)
         records += len(rows)
         writer.add_anomalies(found)
         anomalies += len(found)

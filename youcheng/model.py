@@ -8,7 +8,7 @@ tuple's hash is computed in C where a dataclass's is a Python call per link.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from youcheng import vocabulary
@@ -204,7 +204,7 @@ class SourceRow:
 NAME_ORIGINS = vocabulary.values(vocabulary.NameOrigin)
 
 
-@dataclass(frozen=True, slots=True)  # slots: a build holds every place until its end
+@dataclass(frozen=True, slots=True)  # slots: a build's plan caches hold many
 class Place:
     """A place on either side of a relationship, with every name it is known by.
 
@@ -231,9 +231,34 @@ class Place:
     parent_id: str | None = None
     resolution: str | None = None
 
-    def with_names(self, names: tuple[tuple[str, str], ...]) -> Place:
-        """This place known by ``names`` (the resolver adds the names each row brings)."""
-        return replace(self, names=names)
+
+class PlaceName(NamedTuple):
+    """One name of a place and where it comes from (one of ``NAME_ORIGINS``), as the resolver
+    hands it to the store."""
+
+    place_id: str
+    name: str
+    origin: str
+
+
+class Spelling(NamedTuple):
+    """How a row writes a foreign place, and where first: a place written two ways or more is
+    a ``spelling_variants`` finding at the end of the build."""
+
+    place_id: str
+    written: str
+    source: str
+    line: int
+
+
+class PlaceBatch(NamedTuple):
+    """What the resolver learnt about places since it last handed them over: places met for
+    the first time (their ``names`` empty), names, spellings. Repeats are allowed, the first
+    of each wins; the store writes them as they come, so no build holds every place."""
+
+    places: list[Place]
+    names: list[PlaceName]
+    spellings: list[Spelling]
 
 
 @dataclass(slots=True)

@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from youcheng import config
 from youcheng.errors import SourceError
-from youcheng.model import Anomaly, AttestationRow, Link, PartialDate, Place, RawPartnership
+from youcheng.model import Anomaly, AttestationRow, Link, PartialDate, PlaceBatch, RawPartnership
 from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
 from youcheng.sources.base import SourceFile
@@ -63,12 +63,22 @@ _RAW, _ANOMALY = 0, 1
 _ERROR = b"E"
 
 
+class Batch(NamedTuple):
+    """A run of a page's rows, ready to store: the rows, the anomalies of the page and the
+    resolver's findings about those rows, and what the resolver learnt about places."""
+
+    rows: list[AttestationRow]
+    anomalies: list[Anomaly]
+    places: PlaceBatch
+
+
 @dataclass
 class Resolution:
-    """What the resolver gathered over every page: findings, places and how rows resolved."""
+    """What the resolver has left once every page is read: its last findings and places,
+    and how rows resolved."""
 
     findings: list[Anomaly]
-    places: list[Place]
+    places: PlaceBatch
     methods: Counter[str]
 
 
@@ -81,7 +91,7 @@ class PageReader:
 
         with PageReader(paths, progress) as reader:
             for path in paths:
-                for rows, anomalies in reader.batches(path): ...
+                for batch in reader.batches(path): ...
                 sha256, lines = reader.checksum(path)
             resolution = reader.resolution()
     """
@@ -151,7 +161,7 @@ class PageReader:
             self._child.join()
             self._child = None
 
-    def batches(self, path: Path) -> Iterator[tuple[list[AttestationRow], list[Anomaly]]]:
+    def batches(self, path: Path) -> Iterator[Batch]:
         """Rows and anomalies of ``path`` in page order; pages must be read in the order given.
 
         Each row is resolved here, in the build process, as it arrives.
@@ -184,7 +194,7 @@ class PageReader:
                         else:
                             anomalies.append(Anomaly(*entry))
                 anomalies += self._resolver.take_findings()
-                yield rows, anomalies
+                yield Batch(rows, anomalies, self._resolver.take_places())
             else:
                 self._checksums[path] = (event[1], event[2])
                 return
@@ -196,7 +206,7 @@ class PageReader:
     def resolution(self) -> Resolution:
         """The places and findings of every page; call after the last page is read."""
         resolver = self._resolver
-        return Resolution(list(resolver.findings()), list(resolver.places.values()), resolver.methods)
+        return Resolution(resolver.take_findings(), resolver.take_places(), resolver.methods)
 
     def _next(self) -> Event:
         if self._local is not None:

@@ -17,15 +17,15 @@ import sqlite3
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
 from youcheng.database import SCHEMA_VERSION, name_grams
 from youcheng.errors import StoreError
-from youcheng.model import (Anomaly, AttestationRow, Link, PartialDate, Partnership, Place, RawPartnership,
-                            SourceInfo)
+from youcheng.model import (Anomaly, AttestationRow, Link, PartialDate, Partnership, Place, PlaceBatch, PlaceName,
+                            RawPartnership, SourceInfo, Spelling)
 from youcheng.relationships import STRUCK_NOTE, CountKey
 
 if sys.platform != "win32":
@@ -78,9 +78,21 @@ _COUNTS_SQL = tuple(
                               ("province", "province"), ("level", "cn_level")))
 
 
-# Written at the end of a build into a side file by a second thread (``_SideBuild``) while
-# the build's own connection indexes the partnerships, then copied in whole.
+# Written into a side file (``_SideBuild``): places, names and spellings are staged there as
+# the resolver hands them over, and at the end a second thread makes these tables of them
+# while the build's own connection indexes the partnerships; they are then copied in whole.
 _SIDE_TABLES = ("places", "place_names", "name_grams", "partnership_counts", "stat_counts")
+_PLACE_COLUMNS = ("id", "side", "name", "name_simplified", "name_pinyin", "name_en", "link", "country", "kind",
+                  "code", "province", "subdivision", "geonames_id", "lat", "lon", "parent_id", "resolution")
+# What the side file receives during the build, in arrival order (rowid): repeats allowed,
+# the first of each place, name and spelling wins. place_counts: attestations naming a place.
+_STAGING = f"""
+CREATE TABLE staged_places ({", ".join(_PLACE_COLUMNS)});
+CREATE TABLE staged_names (place_id, name, kind);
+CREATE TABLE staged_spellings (place_id, written, source, line);
+CREATE TABLE staged_counts (place_id, n);
+"""
+_PLACE_ROW = operator.attrgetter(*_PLACE_COLUMNS)
 _OWN_TABLES = ("meta", "sources", "partnerships", "anomalies", "relationships")  # every other table of schema.sql
 
 
@@ -202,10 +214,13 @@ class RegistryWriter:
         self.conn.execute("BEGIN")
         self._source_ids: dict[str, int] = {}
         self._counts: Counter[CountKey] = Counter()
-        self._place_counts: Counter[str | None] = Counter()
         self._struck: list[tuple[str, str, int]] = []  # rows a page strikes through (relationships.derive)
-        self._places: list[Place] = []
-        self._side: _SideBuild | None = None
+        self.places_written = 0  # known once committed
+        try:
+            self._side = _SideBuild(self.path, self._tables, self._side_indexes, self._counts)
+        except BaseException:
+            self.abort()
+            raise
 
     def __enter__(self) -> RegistryWriter:
         return self
@@ -250,8 +265,10 @@ class RegistryWriter:
         # sequence protocol, 2-4 us a row more than the copy costs (benchmarks/README.md).
         self.conn.executemany(_INSERT_PARTNERSHIP + values + ")", map(tuple, rows))
         self._counts.update(map(_COUNTED_COLUMNS, rows))
-        self._place_counts.update(map(_CN_ID, rows))
-        self._place_counts.update(map(_PARTNER_ID, rows))
+        places: Counter[str | None] = Counter(map(_CN_ID, rows))
+        places.update(map(_PARTNER_ID, rows))
+        places.pop(None, None)
+        self._side.stage_counts(places.items())
         self._struck.extend((row.relationship_id, source, row.line) for row in rows
                             if row.note and STRUCK_NOTE in row.note)
 
@@ -264,12 +281,22 @@ class RegistryWriter:
              for a in anomalies],
         )
 
-    def add_places(self, places: Iterable[Place]) -> None:
-        """Store places with all their names and the search grams of those names.
+    def add_place_batch(self, batch: PlaceBatch) -> None:
+        """Store places with their names (and the search grams of those names), as the
+        resolver hands them over: staged in the side file now, made into tables by ``commit``
+        beside the partnerships' indexes (``_SideBuild``)."""
+        self._side.stage(batch)
 
-        They are written by ``commit``, beside the partnerships' indexes (``_SideBuild``).
-        """
-        self._places.extend(places)
+    def add_places(self, places: Iterable[Place]) -> None:
+        """Store places made by hand (tests, plug-ins) with the names they carry."""
+        given = list(places)
+        self.add_place_batch(PlaceBatch(given, [PlaceName(p.id, name, origin) for p in given
+                                                for name, origin in p.names], []))
+
+    def spellings(self) -> Iterator[tuple[str, str, list[Spelling]]]:
+        """Each foreign place written more than one way: (id, its English or first-written
+        name, each spelling with where it is first written); call once every place is added."""
+        return self._side.spellings()
 
     def commit(self) -> None:
         """Finish the file (indexes, stats, check) and atomically replace the registry."""
@@ -283,12 +310,10 @@ class RegistryWriter:
             }
             self.conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
             self.conn.execute("COMMIT")
-            # Two cores, each on its own file: a second thread writes the places, their
-            # names and grams and the statistics into a side file while this connection
-            # indexes the partnerships (SQLite lets go of the GIL while it works); the side
-            # file's tables, indexes included, are then copied in page by page.
-            self._side = _SideBuild(self.path, self._tables, self._side_indexes,
-                                    self._places, self._counts, self._place_counts)
+            # Two cores, each on its own file: a second thread makes the places, their
+            # names and grams and the statistics in the side file from what is staged there
+            # while this connection indexes the partnerships (SQLite lets go of the GIL while
+            # it works); the side file's tables, indexes included, are then copied in page by page.
             self._side.start()
             for statement in self._indexes:
                 self.conn.execute(statement)
@@ -300,7 +325,7 @@ class RegistryWriter:
             # thread finishes; the side's tables are analysed once copied.
             for table in _OWN_TABLES:
                 self.conn.execute(f"ANALYZE main.{table}")
-            self._side.finish()
+            self.places_written = self._side.finish()
             for statement in self._side_indexes:  # on the empty tables: what the copy fills
                 self.conn.execute(statement)
             self.conn.execute("ATTACH DATABASE ? AS side", (str(self._side.path),))
@@ -337,8 +362,9 @@ class RegistryWriter:
 
     def abort(self) -> None:
         """Drop the temporary files; the previous registry stays as it was."""
-        if self._side is not None:
-            self._side.close()
+        side = getattr(self, "_side", None)  # none yet if claiming its file failed
+        if side is not None:
+            side.close()
         try:
             self.conn.close()
         except sqlite3.Error:
@@ -353,62 +379,96 @@ class RegistryWriter:
 
 
 class _SideBuild:
-    """A thread writing the tables of ``_SIDE_TABLES`` into a temporary file of their own.
+    """The side file: what the resolver hands over is staged there during the build, and at
+    its end a thread makes the tables of ``_SIDE_TABLES`` of it.
 
-    ``start`` claims the file (locked like the build's own, so a build killed meanwhile
-    leaves nothing another build would not clean up) and starts the thread; ``finish``
-    waits for it and raises what it raised; ``close`` stops it if need be and deletes the file.
+    Created with the build (its file claimed and locked like the build's own, so a build
+    killed meanwhile leaves nothing another build would not clean up); ``start`` starts the
+    thread; ``finish`` waits for it and raises what it raised; ``close`` stops it if need be
+    and deletes the file.
     """
 
-    def __init__(self, target: Path, tables: str, indexes: list[str], places: list[Place],
-                 counts: Counter[CountKey], place_counts: Counter[str | None]) -> None:
+    def __init__(self, target: Path, tables: str, indexes: list[str], counts: Counter[CountKey]) -> None:
         self.path, self._lock_fd = _claim_temporary(target)
-        self._tables, self._indexes = tables, indexes
-        self._places, self._counts, self._place_counts = places, counts, place_counts
-        self._conn: sqlite3.Connection | None = None
-        self._error: BaseException | None = None
+        self._indexes, self._counts = indexes, counts
         self._thread = threading.Thread(target=self._run, name="youcheng-side-build", daemon=True)
         self._closed = False
+        self._error: BaseException | None = None
+        self._place_count = 0
+        try:
+            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._conn.executescript(_WRITE_PRAGMAS + tables + _STAGING)
+            self._conn.execute("BEGIN")
+        except BaseException:
+            self.close()
+            raise
+
+    def stage(self, batch: PlaceBatch) -> None:
+        """Keep what the resolver handed over, in order."""
+        conn = self._conn
+        if batch.places:
+            conn.executemany(_STAGE_PLACE, map(_PLACE_ROW, batch.places))
+        conn.executemany("INSERT INTO staged_names VALUES (?, ?, ?)", batch.names)
+        conn.executemany("INSERT INTO staged_spellings VALUES (?, ?, ?, ?)", batch.spellings)
+
+    def stage_counts(self, counts: Iterable[tuple[str | None, int]]) -> None:
+        """How many attestations of a batch name each place (``places.partnerships``)."""
+        self._conn.executemany("INSERT INTO staged_counts VALUES (?, ?)", counts)
+
+    def spellings(self) -> Iterator[tuple[str, str, list[Spelling]]]:
+        """See ``RegistryWriter.spellings``."""
+        group: list[Spelling] = []
+        shown = ""
+        for place_id, name, written, source, line in self._conn.execute(_SPELLINGS_SQL):
+            if group and group[0].place_id != place_id:
+                yield group[0].place_id, shown, group
+                group = []
+            if all(s.written != written for s in group):
+                group.append(Spelling(place_id, written, source, line))
+            shown = name
+        if group:
+            yield group[0].place_id, shown, group
 
     def start(self) -> None:
+        self._conn.execute("COMMIT")
         self._thread.start()
 
-    def finish(self) -> None:
+    def finish(self) -> int:
+        """Wait for the thread; the number of places written."""
         self._thread.join()
         if self._error is not None:
             raise self._error
+        return self._place_count
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._thread.is_alive():
-            conn = self._conn
-            if conn is not None:
-                try:
-                    conn.interrupt()  # stops the statement running; the thread then raises
-                except sqlite3.ProgrammingError:
-                    pass  # closed already: the thread is ending
+        conn = getattr(self, "_conn", None)
+        if self._thread.is_alive() and conn is not None:
+            try:
+                conn.interrupt()  # stops the statement running; the thread then raises
+            except sqlite3.ProgrammingError:
+                pass  # closed already: the thread is ending
             self._thread.join()
+        if conn is not None:
+            conn.close()
         self.path.unlink(missing_ok=True)
         os.close(self._lock_fd)
 
     def _run(self) -> None:
         try:
-            self._conn = conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            try:
-                self._write(conn)
-            finally:
-                conn.close()
+            self._write(self._conn)
         except BaseException as exc:  # noqa: BLE001 - raised again in the build's thread by finish()
             self._error = exc
 
     def _write(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(_WRITE_PRAGMAS + self._tables)
         conn.execute("BEGIN")
-        _insert_places(conn, self._places, self._place_counts)
+        self._place_count = _insert_places(conn)
         conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, tier, n, records)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?)", ((*key, n, n) for key, n in self._counts.items()))
+        for table in ("staged_places", "staged_names", "staged_counts", "staged_spellings"):
+            conn.execute(f"DROP TABLE {table}")
         conn.execute("COMMIT")
         for statement in self._indexes:
             conn.execute(statement)
@@ -416,6 +476,23 @@ class _SideBuild:
         # a walk down one of them (0.2 s at a million rows) instead of a sort (1.5 s).
         for statement in _COUNTS_SQL:
             conn.execute(statement)
+
+
+_STAGE_PLACE = f"INSERT INTO staged_places VALUES ({', '.join('?' * len(_PLACE_COLUMNS))})"
+# Places written more than one way, in the order first written, each spelling where first
+# written, with the name a finding shows (the English name, else the name first written).
+_SPELLINGS_SQL = """
+WITH several AS (
+    SELECT place_id, MIN(rowid) AS first FROM staged_spellings GROUP BY place_id
+    HAVING COUNT(DISTINCT written) > 1
+), shown AS (
+    SELECT id, coalesce(name_en, name) AS name FROM staged_places
+    WHERE rowid IN (SELECT MIN(rowid) FROM staged_places WHERE id IN (SELECT place_id FROM several) GROUP BY id)
+)
+SELECT s.place_id, shown.name, s.written, s.source, s.line
+FROM staged_spellings s JOIN several USING (place_id) JOIN shown ON shown.id = s.place_id
+ORDER BY several.first, s.rowid
+"""
 
 
 def _count_relationships(conn: sqlite3.Connection, delta: Counter[CountKey]) -> None:
@@ -436,40 +513,34 @@ def _count_relationships(conn: sqlite3.Connection, delta: Counter[CountKey]) -> 
     conn.execute("COMMIT")
 
 
-def _insert_places(conn: sqlite3.Connection, places: list[Place], counts: Counter[str | None]) -> None:
-    """Places with all their names and how many attestations name each (``counts``), and
-    the search grams of those names."""
+def _insert_places(conn: sqlite3.Connection) -> int:
+    """Places as first met, with how many attestations name each, all their names, and
+    the search grams of those names, from what is staged; the number of places."""
     from youcheng.resolve.fold import search_key
 
-    # In batches: a million-partnership build has hundreds of thousands of places.
-    place_rows: list[tuple[object, ...]] = []
-    name_rows: list[tuple[str, str, str, str]] = []
+    conn.execute("CREATE TABLE place_totals (place_id TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
+    conn.execute("INSERT INTO place_totals SELECT place_id, SUM(n) FROM staged_counts GROUP BY place_id")
+    columns = ", ".join(f"p.{c}" for c in _PLACE_COLUMNS)
+    # A place met again is ignored (the first wins), one that breaks a CHECK is an error.
+    places = conn.execute(
+        f"INSERT INTO places SELECT {columns}, coalesce(t.n, 0) FROM staged_places p"
+        " LEFT JOIN place_totals t ON t.place_id = p.id WHERE true ORDER BY p.rowid"
+        " ON CONFLICT (id) DO NOTHING").rowcount
+    conn.execute("DROP TABLE place_totals")
+    # Each name keyed for search, in batches: a million-row build has millions of names.
+    names = conn.execute("SELECT place_id, name, kind FROM staged_names ORDER BY rowid")
     nul_grams: list[tuple[str, str]] = []
-    for p in places:
-        place_rows.append((p.id, p.side, p.name, p.name_simplified, p.name_pinyin, p.name_en,
-                           p.link, p.country, p.kind, p.code, p.province, p.subdivision,
-                           p.geonames_id, p.lat, p.lon, p.parent_id, p.resolution, counts[p.id]))
-        for name, kind in p.names:
-            key = search_key(name)
-            if key:
-                name_rows.append((key, p.id, name, kind))
-                if "\x00" in key:  # SQLite's length() and substr() stop at a NUL
-                    nul_grams.extend((g, p.id) for g in name_grams(key))
-        if len(name_rows) >= _BATCH:
-            _flush_places(conn, place_rows, name_rows)
-    _flush_places(conn, place_rows, name_rows)
+    while chunk := names.fetchmany(_BATCH):
+        rows = [(key, place_id, name, kind) for place_id, name, kind in chunk if (key := search_key(name))]
+        conn.executemany("INSERT INTO place_names VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
+        for key, place_id, _, _ in rows:
+            if "\x00" in key:  # SQLite's length() and substr() stop at a NUL
+                nul_grams.extend((g, place_id) for g in name_grams(key))
     # The grams of every name key, made by SQLite in one sorted pass: millions
     # of rows appended in key order instead of inserted one by one from Python.
     conn.execute(_GRAMS_SQL)
     conn.executemany("INSERT OR IGNORE INTO name_grams VALUES (?, ?)", nul_grams)
-
-
-def _flush_places(conn: sqlite3.Connection, place_rows: list[tuple[object, ...]],
-                  name_rows: list[tuple[str, str, str, str]]) -> None:
-    conn.executemany("INSERT INTO places VALUES (" + ", ".join("?" * 18) + ")", place_rows)
-    conn.executemany("INSERT OR IGNORE INTO place_names VALUES (?, ?, ?, ?)", name_rows)
-    place_rows.clear()
-    name_rows.clear()
+    return places
 
 
 def _claim_temporary(path: Path) -> tuple[Path, int]:

@@ -29,9 +29,11 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 from importlib import resources
 
+from youcheng._memo import NAME_CACHE
 from youcheng.resolve.fold import latin_key
 from youcheng.resolve.names import fold_key, fold_key_as_written, to_simplified
 
@@ -56,7 +58,7 @@ class ForeignPlace:
     lon: float | None = None
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAME_CACHE)
 def variants(name: str, *, region: bool = False) -> tuple[str, ...]:
     """Folded forms to try for a written name: as is, without a (qualifier), without a suffix.
 
@@ -74,7 +76,7 @@ def variants(name: str, *, region: bool = False) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k in out if k))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAME_CACHE)
 def is_region_name(name: str) -> bool:
     """Whether the written name ends like a first-level region (州, 省, 道, 大區...)."""
     return bool(_REGION_SUFFIX.search(to_simplified(_QUALIFIER.sub("", name))))
@@ -105,7 +107,7 @@ def _city_lines() -> dict[str, str]:
     return _key_lines("gazetteer_zh.tsv.gz")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_CACHE)
 def _cities_named(key: str) -> tuple[_City, ...]:
     """GeoNames cities with this folded Chinese name, most populous first."""
     entries = _city_lines().get(key)
@@ -222,14 +224,22 @@ def find_city(names: list[str], country: str | None) -> ForeignPlace | None:
     return None
 
 
+# What a subdivision's name may be missing: Tōkyō-to is 东京都 but 東京 may be written for it.
+_SUBDIVISION_SUFFIXES = ("州", "省", "县", "道", "府", "区")
+
+
+def _subdivision_stem(name: str) -> str:
+    """The key of a name without its (qualifier), to which each of ``_SUBDIVISION_SUFFIXES``
+    is added for a look-up: in Simplified script already, so it needs no second conversion."""
+    return fold_key_as_written(to_simplified(unicodedata.normalize("NFKC", _QUALIFIER.sub("", name))))
+
+
 def find_subdivision(names: list[str], country: str | None) -> ForeignPlace | None:
     """The ISO 3166-2 subdivision called any of ``names`` (in ``country`` if given)."""
     subs = _subdivisions()
     for name in names:
-        simple = to_simplified(unicodedata.normalize("NFKC", _QUALIFIER.sub("", name)))
-        # ``simple`` is in Simplified script already: its suffixed keys need no second conversion.
-        keys = [*variants(name, region=True),
-                *(fold_key_as_written(simple + s) for s in ("州", "省", "县", "道", "府", "区"))]
+        stem = _subdivision_stem(name)
+        keys = [*variants(name, region=True), *(stem + s for s in _SUBDIVISION_SUFFIXES)]
         for key in dict.fromkeys(keys):
             candidates = [s for s in subs.get(key, []) if country in (None, s.country)]
             if len(candidates) == 1 or (candidates and country):
@@ -240,12 +250,35 @@ def find_subdivision(names: list[str], country: str | None) -> ForeignPlace | No
     return None
 
 
+def _may_be_known(name: str) -> bool:
+    """Whether any finder could know ``name``: it is in Latin script, or one of the keys the
+    finders look up is in their tables (``_known_keys``). A name no table knows, most of a
+    noisy page's, then costs its keys and a few set look-ups, not every finder's walk."""
+    if is_latin(name):
+        return True
+    known = _known_keys()
+    return (_subdivision_stem(name) in known.stems
+            or any(key in known.keys for key in (*variants(name), *variants(name, region=True))))
+
+
+class _KnownKeys(NamedTuple):
+    keys: frozenset[str]  # every key of the cities', subdivisions' and curated tables
+    stems: frozenset[str]  # subdivision keys without one of _SUBDIVISION_SUFFIXES
+
+
+@lru_cache(maxsize=1)
+def _known_keys() -> _KnownKeys:
+    subdivisions = _subdivisions()
+    stems = frozenset(key[:-1] for key in subdivisions if key.endswith(_SUBDIVISION_SUFFIXES))
+    return _KnownKeys(frozenset(_city_lines()).union(subdivisions, _curated()), stems)
+
+
 def cities_elsewhere(names: list[str], country: str) -> list[str]:
     """Countries other than ``country`` that have a city called one of ``names``."""
     return list(_cities_elsewhere(tuple(names), country))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAME_CACHE)
 def _cities_elsewhere(names: tuple[str, ...], country: str) -> tuple[str, ...]:
     found = {c.country for name in names if not is_region_name(name)
              for key in variants(name)[:2] for c in _cities_named(key)}
@@ -268,9 +301,11 @@ def resolve_foreign(names: list[str], country: str | None, *, curated: bool = Tr
     return _resolve_foreign(tuple(names), country, curated)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAME_CACHE)
 def _resolve_foreign(names_seen: tuple[str, ...], country: str | None, curated: bool) -> ForeignPlace | None:
     names = list(names_seen)
+    if not any(map(_may_be_known, names)):
+        return None
     found = find_curated(names, country) if curated else None
     if found:
         return found
@@ -305,7 +340,7 @@ _QUALIFIED = re.compile(r"(?P<base>[^()]+?)\s*\((?P<qualifier>[^()]+)\)")
 NEAR_PARENT_KM = 30.0  # how far from its parent city a "District (City)" may lie
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAME_CACHE)
 def is_latin(text: str) -> bool:
     """Whether ``text`` has letters and all of them are Latin (no CJK, Cyrillic, kana...);
     modifier letters such as the Hawaiian ʻokina (Haʻikū) do not count."""
@@ -334,7 +369,7 @@ class _LatinName:
     region_first: bool  # "Aichi Prefecture", "Siegen-Wittgenstein (district)"
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAME_CACHE)
 def _latin_name(name: str) -> _LatinName:
     """Split "Bayside, Victoria" / "Gangdong (Seoul)" into the place and its qualifier, and
     list the keys to try: as written, without the qualifier, with St. = Saint, without
@@ -377,7 +412,7 @@ def _latin_lines() -> dict[str, str]:
     return _key_lines("gazetteer_en.tsv.gz")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_CACHE)
 def _latin_cities(key: str) -> tuple[_LatinCity, ...]:
     """GeoNames cities with this Latin key, most populous first.
 
@@ -396,7 +431,7 @@ def _latin_cities(key: str) -> tuple[_LatinCity, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_CACHE)
 def _own_cities(key: str) -> tuple[_LatinCity, ...]:
     """The cities written out on a key's line: those whose own name it is."""
     entries = _latin_lines().get(key, "").split(";")
@@ -482,7 +517,7 @@ def find_latin(names: list[str], country: str | None, *, curated: bool = True) -
     return None
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAME_CACHE)
 def _find_latin(name: str, country: str | None, curated: bool) -> ForeignPlace | None:
     parsed = _latin_name(name)
     if curated:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from youcheng._memo import NAME_CACHE
+
 
 @lru_cache(maxsize=1)
 def _t2s() -> object:
@@ -18,7 +20,7 @@ def _t2s() -> object:
     return opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_CACHE)
 def to_simplified(text: str) -> str:
     """Simplified-script form of ``text`` (OpenCC t2s); Latin text is unchanged."""
     if text.isascii():
@@ -26,7 +28,7 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text))  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=NAME_CACHE)
 def fold_key(text: str) -> str:
     """Comparable key: NFKC, Simplified script, case-folded, spaces and dots removed.
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-from youcheng.model import Anomaly, Link, Place, RawPartnership
+from youcheng.model import Anomaly, Link, Place, PlaceBatch, PlaceName, RawPartnership, Spelling
 from youcheng.relationships import relationship_id
 from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.countries import country_code
@@ -26,20 +26,39 @@ from youcheng.vocabulary import AnomalyKind
 #  partner_name_simplified, cn_level, province, relationship_id): see RecordResolver.resolve_fields.
 ResolvedFields = tuple[str, str | None, str, str | None, bool, str | None, str, str | None,
                        str | None, str | None, str]
-# Above the distinct ways a million-row page writes its partners (74,000 keys of links,
-# name and country for 44,000 places): a cleared cache re-plans every partner it meets
-# again, and planning is the dearest step of resolution (at 1 << 16 a million-row build
-# planned 130,000 times, 5 us a row more).
-_PLAN_CACHE = 1 << 18
+# Plans kept per generation (_PlanCache): two generations hold the distinct ways a
+# million-row page writes its partners (74,000 keys of links, name and country for 44,000
+# places), and a page of names that never repeat holds no more than two generations.
+_PLAN_CACHE = 1 << 16
 _T = TypeVar("_T")
 
 
-def _remember(cache: dict[tuple[object, ...], _T], key: tuple[object, ...], plan: _T) -> _T:
-    """Keep ``plan`` under ``key`` in a plan cache, emptied once it holds ``_PLAN_CACHE``."""
-    if len(cache) >= _PLAN_CACHE:
-        cache.clear()
-    cache[key] = plan
-    return plan
+class _PlanCache(Generic[_T]):
+    """What rows with the same names mean, remembered in bounded memory: plans go into the
+    young generation; once it is full it becomes the old one and the oldest are dropped. A
+    plan met again in the old generation moves back to the young one, so the plans a page
+    keeps using stay while those of names written once pass through."""
+
+    def __init__(self) -> None:
+        self._young: dict[tuple[object, ...], _T] = {}
+        self._old: dict[tuple[object, ...], _T] = {}
+
+    def get(self, key: tuple[object, ...]) -> _T | None:
+        plan = self._young.get(key)
+        if plan is None:
+            plan = self._old.pop(key, None)
+            if plan is not None:
+                self.put(key, plan)
+        return plan
+
+    def __contains__(self, key: tuple[object, ...]) -> bool:
+        return key in self._young or key in self._old
+
+    def put(self, key: tuple[object, ...], plan: _T) -> _T:
+        if len(self._young) >= _PLAN_CACHE:
+            self._old, self._young = self._young, {}
+        self._young[key] = plan
+        return plan
 
 
 @dataclass(eq=False)
@@ -51,7 +70,7 @@ class _Plan:
     add_names: list[tuple[str | None, str]]  # (name, where it comes from: model.NAME_ORIGINS)
     counted: str
     simplified: str  # the row's own name in Simplified script, as stored with the row
-    merged: bool = False  # add_names already merged into places[place.id]
+    handed: bool = False  # the place, its names and this spelling handed over (take_places)
     parent: _Plan | None = None  # a district's parent place (東京都 of 東京都新宿區)
 
 
@@ -106,20 +125,22 @@ class RecordResolver:
     """
 
     def __init__(self) -> None:
-        self.places: dict[str, Place] = {}
         self.methods: Counter[str] = Counter()
         # Per-row state, kept compact for million-row pages: 64-bit hashes of each
         # (Chinese place, partner, source), and the ids' count of repeated rows.
         self._pairs: dict[int, int] = {}  # pair hash -> line first listed
-        # How each foreign place is written: its first spelling as (written, source, line),
-        # turned into {written: (source, line)} once a second spelling appears. Most places
-        # have one: a dict each held a million-place build 200 MB more (issue #16).
-        self._spellings: dict[str, tuple[str, str, int] | dict[str, tuple[str, int]]] = {}
         self._findings: list[Anomaly] = []
+        # Places, names and spellings not handed over yet (take_places): the store writes
+        # them as they come, so that no build holds every place (issue #16).
+        self._news = PlaceBatch([], [], [])
+        # A place that gazetteers know, as first met: every row naming it takes its country,
+        # kind and resolution from it, whichever names it is written with. Bounded by the
+        # gazetteers; a place no source knows is one name and one id, and is not kept.
+        self._known: dict[str, Place] = {}
         # What a row's names resolve to, worked out once per distinct spelling.
-        self._cn_plans: dict[tuple[object, ...], _Plan] = {}
-        self._partner_plans: dict[tuple[object, ...], _Plan] = {}
-        self._domestic_plans: dict[tuple[object, ...], _Plan | None] = {}
+        self._cn_plans: _PlanCache[_Plan] = _PlanCache()
+        self._partner_plans: _PlanCache[_Plan] = _PlanCache()
+        self._domestic_plans: _PlanCache[_Plan | None] = _PlanCache()
 
     def resolve_fields(self, raw: RawPartnership, pid: str) -> ResolvedFields:
         """The row's places and country, registering the places it names, as the tuple
@@ -150,17 +171,10 @@ class RecordResolver:
         found, self._findings = self._findings, []
         return found
 
-    def findings(self) -> Iterator[Anomaly]:
-        """The findings not taken yet and those about the whole build (call once, after the last row)."""
-        yield from self.take_findings()
-        for place_id, spellings in self._spellings.items():
-            if isinstance(spellings, dict):
-                place = self.places[place_id]
-                written = "、".join(sorted(spellings))
-                source, line = min(spellings.values(), key=lambda v: (v[0], v[1]))
-                yield Anomaly(source, line, AnomalyKind.spelling_variants, "info",
-                              f"{place.name_en or place.name} ({place_id}) is written {len(spellings)} "
-                              f"ways: {written}", written)
+    def take_places(self) -> PlaceBatch:
+        """The places met, names learnt and spellings seen since the last call, for the store."""
+        news, self._news = self._news, PlaceBatch([], [], [])
+        return news
 
     # -- Chinese side --------------------------------------------------------------------
 
@@ -170,7 +184,7 @@ class RecordResolver:
         key = (raw.cn_links, raw.cn_name, raw.section, code)
         plan = self._cn_plans.get(key)
         if plan is None:
-            plan = _remember(self._cn_plans, key, self._plan_chinese_place(raw, code))
+            plan = self._cn_plans.put(key, self._plan_chinese_place(raw, code))
         place = plan.place
         self.methods[plan.counted] += 1
         if place.resolution == "unresolved":
@@ -207,9 +221,9 @@ class RecordResolver:
         (then it is looked up like a foreign partner)."""
         key = (raw.partner_links, raw.partner_name)
         if key in self._domestic_plans:
-            plan = self._domestic_plans[key]
+            plan = self._domestic_plans.get(key)
         else:
-            plan = _remember(self._domestic_plans, key, self._plan_domestic_partner(raw))
+            plan = self._domestic_plans.put(key, self._plan_domestic_partner(raw))
         if plan is None:
             return None
         self.methods[plan.counted] += 1
@@ -234,7 +248,7 @@ class RecordResolver:
         key = (raw.partner_links, raw.partner_name, country)
         plan = self._partner_plans.get(key)
         if plan is None:
-            plan = _remember(self._partner_plans, key, self._plan_partner_place(raw, country))
+            plan = self._partner_plans.put(key, self._plan_partner_place(raw, country))
         if plan.parent is not None:
             self._add(plan.parent, raw, written=raw.partner_links[0].text)
         self.methods[plan.counted] += 1
@@ -299,41 +313,33 @@ class RecordResolver:
 
     def _add(self, plan: _Plan, raw: RawPartnership, spelled: bool = True,
              written: str | None = None) -> Place:
-        """Register the plan's place with its names, and how this row spells it."""
+        """The plan's place as rows name it; the first row of a plan hands the place, its
+        names and how the row spells it over to the store (``take_places``)."""
         place = plan.place
-        existing = self.places.get(place.id)
-        # Merging the same names into the same place again changes nothing: skip it.
-        if existing is None or not plan.merged:
-            existing = self._merge(existing, place, plan.add_names)
-            plan.merged = True
-        written = written or raw.partner_name
-        if spelled and written and place.side == "foreign":
-            spellings = self._spellings.get(place.id)
-            if spellings is None:
-                self._spellings[place.id] = (written, raw.source, raw.line)
-            elif isinstance(spellings, tuple):
-                if spellings[0] != written:
-                    self._spellings[place.id] = {spellings[0]: spellings[1:], written: (raw.source, raw.line)}
-            elif written not in spellings:
-                spellings[written] = (raw.source, raw.line)
-        return existing
+        if not plan.handed:  # every later row of the plan brings the same
+            self._hand_over(plan, raw, (written or raw.partner_name) if spelled else None)
+            plan.handed = True
+        if place.resolution in _NAMED_BY_THEIR_ID:
+            return place
+        return self._known.setdefault(place.id, place)
 
-    def _merge(self, existing: Place | None, place: Place, names: list[tuple[str | None, str]]) -> Place:
-        known = dict(existing.names) if existing else {}
-        for name, origin in names:
-            if not name:
-                continue
-            known.setdefault(name, origin)
-            known.setdefault(to_simplified(name), "converted")
+    def _hand_over(self, plan: _Plan, raw: RawPartnership, written: str | None) -> None:
+        place = plan.place
+        news = self._news
+        news.places.append(place)
+        names = news.names
+        for name, origin in plan.add_names:
+            if name:
+                names.append(PlaceName(place.id, name, origin))
+                simplified = to_simplified(name)
+                if simplified != name:
+                    names.append(PlaceName(place.id, simplified, "converted"))
         if place.side == "cn" and place.name_simplified:
-            known.setdefault(place.name_simplified, "gazetteer")
+            names.append(PlaceName(place.id, place.name_simplified, "gazetteer"))
         if place.name_en:
-            known.setdefault(place.name_en, "gazetteer")
-        if existing is not None and len(known) == len(existing.names):
-            return existing  # nothing new (names are only ever added)
-        merged = (existing or place).with_names(tuple(known.items()))
-        self.places[place.id] = merged
-        return merged
+            names.append(PlaceName(place.id, place.name_en, "gazetteer"))
+        if written and place.side == "foreign":
+            news.spellings.append(Spelling(place.id, written, raw.source, raw.line))
 
     def _check_pair(self, raw: RawPartnership, cn_id: str, partner_id: str | None,
                     country: str | None) -> None:
@@ -351,6 +357,21 @@ class RecordResolver:
                  line: int | None = None) -> None:
         self._findings.append(Anomaly(raw.source, line or raw.line, kind, severity,  # type: ignore[arg-type]
                                       message, raw.partner_name or raw.cn_name))
+
+
+# Resolutions whose place is the same whichever plan meets it: an unresolved place's id is
+# its name, a district's is its parent's and its own name.
+_NAMED_BY_THEIR_ID = frozenset(("unresolved", "parent"))
+
+
+def spelling_findings(groups: Iterable[tuple[str, str, list[Spelling]]]) -> Iterator[Anomaly]:
+    """A ``spelling_variants`` finding for each place written more than one way: ``groups``
+    holds (place id, the name to show, its spellings, each with where it is first written)."""
+    for place_id, shown, spellings in groups:
+        written = "、".join(sorted(s.written for s in spellings))
+        first = min(spellings, key=lambda s: (s.source, s.line))
+        yield Anomaly(first.source, first.line, AnomalyKind.spelling_variants, "info",
+                      f"{shown} ({place_id}) is written {len(spellings)} ways: {written}", written)
 
 
 def _division_place(division: Division, written: str, link: str | None, method: str) -> Place:
@@ -407,4 +428,4 @@ def _division_names(d: Division) -> list[tuple[str | None, str]]:
             (d.name_en, d.name_en_origin)]
 
 
-__all__ = ["RecordResolver", "ResolvedFields", "RowIds"]
+__all__ = ["RecordResolver", "ResolvedFields", "RowIds", "spelling_findings"]
