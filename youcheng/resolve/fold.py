@@ -16,7 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from youcheng._memo import NAME_CACHE
+from youcheng._memo import NAME_CACHE, paying_cache
 from youcheng.resolve.names import fold_key, fold_key_as_written
 
 # Letters NFKD does not decompose to a base letter (latin_key).
@@ -29,7 +29,7 @@ _HAN_RUNS = re.compile("([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U00
 _VOWEL_RUNS = re.compile(r"([aeiouy])\1+")
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def latin_key(text: str) -> str:
     """Key of a Latin-script name: case-folded, no diacritics (NFKD), letters and digits only.
 
@@ -41,7 +41,7 @@ def latin_key(text: str) -> str:
     return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def search_key(text: str) -> str:
     """The indexed form of a name or a query: ``fold_key``, then every run of other than
     Chinese characters in Latin letters without diacritics or doubled vowels."""
@@ -60,7 +60,7 @@ def _latinise(key: str) -> str:
     return "".join(part if i % 2 else _latin_run(part) for i, part in enumerate(parts))
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def _latin_run(text: str) -> str:
     if not text.isascii():
         from anyascii import anyascii

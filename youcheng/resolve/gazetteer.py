@@ -33,9 +33,9 @@ from typing import NamedTuple
 from functools import lru_cache
 from importlib import resources
 
-from youcheng._memo import NAME_CACHE
+from youcheng._memo import NAME_CACHE, paying_cache
 from youcheng.resolve.fold import latin_key
-from youcheng.resolve.names import fold_key, fold_key_as_written, to_simplified
+from youcheng.resolve.names import fold_key, fold_key_as_written, fold_key_given, to_simplified
 
 # Suffixes that mark a first-level region; names with one try subdivisions first.
 _REGION_SUFFIX = re.compile(r"(州|省|縣|县|道|府|郡|大區|大区|地區|地区|自治區|自治区|邊疆區|边疆区|共和國|共和国)$")
@@ -58,28 +58,47 @@ class ForeignPlace:
     lon: float | None = None
 
 
-@lru_cache(maxsize=NAME_CACHE)
 def variants(name: str, *, region: bool = False) -> tuple[str, ...]:
     """Folded forms to try for a written name: as is, without a (qualifier), without a suffix.
 
     Only city suffixes (市, 町, 區) are dropped for city lookups: 基輔州 is Kyiv
     Oblast, not Kyiv, so a region suffix is dropped only when looking for regions.
-    Cached: resolving one partner asks for the same name's forms up to four times.
     """
-    base = _QUALIFIER.sub("", name)
-    out = [fold_key(name), fold_key(base)]
-    simple = to_simplified(base)
-    pattern = _REGION_SUFFIX if region else _CITY_SUFFIX
-    stripped = pattern.sub("", simple)
-    if stripped != simple and len(stripped) >= 2:
-        out.append(fold_key(stripped))
-    return tuple(dict.fromkeys(k for k in out if k))
+    forms = _forms(name)
+    return forms.region if region else forms.city
 
 
-@lru_cache(maxsize=NAME_CACHE)
 def is_region_name(name: str) -> bool:
     """Whether the written name ends like a first-level region (州, 省, 道, 大區...)."""
-    return bool(_REGION_SUFFIX.search(to_simplified(_QUALIFIER.sub("", name))))
+    return _forms(name).region_name
+
+
+class _Forms(NamedTuple):
+    city: tuple[str, ...]  # variants(name)
+    region: tuple[str, ...]  # variants(name, region=True)
+    region_name: bool  # is_region_name(name)
+    stem: str  # _subdivision_stem(name)
+
+
+@paying_cache(NAME_CACHE)
+def _forms(name: str) -> _Forms:
+    """Every key the finders look a name up by, worked out together: the name's script is
+    converted once (and once more for each suffix dropped), not once for each key.
+    Cached: resolving one partner asks for the same name's forms up to six times."""
+    base = _QUALIFIER.sub("", name)
+    simple = to_simplified(base)
+    whole = fold_key(name) if base != name else fold_key_given(name, simple)
+    keys = [whole, whole if base == name else fold_key_given(base, simple)]
+    city, region = keys.copy(), keys
+    for pattern, out in ((_CITY_SUFFIX, city), (_REGION_SUFFIX, region)):
+        stripped = pattern.sub("", simple)
+        if stripped != simple and len(stripped) >= 2:
+            out.append(fold_key(stripped))
+    normal = unicodedata.normalize("NFKC", base)
+    # In Simplified script already: its suffixed keys (find_subdivision) need no second conversion.
+    stem = fold_key_as_written(simple if normal == base else to_simplified(normal))
+    return _Forms(tuple(dict.fromkeys(k for k in city if k)), tuple(dict.fromkeys(k for k in region if k)),
+                  bool(_REGION_SUFFIX.search(simple)), stem)
 
 
 @dataclass(frozen=True)
@@ -107,7 +126,7 @@ def _city_lines() -> dict[str, str]:
     return _key_lines("gazetteer_zh.tsv.gz")
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def _cities_named(key: str) -> tuple[_City, ...]:
     """GeoNames cities with this folded Chinese name, most populous first."""
     entries = _city_lines().get(key)
@@ -230,8 +249,8 @@ _SUBDIVISION_SUFFIXES = ("州", "省", "县", "道", "府", "区")
 
 def _subdivision_stem(name: str) -> str:
     """The key of a name without its (qualifier), to which each of ``_SUBDIVISION_SUFFIXES``
-    is added for a look-up: in Simplified script already, so it needs no second conversion."""
-    return fold_key_as_written(to_simplified(unicodedata.normalize("NFKC", _QUALIFIER.sub("", name))))
+    is added for a look-up."""
+    return _forms(name).stem
 
 
 def find_subdivision(names: list[str], country: str | None) -> ForeignPlace | None:
@@ -256,9 +275,8 @@ def _may_be_known(name: str) -> bool:
     noisy page's, then costs its keys and a few set look-ups, not every finder's walk."""
     if is_latin(name):
         return True
-    known = _known_keys()
-    return (_subdivision_stem(name) in known.stems
-            or any(key in known.keys for key in (*variants(name), *variants(name, region=True))))
+    known, forms = _known_keys(), _forms(name)
+    return forms.stem in known.stems or any(key in known.keys for key in (*forms.city, *forms.region))
 
 
 class _KnownKeys(NamedTuple):
@@ -278,7 +296,7 @@ def cities_elsewhere(names: list[str], country: str) -> list[str]:
     return list(_cities_elsewhere(tuple(names), country))
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def _cities_elsewhere(names: tuple[str, ...], country: str) -> tuple[str, ...]:
     found = {c.country for name in names if not is_region_name(name)
              for key in variants(name)[:2] for c in _cities_named(key)}
@@ -301,7 +319,7 @@ def resolve_foreign(names: list[str], country: str | None, *, curated: bool = Tr
     return _resolve_foreign(tuple(names), country, curated)
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def _resolve_foreign(names_seen: tuple[str, ...], country: str | None, curated: bool) -> ForeignPlace | None:
     names = list(names_seen)
     if not any(map(_may_be_known, names)):
@@ -340,12 +358,19 @@ _QUALIFIED = re.compile(r"(?P<base>[^()]+?)\s*\((?P<qualifier>[^()]+)\)")
 NEAR_PARENT_KM = 30.0  # how far from its parent city a "District (City)" may lie
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def is_latin(text: str) -> bool:
     """Whether ``text`` has letters and all of them are Latin (no CJK, Cyrillic, kana...);
     modifier letters such as the Hawaiian ʻokina (Haʻikū) do not count."""
-    letters = [c for c in text if c.isalpha() and unicodedata.category(c) != "Lm"]
-    return bool(letters) and all(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+    if text.isascii():
+        return any(c.isalpha() for c in text)
+    latin = False
+    for c in text:
+        if c.isalpha() and unicodedata.category(c) != "Lm":
+            if not unicodedata.name(c, "").startswith("LATIN"):
+                return False  # the first other letter settles it (a CJK name's first)
+            latin = True
+    return latin
 
 
 def strip_words(text: str, words: frozenset[str]) -> str | None:
@@ -369,7 +394,7 @@ class _LatinName:
     region_first: bool  # "Aichi Prefecture", "Siegen-Wittgenstein (district)"
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def _latin_name(name: str) -> _LatinName:
     """Split "Bayside, Victoria" / "Gangdong (Seoul)" into the place and its qualifier, and
     list the keys to try: as written, without the qualifier, with St. = Saint, without
@@ -412,7 +437,7 @@ def _latin_lines() -> dict[str, str]:
     return _key_lines("gazetteer_en.tsv.gz")
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def _latin_cities(key: str) -> tuple[_LatinCity, ...]:
     """GeoNames cities with this Latin key, most populous first.
 
@@ -431,7 +456,7 @@ def _latin_cities(key: str) -> tuple[_LatinCity, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def _own_cities(key: str) -> tuple[_LatinCity, ...]:
     """The cities written out on a key's line: those whose own name it is."""
     entries = _latin_lines().get(key, "").split(";")
@@ -517,7 +542,7 @@ def find_latin(names: list[str], country: str | None, *, curated: bool = True) -
     return None
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def _find_latin(name: str, country: str | None, curated: bool) -> ForeignPlace | None:
     parsed = _latin_name(name)
     if curated:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from youcheng._memo import NAME_CACHE
+from youcheng._memo import NAME_CACHE, paying_cache
 
 
 @lru_cache(maxsize=1)
@@ -20,7 +20,7 @@ def _t2s() -> object:
     return opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def to_simplified(text: str) -> str:
     """Simplified-script form of ``text`` (OpenCC t2s); Latin text is unchanged."""
     if text.isascii():
@@ -28,13 +28,19 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text))  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=NAME_CACHE)
+@paying_cache(NAME_CACHE)
 def fold_key(text: str) -> str:
     """Comparable key: NFKC, Simplified script, case-folded, spaces and dots removed.
 
     Cached because a build folds the same few thousand place names on every row.
     """
     return _fold(to_simplified(unicodedata.normalize("NFKC", text).strip()))
+
+
+def fold_key_given(text: str, simplified: str) -> str:
+    """``fold_key(text)`` when ``to_simplified(text)`` is known already: without converting the
+    script again for text in normal form (NFKC, no surrounding space), the usual case."""
+    return _fold(simplified) if unicodedata.normalize("NFKC", text).strip() == text else fold_key(text)
 
 
 def fold_key_as_written(text: str) -> str:
