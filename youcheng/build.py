@@ -77,6 +77,7 @@ def build_registry(pages: Sequence[Path | SourceFile] | None = None, db: Path | 
             raise SourceError("the sources gave no relationship at all; the registry was left as it "
                               "was (--allow-empty builds an empty one)")
         resolution = reader.resolution()
+        reader.close()  # its caches are not needed any more: their memory serves the indexes
         writer.add_place_batch(resolution.places)
         findings = [*resolution.findings, *spelling_findings(writer.spellings())]
         writer.add_anomalies(findings)

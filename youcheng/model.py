@@ -234,11 +234,13 @@ class Place:
 
 class PlaceName(NamedTuple):
     """One name of a place and where it comes from (one of ``NAME_ORIGINS``), as the resolver
-    hands it to the store."""
+    hands it to the store; with ``converted``, its Simplified form is a name too (origin
+    "converted"), worked out by the store beside the build rather than in the resolver's loop."""
 
     place_id: str
     name: str
     origin: str
+    converted: bool = False
 
 
 class Spelling(NamedTuple):

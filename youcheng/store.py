@@ -88,7 +88,7 @@ _PLACE_COLUMNS = ("id", "side", "name", "name_simplified", "name_pinyin", "name_
 # the first of each place, name and spelling wins. place_counts: attestations naming a place.
 _STAGING = f"""
 CREATE TABLE staged_places ({", ".join(_PLACE_COLUMNS)});
-CREATE TABLE staged_names (place_id, name, kind);
+CREATE TABLE staged_names (place_id, name, kind, converted);
 CREATE TABLE staged_spellings (place_id, written, source, line);
 CREATE TABLE staged_counts (place_id, n);
 """
@@ -408,7 +408,7 @@ class _SideBuild:
         conn = self._conn
         if batch.places:
             conn.executemany(_STAGE_PLACE, map(_PLACE_ROW, batch.places))
-        conn.executemany("INSERT INTO staged_names VALUES (?, ?, ?)", batch.names)
+        conn.executemany("INSERT INTO staged_names VALUES (?, ?, ?, ?)", batch.names)
         conn.executemany("INSERT INTO staged_spellings VALUES (?, ?, ?, ?)", batch.spellings)
 
     def stage_counts(self, counts: Iterable[tuple[str | None, int]]) -> None:
@@ -527,20 +527,37 @@ def _insert_places(conn: sqlite3.Connection) -> int:
         " LEFT JOIN place_totals t ON t.place_id = p.id WHERE true ORDER BY p.rowid"
         " ON CONFLICT (id) DO NOTHING").rowcount
     conn.execute("DROP TABLE place_totals")
-    # Each name keyed for search, in batches: a million-row build has millions of names.
-    names = conn.execute("SELECT place_id, name, kind FROM staged_names ORDER BY rowid")
+    # Each name keyed for search, in batches (a million-row build has millions of names),
+    # then sorted into the index in one pass, the first of each name winning: appended in key
+    # order, not inserted one by one at random places.
+    conn.execute("CREATE TABLE keyed_names (key, place_id, name, kind)")
+    names = conn.execute("SELECT place_id, name, kind, converted FROM staged_names ORDER BY rowid")
     nul_grams: list[tuple[str, str]] = []
     while chunk := names.fetchmany(_BATCH):
-        rows = [(key, place_id, name, kind) for place_id, name, kind in chunk if (key := search_key(name))]
-        conn.executemany("INSERT INTO place_names VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
+        rows = [(key, place_id, name, kind) for place_id, name, kind in _with_converted(chunk)
+                if (key := search_key(name))]
+        conn.executemany("INSERT INTO keyed_names VALUES (?, ?, ?, ?)", rows)
         for key, place_id, _, _ in rows:
             if "\x00" in key:  # SQLite's length() and substr() stop at a NUL
                 nul_grams.extend((g, place_id) for g in name_grams(key))
+    conn.execute("INSERT INTO place_names SELECT key, place_id, name, kind FROM keyed_names"
+                 " WHERE true ORDER BY key, place_id, name, rowid ON CONFLICT DO NOTHING")
+    conn.execute("DROP TABLE keyed_names")
     # The grams of every name key, made by SQLite in one sorted pass: millions
     # of rows appended in key order instead of inserted one by one from Python.
     conn.execute(_GRAMS_SQL)
     conn.executemany("INSERT OR IGNORE INTO name_grams VALUES (?, ?)", nul_grams)
     return places
+
+
+def _with_converted(staged: list[tuple[str, str, str, int]]) -> Iterator[tuple[str, str, str]]:
+    """Staged names, each followed by its Simplified form where asked for (``PlaceName.converted``)."""
+    from youcheng.resolve.names import to_simplified
+
+    for place_id, name, kind, converted in staged:
+        yield place_id, name, kind
+        if converted and (simplified := to_simplified(name)) != name:
+            yield place_id, simplified, "converted"
 
 
 def _claim_temporary(path: Path) -> tuple[Path, int]:

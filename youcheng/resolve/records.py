@@ -330,10 +330,7 @@ class RecordResolver:
         names = news.names
         for name, origin in plan.add_names:
             if name:
-                names.append(PlaceName(place.id, name, origin))
-                simplified = to_simplified(name)
-                if simplified != name:
-                    names.append(PlaceName(place.id, simplified, "converted"))
+                names.append(PlaceName(place.id, name, origin, True))
         if place.side == "cn" and place.name_simplified:
             names.append(PlaceName(place.id, place.name_simplified, "gazetteer"))
         if place.name_en:
