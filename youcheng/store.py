@@ -265,10 +265,7 @@ class RegistryWriter:
         # sequence protocol, 2-4 us a row more than the copy costs (benchmarks/README.md).
         self.conn.executemany(_INSERT_PARTNERSHIP + values + ")", map(tuple, rows))
         self._counts.update(map(_COUNTED_COLUMNS, rows))
-        places: Counter[str | None] = Counter(map(_CN_ID, rows))
-        places.update(map(_PARTNER_ID, rows))
-        places.pop(None, None)
-        self._side.stage_counts(places.items())
+        self._side.count_places(rows)
         self._struck.extend((row.relationship_id, source, row.line) for row in rows
                             if row.note and STRUCK_NOTE in row.note)
 
@@ -395,6 +392,7 @@ class _SideBuild:
         self._closed = False
         self._error: BaseException | None = None
         self._place_count = 0
+        self._place_counts: Counter[str | None] = Counter()
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._conn.executescript(_WRITE_PRAGMAS + tables + _STAGING)
@@ -411,9 +409,20 @@ class _SideBuild:
         conn.executemany("INSERT INTO staged_names VALUES (?, ?, ?, ?)", batch.names)
         conn.executemany("INSERT INTO staged_spellings VALUES (?, ?, ?, ?)", batch.spellings)
 
-    def stage_counts(self, counts: Iterable[tuple[str | None, int]]) -> None:
-        """How many attestations of a batch name each place (``places.partnerships``)."""
-        self._conn.executemany("INSERT INTO staged_counts VALUES (?, ?)", counts)
+    def count_places(self, rows: list[AttestationRow]) -> None:
+        """Count the attestations naming each place (``places.partnerships``): in memory for
+        up to ``_COUNTED_PLACES`` places, then staged, so a page of a million places is not
+        counted in a million-entry dict."""
+        counts = self._place_counts
+        counts.update(map(_CN_ID, rows))
+        counts.update(map(_PARTNER_ID, rows))
+        if len(counts) >= _COUNTED_PLACES:
+            self._stage_counts()
+
+    def _stage_counts(self) -> None:
+        self._place_counts.pop(None, None)
+        self._conn.executemany("INSERT INTO staged_counts VALUES (?, ?)", self._place_counts.items())
+        self._place_counts.clear()
 
     def spellings(self) -> Iterator[tuple[str, str, list[Spelling]]]:
         """See ``RegistryWriter.spellings``."""
@@ -430,6 +439,7 @@ class _SideBuild:
             yield group[0].place_id, shown, group
 
     def start(self) -> None:
+        self._stage_counts()
         self._conn.execute("COMMIT")
         self._thread.start()
 
@@ -478,6 +488,7 @@ class _SideBuild:
             conn.execute(statement)
 
 
+_COUNTED_PLACES = 1 << 16
 _STAGE_PLACE = f"INSERT INTO staged_places VALUES ({', '.join('?' * len(_PLACE_COLUMNS))})"
 # Places written more than one way, in the order first written, each spelling where first
 # written, with the name a finding shows (the English name, else the name first written).

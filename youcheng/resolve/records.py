@@ -12,7 +12,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from youcheng.model import Anomaly, Link, Place, PlaceBatch, PlaceName, RawPartnership, Spelling
 from youcheng.relationships import relationship_id
@@ -33,31 +33,30 @@ _PLAN_CACHE = 1 << 16
 _T = TypeVar("_T")
 
 
-class _PlanCache(Generic[_T]):
-    """What rows with the same names mean, remembered in bounded memory: plans go into the
-    young generation; once it is full it becomes the old one and the oldest are dropped. A
-    plan met again in the old generation moves back to the young one, so the plans a page
-    keeps using stay while those of names written once pass through."""
+class _PlanCache(dict[tuple[object, ...], _T]):
+    """What rows with the same names mean, remembered in bounded memory: the dict itself is
+    the young generation (a row's look-up is one ``dict.get``); once it is full its plans
+    become the old generation, the oldest being dropped. A plan met again in the old one
+    moves back (``revive``), so the plans a page keeps using stay while those of names
+    written once pass through."""
 
     def __init__(self) -> None:
-        self._young: dict[tuple[object, ...], _T] = {}
+        super().__init__()
         self._old: dict[tuple[object, ...], _T] = {}
 
-    def get(self, key: tuple[object, ...]) -> _T | None:
-        plan = self._young.get(key)
-        if plan is None:
-            plan = self._old.pop(key, None)
-            if plan is not None:
-                self.put(key, plan)
-        return plan
+    def revive(self, key: tuple[object, ...]) -> _T | None:
+        """The plan for ``key`` in the old generation, moved back to the young one; else None."""
+        plan = self._old.pop(key, None)
+        return None if plan is None else self.put(key, plan)
 
-    def __contains__(self, key: tuple[object, ...]) -> bool:
-        return key in self._young or key in self._old
+    def known(self, key: tuple[object, ...]) -> bool:
+        return key in self or key in self._old
 
     def put(self, key: tuple[object, ...], plan: _T) -> _T:
-        if len(self._young) >= _PLAN_CACHE:
-            self._old, self._young = self._young, {}
-        self._young[key] = plan
+        if len(self) >= _PLAN_CACHE:
+            self._old = dict(self)
+            self.clear()
+        self[key] = plan
         return plan
 
 
@@ -182,7 +181,7 @@ class RecordResolver:
         """The row's Chinese place and its name as written, in Simplified script."""
         code = _stated_code(raw.extra) if raw.extra else None
         key = (raw.cn_links, raw.cn_name, raw.section, code)
-        plan = self._cn_plans.get(key)
+        plan = self._cn_plans.get(key) or self._cn_plans.revive(key)
         if plan is None:
             plan = self._cn_plans.put(key, self._plan_chinese_place(raw, code))
         place = plan.place
@@ -220,8 +219,8 @@ class RecordResolver:
         the pair stated on both cities' pages is one relationship; None if no division matches
         (then it is looked up like a foreign partner)."""
         key = (raw.partner_links, raw.partner_name)
-        if key in self._domestic_plans:
-            plan = self._domestic_plans.get(key)
+        if self._domestic_plans.known(key):
+            plan = self._domestic_plans.get(key) or self._domestic_plans.revive(key)
         else:
             plan = self._domestic_plans.put(key, self._plan_domestic_partner(raw))
         if plan is None:
@@ -246,7 +245,7 @@ class RecordResolver:
     def _partner_place(self, raw: RawPartnership, country: str | None) -> tuple[Place, str]:
         """The row's partner and its name as written, in Simplified script."""
         key = (raw.partner_links, raw.partner_name, country)
-        plan = self._partner_plans.get(key)
+        plan = self._partner_plans.get(key) or self._partner_plans.revive(key)
         if plan is None:
             plan = self._partner_plans.put(key, self._plan_partner_place(raw, country))
         if plan.parent is not None:

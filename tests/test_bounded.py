@@ -1,0 +1,126 @@
+"""Memory bounded by design (issue #16): places stream to the store, caches are bounded and
+step aside when they do not pay, and none of it changes what a build writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from youcheng import Registry, config, store
+from youcheng._memo import paying_cache, short_text_cache
+from youcheng.resolve import gazetteer, records
+
+from .conftest import write_page
+
+_TABLES = ("places", "place_names", "name_grams", "partnerships", "relationships", "anomalies",
+           "partnership_counts", "stat_counts")
+
+
+def _content(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = sqlite3.connect(db)
+    try:
+        return {table: conn.execute(f"SELECT * FROM {table}").fetchall() for table in _TABLES}
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The seed, and the seed again with every place renamed: many places, each met twice."""
+    root = tmp_path_factory.mktemp("bounded")
+    seed = config.seed_path().read_text(encoding="utf-8")
+    return [config.seed_path(), write_page(root, seed.replace("市", "鎮"), name="renamed.md")]
+
+
+@pytest.fixture(scope="module")
+def reference(pages: list[Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[object, ...]]]:
+    db = tmp_path_factory.mktemp("reference") / "r.db"
+    Registry.build(pages, db)
+    return _content(db)
+
+
+@pytest.mark.parametrize(("module", "bound", "size"), [
+    (records, "_PLAN_CACHE", 8),  # plans dropped after two generations of 8 are worked out again
+    (store, "_COUNTED_PLACES", 16),  # place counts staged every 16 places instead of once
+])
+def test_small_bounds_write_the_same_registry(
+        pages: list[Path], reference: dict[str, list[tuple[object, ...]]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, module: object, bound: str, size: int) -> None:
+    monkeypatch.setattr(module, bound, size)
+    Registry.build(pages, tmp_path / "r.db")
+    assert _content(tmp_path / "r.db") == reference
+
+
+def test_plan_cache_keeps_what_is_used_and_drops_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "_PLAN_CACHE", 2)
+    cache: records._PlanCache[str] = records._PlanCache()
+    cache.put(("a",), "A")
+    cache.put(("b",), "B")
+    cache.put(("c",), "C")  # a and b become the old generation
+    assert cache.get(("a",)) is None and cache.revive(("a",)) == "A"  # back in the young one
+    cache.put(("d",), "D")  # c and a old, b dropped
+    assert not cache.known(("b",)) and cache.known(("c",)) and cache.revive(("a",)) == "A"
+
+
+def test_paying_cache_steps_aside_when_nothing_repeats_and_comes_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    from youcheng import _memo
+
+    monkeypatch.setattr(_memo, "_PROBE", 10)
+    monkeypatch.setattr(_memo, "_ASIDE", 30)
+    calls: list[str] = []
+
+    def shout(text: str) -> str:
+        calls.append(text)
+        return text.upper()
+
+    cached = paying_cache(100)(shout)
+    for i in range(10):  # ten distinct arguments: no hit in the first period
+        assert cached(f"x{i}") == f"X{i}"
+    calls.clear()
+    for _ in range(29):  # aside: every call reaches the function, even a repeated argument
+        assert cached("x1") == "X1"
+    assert len(calls) == 29
+    calls.clear()
+    for _ in range(20):  # tried again, and it pays: one call for twenty
+        assert cached("same") == "SAME"
+    assert calls == ["same"]
+    short = short_text_cache(100, limit=3)(shout)
+    calls.clear()
+    assert [short("ab"), short("ab"), short("abcd"), short("abcd")] == ["AB", "AB", "ABCD", "ABCD"]
+    assert calls == ["ab", "abcd", "abcd"]  # a long argument is never kept
+
+
+@pytest.mark.parametrize("country", [None, "JP", "US", "FR", "KR"])
+def test_the_screen_never_hides_a_place_a_finder_knows(country: str | None) -> None:
+    """A name is looked up by the finders only if one of its keys is in their tables
+    (gazetteer._may_be_known): every name of the tables, written as pages write them, with
+    and without a suffix, still resolves as the finders alone resolve it."""
+    cities = list(gazetteer._city_lines())[::40]
+    subdivisions = list(gazetteer._subdivisions())
+    curated = [c.name for entries in gazetteer._curated().values() for c in entries]
+    names = [*cities, *subdivisions, *curated, *(n + "市" for n in cities[:300]),
+             *(n[:-1] for n in subdivisions if len(n) > 2), "東京", "東京都", "大阪府", "京畿道"]
+    for name in names:
+        with_screen = gazetteer._resolve_foreign.__wrapped__((name,), country, True)  # type: ignore[attr-defined]
+        assert with_screen == _finders_alone(name, country), name
+
+
+def _finders_alone(name: str, country: str | None) -> gazetteer.ForeignPlace | None:
+    names = [name]
+    found = gazetteer.find_curated(names, country)
+    if found:
+        return found
+    order = (gazetteer.find_subdivision, gazetteer.find_city) if gazetteer.is_region_name(name) else (
+        gazetteer.find_city, gazetteer.find_subdivision)
+    for finder in order:
+        found = finder(names, country)
+        if found:
+            return found
+    return gazetteer.find_latin(names, country)
+
+
+def test_an_unknown_name_is_screened_out() -> None:
+    assert not gazetteer._may_be_known("阿尼薩巴納普市")
+    assert gazetteer._may_be_known("東京都") and gazetteer._may_be_known("Tokyo")
