@@ -290,8 +290,15 @@ def each_anomaly(conn: sqlite3.Connection) -> Iterator[Anomaly]:
     at once on a registry of millions (the order is the (source, line) index's, no sort)."""
     cursor = conn.cursor()
     cursor.row_factory = None
-    for row in cursor.execute(_ANOMALIES_SQL):
-        yield Anomaly(*row)
+    # Read through SQLite's page cache, not the memory map: a walk over millions of anomalies
+    # would map the whole table into the process (1.1 GB resident for two million).
+    mmap_size = conn.execute("PRAGMA mmap_size").fetchone()[0]
+    conn.execute("PRAGMA mmap_size = 0")
+    try:
+        for row in cursor.execute(_ANOMALIES_SQL):
+            yield Anomaly(*row)
+    finally:
+        conn.execute(f"PRAGMA mmap_size = {int(mmap_size)}")
 
 
 def count_anomalies(conn: sqlite3.Connection) -> int:
