@@ -13,23 +13,25 @@ workers option), ``youcheng serve`` (one process) and ``youcheng serve --workers
 
 The three queries of issue #5. Datasette runs the SQL that youcheng's endpoint runs
 for the same request (captured in-process with sqlite3's trace callback, values
-inlined), joined into one statement that returns the same data; before timing,
-both answers are compared (ids, totals, counts) and the run stops if they differ:
+inlined), joined into one statement that returns the same data (for the search, the
+one statement that ranks every candidate); before timing, both answers are compared
+(ids, totals, counts) and the run stops if they differ:
 
 * a place's partnerships, ``/api/partnerships?place=武漢市&limit=100``: the total and
   the first page (youcheng also resolves the name to place ids; Datasette is given
   the ids);
 * a two-character Chinese search, ``/api/search?q=武汉&limit=10``;
-* counts, ``/api/stats``: the total and the counts by country, year, province and
-  level (youcheng reads them from the table the build precomputes, and so does
+* counts, ``/api/stats?tier=sister`` (the default tier, named): the total and the counts
+  by country, year, province and level (youcheng reads them from the table the build precomputes, and so does
   Datasette's statement).
 
 Two kinds of load on youcheng: **warm**, the same URL again and again (answered by the
-response cache after the first request), and **miss**, where every request adds a
-parameter the API ignores (``&nocache=<thread>-<n>``), so every URL is new and every
-request runs FastAPI, SQLite and JSON encoding and then fills the cache. Datasette has
-no response cache; it is loaded with the same unique-URL script, so its figure is the
-same work either way. A last row per query loads a one-line ASGI app that returns
+response cache after the first request), and **miss**, where every request spells the
+same URL anew, some of its letters and digits written as %XX escapes (``UNIQUE_URLS``:
+the API answers 422 to a parameter it does not take, and the cache keys on the URL as
+sent), so every request runs FastAPI, SQLite and JSON encoding and then fills the cache.
+Datasette has no response cache: the same URL again is the same work, so it is loaded
+with the plain URL. A last row per query loads a one-line ASGI app that returns
 ``{}`` under the same uvicorn (uvloop, httptools, no access log): the most any Python
 server does here at that moment, to read the latency percentiles against. Prints
 requests/s and latency percentiles, and each ratio to Datasette measured in the same run.
@@ -55,17 +57,70 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._common import free_port, get_json, stop, wait_until_up  # noqa: E402
 
-# Every request a new URL: wrk runs this in each thread, which gets its own id.
+# Every request a new URL for the same question. The API answers 422 to a parameter it does not
+# take, but its response cache keys on the URL as sent (api_http.ResponseCache: two spellings of
+# one question are two entries): request k writes some letters and digits of the path and query
+# as %XX escapes, and some escapes' hex digits in lower case, as the bits of k say. The server
+# decodes every spelling to the same path and parameters: the same answer and the same work,
+# never from the cache. ``spelled`` below is the same function in Python, for the checks.
+# Each of wrk's threads gets its own id (up to 16); k = 16 n + id - 1 for its n-th request.
 UNIQUE_URLS = """
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("id", threads) end
 local n = 0
 function request()
+  local k = n * 16 + id - 1
   n = n + 1
-  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
-  return wrk.format(nil, wrk.path .. sep .. "nocache=" .. id .. "-" .. n)
+  local path, out, bit, i = wrk.path, {}, 0, 1
+  while i <= #path do
+    local c = path:sub(i, i)
+    if c == "%" then
+      out[#out + 1] = c
+      for j = i + 1, i + 2 do
+        local h = path:sub(j, j)
+        if h:match("%a") then
+          if math.floor(k / 2 ^ bit) % 2 == 1 then h = h:lower() end
+          bit = bit + 1
+        end
+        out[#out + 1] = h
+      end
+      i = i + 3
+    else
+      if i > 1 and c:match("%w") then
+        if math.floor(k / 2 ^ bit) % 2 == 1 then c = string.format("%%%02X", c:byte()) end
+        bit = bit + 1
+      end
+      out[#out + 1] = c
+      i = i + 1
+    end
+  end
+  return wrk.format(nil, table.concat(out))
 end
 """
+
+
+def spelled(path: str, k: int) -> str:
+    """``path`` as UNIQUE_URLS spells request ``k`` (the same steps, in Python)."""
+    out: list[str] = []
+    bit = i = 0
+    while i < len(path):
+        if path[i] == "%":
+            out.append("%")
+            for h in path[i + 1:i + 3]:
+                if h.isalpha():
+                    h = h.lower() if k >> bit & 1 else h
+                    bit += 1
+                out.append(h)
+            i += 3
+        else:
+            c = path[i]
+            if i > 0 and c.isascii() and c.isalnum():
+                c = f"%{ord(c):02X}" if k >> bit & 1 else c
+                bit += 1
+            out.append(c)
+            i += 1
+    return "".join(out)
+
 
 # The least any Python ASGI server here can do per request: the machine's floor, for reading p99.
 FLOOR_APP = """
@@ -75,11 +130,14 @@ async def app(scope, receive, send):
         await send({"type": "http.response.body", "body": b"{}"})
 """
 
-CASES = {  # name: youcheng path
+CASES = {  # name: youcheng path (the counts name their default tier: more letters to spell)
     "place": "/api/partnerships?place=" + urllib.parse.quote("武漢市") + "&limit=100",
     "search": "/api/search?q=" + urllib.parse.quote("武汉") + "&limit=10",
-    "stats": "/api/stats",
+    "stats": "/api/stats?tier=sister",
 }
+# Spellings each case must have at least, so that no run repeats a URL: wrk sends a few
+# thousand requests a second, thread id its n-th as k = 16 n + id - 1.
+SPELLINGS = 2 ** 18
 TITLES = {"place": "a place's partnerships (武漢市)", "search": "two-character search (武汉)",
           "stats": "counts (/api/stats)"}
 
@@ -118,15 +176,32 @@ def datasette_sql(db: Path) -> dict[str, str]:
     """One statement per case that returns what youcheng's answer holds."""
     place = traced_sql(db, CASES["place"])
     assert len(place) == 2 and "COUNT(" in place[0].upper(), place
-    search = traced_sql(db, CASES["search"])
-    assert len(search) == 1, search
+    search = every_match_sql(db, CASES["search"])
     dims = traced_sql(db, CASES["stats"])
     assert len(dims) == 4, dims  # one per dimension; the total is the sum of the first
     union = [f"SELECT 'total' AS dimension, NULL AS key, (SELECT SUM(n) FROM ({dims[0]})) AS n"]
     for name, sql in zip(("country", "year", "province", "level"), dims):
         union.append(f"SELECT '{name}', * FROM ({sql})")
     return {"place": f"SELECT ({place[0]}) AS total, page.* FROM ({place[1]}) AS page",
-            "search": search[0], "stats": " UNION ALL ".join(union)}
+            "search": search, "stats": " UNION ALL ".join(union)}
+
+
+def every_match_sql(db: Path, path: str) -> str:
+    """The one statement that answers the search ``path`` asks for, values inlined: what youcheng
+    runs when the limit leaves no candidate out (as for 武汉 on the seed); otherwise it reads the
+    best candidates in a few smaller statements (query_places.search, issue #16)."""
+    from youcheng.database import connect_readonly
+    from youcheng.query_places import _every_match, _probe_grams
+    from youcheng.resolve.fold import search_key
+
+    params = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    key = search_key(params["q"][0])
+    seen: list[str] = []
+    conn = connect_readonly(db)
+    conn.set_trace_callback(seen.append)
+    _every_match(conn.cursor(), key, _probe_grams(key), int(params["limit"][0]))
+    conn.close()
+    return " ".join(seen[-1].split())
 
 
 def datasette_version(datasette: str) -> str:
@@ -224,11 +299,16 @@ def main() -> None:
             for name in ("yc1", "ycN"):
                 wait_until_up(f"http://127.0.0.1:{ports[name]}/api/summary", procs[name])
             wait_until_up(f"http://127.0.0.1:{ports['floor']}/", procs["floor"])
+            for case, path in CASES.items():  # enough spellings: each bit of k changes the URL
+                bits = SPELLINGS.bit_length() - 1
+                assert len({path} | {spelled(path, 1 << bit) for bit in range(bits)}) == bits + 1, case
             for name in ("yc1", "ycN"):
                 ours = {case: get_json(u[name]) for case, u in urls.items()}
                 check_same_answers(ours, {case: get_json(u["datasette"]) for case, u in urls.items()})
-                for case, u in urls.items():  # the parameter that makes a miss changes nothing else
-                    assert get_json(u[name] + ("&" if "?" in u[name] else "?") + "nocache=check") == ours[case]
+                base = f"http://127.0.0.1:{ports[name]}"
+                for case, path in CASES.items():  # another spelling changes nothing else
+                    for k in (1, 2, 12_345, SPELLINGS - 1):
+                        assert get_json(base + spelled(path, k)) == ours[case], (case, k)
             load = os.getloadavg()
             print(f"registry: {db}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency, "
                   f"127.0.0.1, {os.cpu_count()} cores shared by the servers and wrk; load average before "
@@ -240,7 +320,7 @@ def main() -> None:
             print(header)
             for case in CASES:
                 baseline = run_wrk(args.wrk, urls[case]["datasette"], args.duration, args.connections,
-                                   args.threads, script)
+                                   args.threads)
                 rows = [("Datasette (1 process)", baseline)]
                 for name, label in (("yc1", "youcheng 1 process"), ("ycN", f"youcheng {args.workers} processes")):
                     rows.append((f"{label}, warm", run_wrk(args.wrk, urls[case][name], args.duration,

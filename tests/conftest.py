@@ -106,9 +106,10 @@ def write_page(tmp_path: Path, text: str, name: str = "page.md") -> Path:
     return path
 
 
-def load_script(name: str) -> ModuleType:
-    """Import ``scripts/<name>.py`` so tests measure with the same code the scripts run."""
-    scripts = Path(__file__).resolve().parent.parent / "scripts"
+def load_script(name: str, folder: str = "scripts") -> ModuleType:
+    """Import ``scripts/<name>.py`` (or ``<folder>/<name>.py``, such as ``benchmarks/synth.py``)
+    so tests measure with the same code the scripts run."""
+    scripts = Path(__file__).resolve().parent.parent / folder
     spec = importlib.util.spec_from_file_location(name, scripts / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

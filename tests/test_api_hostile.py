@@ -296,6 +296,9 @@ SQL_INTERPOLATIONS = {
     # and count (the precomputed counts with SUM(p.unit), or rows with COUNT(*)), its where,
     # and its tier_clause ("" or " AND tier = ?").
     "plan.unit", "plan.rows", "plan.table", "plan.count", "plan.where", "plan.tier_clause",
+    # query_places.search: a constant column list with placeholders, "" or " AND n.key < ?", and
+    # name_grams or a constant sub-select of it with placeholders.
+    "_HIT_COLUMNS", "below", "source",
 }
 # ... and every expression they interpolate into the text of an error message, never into SQL.
 MESSAGE_INTERPOLATIONS = {

@@ -11,7 +11,6 @@ rows straddle their edges.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -28,10 +27,9 @@ from youcheng.model import Link
 from youcheng.sources import _markup, _reader, read_page
 from youcheng.sources._markup import Segment, markdown_segments
 
+from .conftest import load_script
 from .expected import SEED_PAGE_ANOMALIES, SEED_ROWS
 from .test_fuzz import FAST, SEED, mutated_seed
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _read(path: Path, fast: bool) -> list[object] | str:
@@ -56,11 +54,7 @@ def _same(path: Path, block_bytes: int) -> list[object] | str:
 @pytest.fixture(scope="module")
 def synth_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]:
     """Two synthetic pages from benchmarks/synth.py: HTML and pipe tables, notes, placeholders."""
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    synth = importlib.util.module_from_spec(spec)
-    sys.modules["synth"] = synth
-    spec.loader.exec_module(synth)
+    synth = load_script("synth", "benchmarks")
     folder = tmp_path_factory.mktemp("synth")
     pages = []
     for seed in (1, 2):

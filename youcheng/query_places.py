@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import fields as _dataclass_fields
+from typing import Any
 
 from youcheng.errors import NotFound, UsageError
 from youcheng.model import Place, PlaceHit
@@ -52,21 +53,107 @@ def known_place_ids(conn: sqlite3.Connection, name: str) -> list[str]:
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHit]:
     """Places whose name contains ``text`` in any indexed script, best matches first.
 
-    Works for one- and two-character Chinese queries: candidates come from the
-    ``name_grams`` index and are then checked for the whole substring.
+    Ranked by the best of a place's matching names (``_Hit``): the whole key, then a prefix,
+    then the key anywhere; within each by partnerships (most first), name and id. Works for
+    one- and two-character Chinese queries. A negative ``limit`` means no limit, as in SQL.
+
+    When ``limit`` leaves out some of the candidates (the places that have the query's grams),
+    the places with a name that is or begins with the key come first, from ``place_names`` by
+    key range (its primary key); only if they do not fill ``limit`` are the others read, from
+    ``name_grams`` ordered by partnerships and name, ``limit`` at a time, and only the names of
+    those returned are read. Issue #16: a two-character gram of thousands of places took 30 ms
+    when every candidate's names were read and ranked (``benchmarks/bench_search.py``), which
+    remains the way when every candidate is returned anyway (``_every_match``).
     """
     key = search_key(text)
     if not key:
         raise UsageError("search text is empty")
-    marks = ", ".join("?" * len(grams := _probe_grams(key)))
-    rows = conn.execute(
+    if limit == 0:
+        return []
+    want = limit if limit > 0 else None
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: no sqlite3.Row for each of thousands of rows
+    grams = _probe_grams(key)
+    if want is None or not all(_more_than(cursor, gram, want) for gram in grams):
+        return _every_match(cursor, key, grams, limit)
+    scoring = [key, _like_prefix(key)]
+    end = _prefix_end(key)
+    below, bounds = ("AND n.key < ?", [key, end]) if end is not None else ("", [key])
+    # Every name that is the key or begins with it, in index order: one range of keys (LIKE also
+    # takes capitals for small letters, but search_key has folded every key's case).
+    head: dict[str, _Hit] = {}
+    _best(cursor.execute(
+        f"""
+        SELECT {_HIT_COLUMNS} FROM place_names n JOIN places p ON p.id = n.place_id
+        WHERE n.key >= ? {below} AND n.key LIKE ? ESCAPE '\\' AND instr(n.key, ?) > 0
+        ORDER BY n.key, n.place_id, n.name
+        """,
+        [*scoring, *bounds, scoring[1], key]).fetchall(), head)
+    # Such a name scores below 2,000,000, and so beats every name that only contains the key,
+    # unless its key is about a thousand characters long (the length is in the score): a place
+    # with none below has all its names scored.
+    head.update(_scored(cursor, scoring, key, [i for i, hit in head.items() if hit.score >= 2_000_000]))
+    hits = sorted(head.values(), key=_Hit.order)
+    first = sum(hit.rank < 2 for hit in hits)  # ranked before every other match
+    if first >= want:
+        return [hit.place_hit() for hit in hits[:want]]
+    # Every other match only contains the key: rank 2, or more if every one of its names is so
+    # long (or begins with a code point so high) that the score passes the next million.
+    params: list[str | int] = [key]
+    if len(key) <= 2:
+        source, where = "name_grams", "c.gram = ?"
+    else:  # the grams only narrow the candidates down: each is checked for the whole key
+        marks = ", ".join("?" * len(grams))
+        source = (f"(SELECT place_id FROM name_grams WHERE gram IN ({marks})"
+                  " GROUP BY place_id HAVING COUNT(*) = ?)")
+        where = "EXISTS (SELECT 1 FROM place_names n WHERE n.place_id = p.id AND instr(n.key, ?) > 0)"
+        params = [*grams, len(grams), key]
+    needed = want - first
+    offset, size = 0, needed + len(head)  # those of ``head`` among the candidates are passed over
+    while True:
+        # The next ``size`` candidates by partnerships and name, each with its matching names.
+        rows = cursor.execute(
+            f"""
+            WITH batch AS (
+                SELECT p.id FROM {source} c JOIN places p ON p.id = c.place_id WHERE {where}
+                ORDER BY p.partnerships DESC, p.name, p.id LIMIT ? OFFSET ?)
+            SELECT {_HIT_COLUMNS}, (SELECT COUNT(*) FROM batch)
+            FROM batch b JOIN places p ON p.id = b.id JOIN place_names n ON n.place_id = p.id
+            WHERE instr(n.key, ?) > 0
+            ORDER BY p.id, n.key, n.name
+            """,
+            [*params, size, offset, *scoring, key]).fetchall()
+        found: dict[str, _Hit] = {}
+        _best([row for row in rows if row[0] not in head], found)
+        hits += found.values()
+        if not rows or rows[0][7] < size:  # no candidate left
+            break
+        needed -= sum(hit.rank == 2 for hit in found.values())
+        if needed <= 0:  # the best of the rest rank 2: none of those after them comes earlier
+            break
+        offset, size = offset + size, size * 4
+    return [hit.place_hit() for hit in sorted(hits, key=_Hit.order)[:want]]
+
+
+def _more_than(cursor: sqlite3.Cursor, gram: str, count: int) -> bool:
+    """Whether more than ``count`` places have ``gram`` (counting at most ``count`` + 1)."""
+    return bool(cursor.execute("SELECT COUNT(*) > ? FROM (SELECT 1 FROM name_grams WHERE gram = ? LIMIT ?)",
+                               (count, gram, count + 1)).fetchone()[0])
+
+
+def _every_match(cursor: sqlite3.Cursor, key: str, grams: list[str], limit: int) -> list[PlaceHit]:
+    """``search`` in one statement: every candidate's names checked and scored, and the places
+    ranked, in SQL (the one way before issue #16). Quickest when the limit leaves none out."""
+    marks = ", ".join("?" * len(grams))
+    # The name shown as matched is the best: whole, else the shortest prefix, else the shortest
+    # containing the text (SQLite takes a bare column from the row of the MIN). No comment in the
+    # SQL: benchmarks/bench_api.py gives the statement to Datasette on one line.
+    rows = cursor.execute(
         f"""
         WITH candidates AS (
             SELECT place_id FROM name_grams WHERE gram IN ({marks})
             GROUP BY place_id HAVING COUNT(*) = ?
         ), matches AS (
-            -- The name shown as matched is the best: whole, else the shortest prefix, else the
-            -- shortest containing the text (SQLite takes a bare column from the row of the MIN).
             SELECT n.place_id, n.name AS matched,
                    MIN((CASE WHEN n.key = ? THEN 0 WHEN n.key LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END) * 1000000
                        + length(n.key) * 1000 + unicode(n.name)) AS score
@@ -76,12 +163,81 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
         )
         SELECT p.id, p.side, p.name, m.matched, p.country, p.partnerships AS n
         FROM matches m JOIN places p ON p.id = m.place_id
-        ORDER BY m.score / 1000000, n DESC, p.name
+        ORDER BY m.score / 1000000, n DESC, p.name, p.id
         LIMIT ?
         """,
         [*grams, len(grams), key, _like_prefix(key), key, limit],
     ).fetchall()
     return [PlaceHit(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+# A place and one of its names that contains the key, with the score that ranks it: the class
+# (0 the whole key, 1 a prefix, 2 inside) * 1,000,000 + the key's length * 1000 + the name's
+# first code point. A place's best name is its lowest score, and its rank the score's million.
+_HIT_COLUMNS = """p.id, p.side, p.name, p.country, p.partnerships, n.name,
+    (CASE WHEN n.key = ? THEN 0 WHEN n.key LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END) * 1000000
+    + length(n.key) * 1000 + unicode(n.name)"""
+_BOUND = 500  # ids bound to one statement
+
+
+class _Hit:
+    """A place that matches, its best matching name and that name's score (``_HIT_COLUMNS``)."""
+
+    __slots__ = ("row", "matched", "score")
+
+    def __init__(self, row: tuple[Any, ...], matched: str, score: int) -> None:
+        self.row, self.matched, self.score = row, matched, score
+
+    @property
+    def rank(self) -> int:
+        return self.score // 1_000_000
+
+    def order(self) -> tuple[int, int, str, str]:
+        """Rank, then partnerships (most first), name and id."""
+        return self.rank, -self.row[4], self.row[2], self.row[0]
+
+    def place_hit(self) -> PlaceHit:
+        r = self.row
+        return PlaceHit(r[0], r[1], r[2], self.matched, r[3], r[4])
+
+
+def _scored(cursor: sqlite3.Cursor, scoring: list[str], key: str, ids: list[str]) -> dict[str, _Hit]:
+    """The places ``ids`` that have a name containing ``key``, each with its best one."""
+    found: dict[str, _Hit] = {}
+    for at in range(0, len(ids), _BOUND):
+        chunk = ids[at:at + _BOUND]
+        marks = ", ".join("?" * len(chunk))
+        _best(cursor.execute(
+            f"""
+            SELECT {_HIT_COLUMNS} FROM places p JOIN place_names n ON n.place_id = p.id
+            WHERE p.id IN ({marks}) AND instr(n.key, ?) > 0
+            ORDER BY p.id, n.key, n.name
+            """,
+            [*scoring, *chunk, key]).fetchall(), found)
+    return found
+
+
+def _best(rows: list[tuple[Any, ...]], into: dict[str, _Hit]) -> None:
+    """Each place's best name from ``_HIT_COLUMNS`` rows in (place, key, name) order: the lowest
+    score, and of equal scores the first, as SQL's MIN() with a bare column had it."""
+    for row in rows:
+        score = row[6]
+        if score is None:  # unicode('') is NULL, which MIN() passes over
+            continue
+        hit = into.get(row[0])
+        if hit is None:
+            into[row[0]] = _Hit(row[:5], row[5], score)
+        elif score < hit.score:
+            hit.matched, hit.score = row[5], score
+
+
+def _prefix_end(key: str) -> str | None:
+    """The least text above every text that begins with ``key`` (in code point order, as SQLite
+    compares UTF-8 text), or None if ``key`` ends with the last code point."""
+    after = ord(key[-1]) + 1
+    if after > 0x10FFFF:
+        return None
+    return key[:-1] + chr(0xE000 if 0xD800 <= after <= 0xDFFF else after)
 
 
 _PROBE_GRAMS = 4
