@@ -299,6 +299,7 @@ SQL_INTERPOLATIONS = {
     # query_places.search: a constant column list with placeholders, "" or " AND n.key < ?", and
     # name_grams or a constant sub-select of it with placeholders.
     "_HIT_COLUMNS", "below", "source",
+    "int(mmap_size)",  # query.each_anomaly puts back the connection's own setting, an integer
 }
 # ... and every expression they interpolate into the text of an error message, never into SQL.
 MESSAGE_INTERPOLATIONS = {
