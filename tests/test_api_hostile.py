@@ -297,8 +297,8 @@ SQL_INTERPOLATIONS = {
     # and its tier_clause ("" or " AND tier = ?").
     "plan.unit", "plan.rows", "plan.table", "plan.count", "plan.where", "plan.tier_clause",
     # query_places.search: a constant column list with placeholders, "" or " AND n.key < ?", and
-    # name_grams or a constant sub-select of it with placeholders.
-    "_HIT_COLUMNS", "below", "source",
+    # a constant select of name_grams with placeholders.
+    "_HIT_COLUMNS", "below", "candidates",
     "int(mmap_size)",  # query.each_anomaly puts back the connection's own setting, an integer
 }
 # ... and every expression they interpolate into the text of an error message, never into SQL.

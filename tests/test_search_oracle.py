@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from youcheng import Registry
-from youcheng.database import SCHEMA_VERSION, connect_readonly, name_grams
+from youcheng.database import SCHEMA_VERSION, connect_readonly
 from youcheng.model import PlaceHit
 from youcheng.query_places import _like_prefix, _probe_grams, search
 from youcheng.resolve.fold import search_key
+from youcheng.store import write_grams
 
 from .conftest import load_script
 
@@ -149,8 +150,6 @@ def _made_registry(path: Path, seed: int) -> None:
         for other in names:
             if key := search_key(other):
                 conn.execute("INSERT OR IGNORE INTO place_names VALUES (?, ?, ?, 'written')", (key, place_id, other))
-                conn.executemany("INSERT OR IGNORE INTO name_grams VALUES (?, ?)",
-                                 [(gram, place_id) for gram in name_grams(key)])
 
     shared = ["".join(rng.choices(syllables, k=rng.randint(1, 3))) for _ in range(40)]
     for number in range(1500):
@@ -178,6 +177,7 @@ def _made_registry(path: Path, seed: int) -> None:
         add(f"v:{number}", f"short{number}", {f"巴berberber{number}"}, 5)
     for number in range(10):
         add(f"w:{number}", f"both{number}", {"ber" * 360 + f"y{number}", f"阿berberber{number}"}, 700)
+    write_grams(conn)  # as a build makes them, with each place's rank
     conn.executescript(indexes.partition("\n")[2])  # after the marker line
     conn.commit()
     conn.close()

@@ -12,8 +12,8 @@ from pathlib import Path
 from youcheng.errors import StoreError
 
 # 2: partnerships.tier and .extra; counts by tier; 3: place_names keyed by search_key, places.partnerships;
-# 4: relationships
-SCHEMA_VERSION = "4"
+# 4: relationships; 5: name_grams.rank
+SCHEMA_VERSION = "5"
 _MMAP_BYTES = 1 << 32  # address space only: pages are read on demand, shared with the OS cache
 
 

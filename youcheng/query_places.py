@@ -60,7 +60,7 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
     When ``limit`` leaves out some of the candidates (the places that have the query's grams),
     the places with a name that is or begins with the key come first, from ``place_names`` by
     key range (its primary key); only if they do not fill ``limit`` are the others read, from
-    ``name_grams`` ordered by partnerships and name, ``limit`` at a time, and only the names of
+    ``name_grams`` in rank order (partnerships, name, id), ``limit`` at a time, and only the names of
     those returned are read. Issue #16: a two-character gram of thousands of places took 30 ms
     when every candidate's names were read and ranked (``benchmarks/bench_search.py``), which
     remains the way when every candidate is returned anyway (``_every_match``).
@@ -100,13 +100,15 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
     # Every other match only contains the key: rank 2, or more if every one of its names is so
     # long (or begins with a code point so high) that the score passes the next million.
     params: list[str | int] = [key]
-    if len(key) <= 2:
-        source, where = "name_grams", "c.gram = ?"
+    if len(key) <= 2:  # the key is the gram: its places, in their rank's order (the index's)
+        candidates = "SELECT c.place_id AS id FROM name_grams c WHERE c.gram = ? ORDER BY c.rank"
     else:  # the grams only narrow the candidates down: each is checked for the whole key
         marks = ", ".join("?" * len(grams))
-        source = (f"(SELECT place_id FROM name_grams WHERE gram IN ({marks})"
-                  " GROUP BY place_id HAVING COUNT(*) = ?)")
-        where = "EXISTS (SELECT 1 FROM place_names n WHERE n.place_id = p.id AND instr(n.key, ?) > 0)"
+        candidates = (
+            f"SELECT c.place_id AS id FROM (SELECT place_id, MIN(rank) AS rank FROM name_grams"
+            f" WHERE gram IN ({marks}) GROUP BY place_id HAVING COUNT(*) = ?) c"
+            " WHERE EXISTS (SELECT 1 FROM place_names n WHERE n.place_id = c.place_id AND instr(n.key, ?) > 0)"
+            " ORDER BY c.rank")
         params = [*grams, len(grams), key]
     needed = want - first
     offset, size = 0, needed + len(head)  # those of ``head`` among the candidates are passed over
@@ -114,9 +116,7 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PlaceHi
         # The next ``size`` candidates by partnerships and name, each with its matching names.
         rows = cursor.execute(
             f"""
-            WITH batch AS (
-                SELECT p.id FROM {source} c JOIN places p ON p.id = c.place_id WHERE {where}
-                ORDER BY p.partnerships DESC, p.name, p.id LIMIT ? OFFSET ?)
+            WITH batch AS ({candidates} LIMIT ? OFFSET ?)
             SELECT {_HIT_COLUMNS}, (SELECT COUNT(*) FROM batch)
             FROM batch b JOIN places p ON p.id = b.id JOIN place_names n ON n.place_id = p.id
             WHERE instr(n.key, ?) > 0

@@ -50,20 +50,25 @@ def schema_sql() -> tuple[str, str]:
     return tables, indexes.partition("\n")[2]
 
 
-# name_grams() in SQL: every 1- and 2-character substring of every place_names key.
+# Each place's rank in search (schema.sql name_grams): by partnerships (most first), name, id.
+_RANK_SQL = """
+INSERT INTO place_rank SELECT id, row_number() OVER (ORDER BY partnerships DESC, name, id) FROM places
+"""
+# name_grams() in SQL: every 1- and 2-character substring of every place_names key, with the
+# place's rank.
 _GRAMS_SQL = """
-WITH RECURSIVE pos(key, place_id, i) AS (
-    SELECT DISTINCT key, place_id, 1 FROM place_names
+WITH RECURSIVE pos(key, place_rank, place_id, i) AS (
+    SELECT DISTINCT n.key, r.rank, n.place_id, 1 FROM place_names n JOIN place_rank r ON r.id = n.place_id
     UNION ALL
-    SELECT key, place_id, i + 1 FROM pos WHERE i < length(key)
+    SELECT key, place_rank, place_id, i + 1 FROM pos WHERE i < length(key)
 )
-INSERT OR IGNORE INTO name_grams (gram, place_id)
-SELECT gram, place_id FROM (
-    SELECT substr(key, i, 1) AS gram, place_id FROM pos
+INSERT OR IGNORE INTO name_grams (gram, rank, place_id)
+SELECT gram, place_rank, place_id FROM (
+    SELECT substr(key, i, 1) AS gram, place_rank, place_id FROM pos
     UNION ALL
-    SELECT substr(key, i, 2), place_id FROM pos WHERE i < length(key)
+    SELECT substr(key, i, 2), place_rank, place_id FROM pos WHERE i < length(key)
 )
-ORDER BY gram, place_id
+ORDER BY gram, place_rank
 """
 
 
@@ -554,11 +559,19 @@ def _insert_places(conn: sqlite3.Connection) -> int:
     conn.execute("INSERT INTO place_names SELECT key, place_id, name, kind FROM keyed_names"
                  " WHERE true ORDER BY key, place_id, name, rowid ON CONFLICT DO NOTHING")
     conn.execute("DROP TABLE keyed_names")
-    # The grams of every name key, made by SQLite in one sorted pass: millions
-    # of rows appended in key order instead of inserted one by one from Python.
-    conn.execute(_GRAMS_SQL)
-    conn.executemany("INSERT OR IGNORE INTO name_grams VALUES (?, ?)", nul_grams)
+    write_grams(conn, nul_grams)
     return places
+
+
+def write_grams(conn: sqlite3.Connection, extra: Iterable[tuple[str, str]] = ()) -> None:
+    """Fill ``name_grams`` from ``places`` (with their counts) and ``place_names``: the grams of
+    every name key, made by SQLite in one sorted pass (millions of rows appended in key order
+    instead of inserted one by one from Python), and the ``extra`` (gram, place id) given."""
+    conn.execute("CREATE TEMP TABLE place_rank (id TEXT PRIMARY KEY, rank INTEGER NOT NULL) WITHOUT ROWID")
+    conn.execute(_RANK_SQL)
+    conn.execute(_GRAMS_SQL)
+    conn.executemany("INSERT OR IGNORE INTO name_grams SELECT ?, rank, id FROM place_rank WHERE id = ?", extra)
+    conn.execute("DROP TABLE temp.place_rank")
 
 
 def _with_converted(staged: list[tuple[str, str, str, int]]) -> Iterator[tuple[str, str, str]]:
