@@ -407,7 +407,7 @@ def diff(
 @app.command()
 def check(db: DbOption = None) -> None:
     """Report what the build could not read (or only partly), and where sources disagree, with source and line;
-    then what each kind of anomaly listed means."""
+    then how the rows resolved and what each kind of anomaly listed means."""
     kinds: set[str] = set()
     with _errors():
         with _open(db) as reg:
