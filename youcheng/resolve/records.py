@@ -60,13 +60,13 @@ class _PlanCache(dict[tuple[object, ...], _T]):
         return plan
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # slots: the plan caches hold hundreds of thousands
 class _Plan:
     """What rows with the same names mean: the place, the names to index, the method to count."""
 
     place: Place
     names: list[str]  # the names tried, for the unresolved-partner report
-    add_names: list[tuple[str | None, str]]  # (name, where it comes from: model.NAME_ORIGINS)
+    add_names: list[tuple[str | None, str]]  # (name, where it comes from: model.NAME_ORIGINS); emptied once handed
     counted: str
     simplified: str  # the row's own name in Simplified script, as stored with the row
     handed: bool = False  # the place, its names and this spelling handed over (take_places)
@@ -330,6 +330,7 @@ class RecordResolver:
         for name, origin in plan.add_names:
             if name:
                 names.append(PlaceName(place.id, name, origin, True))
+        plan.add_names = []  # handed over: the plan cache need not hold them (GeoNames' dozens a city)
         if place.side == "cn" and place.name_simplified:
             names.append(PlaceName(place.id, place.name_simplified, "gazetteer"))
         if place.name_en:
