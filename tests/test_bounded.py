@@ -124,3 +124,18 @@ def _finders_alone(name: str, country: str | None) -> gazetteer.ForeignPlace | N
 def test_an_unknown_name_is_screened_out() -> None:
     assert not gazetteer._may_be_known("阿尼薩巴納普市")
     assert gazetteer._may_be_known("東京都") and gazetteer._may_be_known("Tokyo")
+
+
+@pytest.mark.parametrize("name", ["烏蘭巴托", "乌兰巴托市", " 東京都 ", "ＴＯＫＹＯ", "Köln", "São Paulo (SP)",
+                                  "東京都新宿區", "ﾄｳｷｮｳ", "慶尚北道", "", "  "])
+def test_keys_given_the_simplified_form_are_the_keys(name: str) -> None:
+    """The side file keys a name with the Simplified form it makes anyway (store._keyed), and the
+    resolver folds a name's forms with one conversion (gazetteer._forms): the same keys."""
+    from youcheng.resolve.fold import search_key, search_key_given
+    from youcheng.resolve.names import fold_key, fold_key_given, to_simplified
+
+    simplified = to_simplified(name)
+    assert fold_key_given(name, simplified) == fold_key(name)
+    assert search_key_given(name, simplified) == search_key(name)
+    forms = gazetteer._forms.__wrapped__(name)  # type: ignore[attr-defined]
+    assert forms.city[:1] == tuple(k for k in [fold_key(name)] if k)

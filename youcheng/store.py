@@ -534,8 +534,6 @@ def _count_relationships(conn: sqlite3.Connection, delta: Counter[CountKey]) -> 
 def _insert_places(conn: sqlite3.Connection) -> int:
     """Places as first met, with how many attestations name each, all their names, and
     the search grams of those names, from what is staged; the number of places."""
-    from youcheng.resolve.fold import search_key
-
     conn.execute("CREATE TABLE place_totals (place_id TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
     conn.execute("INSERT INTO place_totals SELECT place_id, SUM(n) FROM staged_counts GROUP BY place_id")
     columns = ", ".join(f"p.{c}" for c in _PLACE_COLUMNS)
@@ -552,8 +550,7 @@ def _insert_places(conn: sqlite3.Connection) -> int:
     names = conn.execute("SELECT place_id, name, kind, converted FROM staged_names ORDER BY rowid")
     nul_grams: list[tuple[str, str]] = []
     while chunk := names.fetchmany(_BATCH):
-        rows = [(key, place_id, name, kind) for place_id, name, kind in _with_converted(chunk)
-                if (key := search_key(name))]
+        rows = list(_keyed(chunk))
         conn.executemany("INSERT INTO keyed_names VALUES (?, ?, ?, ?)", rows)
         for key, place_id, _, _ in rows:
             if "\x00" in key:  # SQLite's length() and substr() stop at a NUL
@@ -576,14 +573,20 @@ def write_grams(conn: sqlite3.Connection, extra: Iterable[tuple[str, str]] = ())
     conn.execute("DROP TABLE temp.place_rank")
 
 
-def _with_converted(staged: list[tuple[str, str, str, int]]) -> Iterator[tuple[str, str, str]]:
-    """Staged names, each followed by its Simplified form where asked for (``PlaceName.converted``)."""
+def _keyed(staged: list[tuple[str, str, str, int]]) -> Iterator[tuple[str, str, str, str]]:
+    """Staged names as ``place_names`` rows (search key first), each followed by its Simplified
+    form where asked for (``PlaceName.converted``); a name without a key is not searchable."""
+    from youcheng.resolve.fold import search_key, search_key_given
     from youcheng.resolve.names import to_simplified
 
     for place_id, name, kind, converted in staged:
-        yield place_id, name, kind
-        if converted and (simplified := to_simplified(name)) != name:
-            yield place_id, simplified, "converted"
+        simplified = to_simplified(name) if converted else None
+        # The name's own key from the Simplified form just made: one conversion, not two.
+        key = search_key(name) if simplified is None else search_key_given(name, simplified)
+        if key:
+            yield key, place_id, name, kind
+        if simplified is not None and simplified != name and (key := search_key(simplified)):
+            yield key, place_id, simplified, "converted"
 
 
 def _claim_temporary(path: Path) -> tuple[Path, int]:

@@ -17,7 +17,7 @@ import unicodedata
 from functools import lru_cache
 
 from youcheng._memo import NAME_CACHE, paying_cache
-from youcheng.resolve.names import fold_key, fold_key_as_written
+from youcheng.resolve.names import fold_key, fold_key_as_written, fold_key_given
 
 # Letters NFKD does not decompose to a base letter (latin_key).
 _LATIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae",
@@ -48,6 +48,11 @@ def search_key(text: str) -> str:
     return _latinise(fold_key(text))
 
 
+def search_key_given(text: str, simplified: str) -> str:
+    """``search_key(text)`` when ``to_simplified(text)`` is known already (``fold_key_given``)."""
+    return _latinise(fold_key_given(text, simplified))
+
+
 def search_key_as_written(text: str) -> str:
     """``search_key`` without the change of script (no OpenCC), for a first, cheap lookup."""
     return _latinise(fold_key_as_written(text))
@@ -69,4 +74,4 @@ def _latin_run(text: str) -> str:
     return _VOWEL_RUNS.sub(r"\1", latin_key(text))
 
 
-__all__ = ["latin_key", "search_key", "search_key_as_written"]
+__all__ = ["latin_key", "search_key", "search_key_as_written", "search_key_given"]

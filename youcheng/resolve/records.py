@@ -327,8 +327,11 @@ class RecordResolver:
         news = self._news
         news.places.append(place)
         names = news.names
+        # Each name once (a page's link target is mostly its text): the first origin wins anyway.
+        seen: set[str] = set()
         for name, origin in plan.add_names:
-            if name:
+            if name and name not in seen:
+                seen.add(name)
                 names.append(PlaceName(place.id, name, origin, True))
         plan.add_names = []  # handed over: the plan cache need not hold them (GeoNames' dozens a city)
         if place.side == "cn" and place.name_simplified:
