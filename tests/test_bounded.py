@@ -95,7 +95,7 @@ def test_paying_cache_steps_aside_when_nothing_repeats_and_comes_back(monkeypatc
 @pytest.mark.parametrize("country", [None, "JP", "US", "FR", "KR"])
 def test_the_screen_never_hides_a_place_a_finder_knows(country: str | None) -> None:
     """A name is looked up by the finders only if one of its keys is in their tables
-    (gazetteer._may_be_known): every name of the tables, written as pages write them, with
+    (gazetteer.may_be_known): every name of the tables, written as pages write them, with
     and without a suffix, still resolves as the finders alone resolve it."""
     cities = list(gazetteer._city_lines())[::40]
     subdivisions = list(gazetteer._subdivisions())
@@ -122,8 +122,8 @@ def _finders_alone(name: str, country: str | None) -> gazetteer.ForeignPlace | N
 
 
 def test_an_unknown_name_is_screened_out() -> None:
-    assert not gazetteer._may_be_known("阿尼薩巴納普市")
-    assert gazetteer._may_be_known("東京都") and gazetteer._may_be_known("Tokyo")
+    assert not gazetteer.may_be_known("阿尼薩巴納普市")
+    assert gazetteer.may_be_known("東京都") and gazetteer.may_be_known("Tokyo")
 
 
 @pytest.mark.parametrize("name", ["烏蘭巴托", "乌兰巴托市", " 東京都 ", "ＴＯＫＹＯ", "Köln", "São Paulo (SP)",

@@ -269,7 +269,7 @@ def find_subdivision(names: list[str], country: str | None) -> ForeignPlace | No
     return None
 
 
-def _may_be_known(name: str) -> bool:
+def may_be_known(name: str) -> bool:
     """Whether any finder could know ``name``: it is in Latin script, or one of the keys the
     finders look up is in their tables (``_known_keys``). A name no table knows, most of a
     noisy page's, then costs its keys and a few set look-ups, not every finder's walk."""
@@ -322,7 +322,7 @@ def resolve_foreign(names: list[str], country: str | None, *, curated: bool = Tr
 @paying_cache(NAME_CACHE)
 def _resolve_foreign(names_seen: tuple[str, ...], country: str | None, curated: bool) -> ForeignPlace | None:
     names = list(names_seen)
-    if not any(map(_may_be_known, names)):
+    if not any(map(may_be_known, names)):
         return None
     found = find_curated(names, country) if curated else None
     if found:

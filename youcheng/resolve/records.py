@@ -18,7 +18,8 @@ from youcheng.model import Anomaly, Link, Place, PlaceBatch, PlaceName, RawPartn
 from youcheng.relationships import relationship_id
 from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.countries import country_code
-from youcheng.resolve.gazetteer import ForeignPlace, alternate_names, cities_elsewhere, resolve_foreign
+from youcheng.resolve.gazetteer import (ForeignPlace, alternate_names, cities_elsewhere, may_be_known,
+                                        resolve_foreign)
 from youcheng.resolve.names import fold_key, to_simplified
 from youcheng.vocabulary import AnomalyKind
 
@@ -70,6 +71,7 @@ class _Plan:
     counted: str
     simplified: str  # the row's own name in Simplified script, as stored with the row
     handed: bool = False  # the place, its names and this spelling handed over (take_places)
+    known: bool = True  # some table has a key of a name tried (gazetteer.may_be_known)
     parent: _Plan | None = None  # a district's parent place (東京都 of 東京都新宿區)
 
 
@@ -141,15 +143,16 @@ class RecordResolver:
         self._partner_plans: _PlanCache[_Plan] = _PlanCache()
         self._domestic_plans: _PlanCache[_Plan | None] = _PlanCache()
 
-    def resolve_fields(self, raw: RawPartnership, pid: str) -> ResolvedFields:
+    def resolve_fields(self, raw: RawPartnership, pid: str, partner_known: bool | None = None) -> ResolvedFields:
         """The row's places and country, registering the places it names, as the tuple
-        ``store`` stores after the row's ``raw_columns``; ``pid`` is the row's id from a ``RowIds``."""
+        ``store`` stores after the row's ``raw_columns``; ``pid`` is the row's id from a ``RowIds``,
+        ``partner_known`` the row's ``partner_may_be_known`` if worked out already."""
         stated = country_code(raw.country_text)
         cn, cn_simplified = self._chinese_place(raw)
         partner, partner_simplified, country, method = None, None, stated, "page" if stated else None
         if raw.partner_name:
             partner, partner_simplified = (self._domestic_partner(raw) if raw.tier == "domestic" else None) \
-                or self._partner_place(raw, stated)
+                or self._partner_place(raw, stated, partner_known)
             if stated is None and partner.country:
                 country, method = partner.country, f"inferred:{partner.resolution}"
         if raw.country_text and stated is None:
@@ -242,27 +245,30 @@ class RecordResolver:
 
     # -- foreign side ----------------------------------------------------------------------
 
-    def _partner_place(self, raw: RawPartnership, country: str | None) -> tuple[Place, str]:
+    def _partner_place(self, raw: RawPartnership, country: str | None,
+                       known: bool | None = None) -> tuple[Place, str]:
         """The row's partner and its name as written, in Simplified script."""
         key = (raw.partner_links, raw.partner_name, country)
         plan = self._partner_plans.get(key) or self._partner_plans.revive(key)
         if plan is None:
-            plan = self._partner_plans.put(key, self._plan_partner_place(raw, country))
+            plan = self._partner_plans.put(key, self._plan_partner_place(raw, country, known))
         if plan.parent is not None:
             self._add(plan.parent, raw, written=raw.partner_links[0].text)
         self.methods[plan.counted] += 1
         if plan.place.resolution == "unresolved":
-            self._report_unresolved(raw, plan.names, country)
+            self._report_unresolved(raw, plan.names, country, plan.known)
         return self._add(plan, raw), plan.simplified
 
-    def _plan_partner_place(self, raw: RawPartnership, country: str | None) -> _Plan:
+    def _plan_partner_place(self, raw: RawPartnership, country: str | None, known: bool | None = None) -> _Plan:
         """The place a partner means, and for a partner written under a bigger place
         (東京都新宿區) its parent's plan too: depends only on its links, name and country."""
         assert raw.partner_name is not None
         own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
-        names = list(dict.fromkeys([*own, raw.partner_name]))
+        names = partner_names(raw)
+        if known is None:
+            known = any(map(may_be_known, names))
         simplified = to_simplified(raw.partner_name)
-        found = resolve_foreign(names, country)
+        found = resolve_foreign(names, country) if known else None
         parent_plan = self._plan_parent_place(raw, country) if len(raw.partner_links) > 1 else None
         parent = parent_plan.place if parent_plan else None
         if found is None and parent is not None:
@@ -274,7 +280,7 @@ class RecordResolver:
             place = Place(f"x:{(country or 'xx').lower()}:{ident}", "foreign", raw.partner_name,
                           raw.partner_link, country, name_simplified=simplified, resolution="unresolved")
             return _Plan(place, names, _written(raw.partner_name, raw.partner_link), "foreign:unresolved",
-                         simplified, parent=parent_plan)
+                         simplified, parent=parent_plan, known=known)
         kind = "district" if found.kind == "city" and parent and found.id != parent.id else found.kind
         place = Place(
             found.id, "foreign", raw.partner_name, raw.partner_link, found.country,
@@ -297,8 +303,10 @@ class RecordResolver:
                       lat=found.lat, lon=found.lon, resolution=found.method)
         return _Plan(place, [], [*_written(first.text, first.target), *_gazetteer(found)], "", simplified)
 
-    def _report_unresolved(self, raw: RawPartnership, names: list[str], country: str | None) -> None:
-        elsewhere = cities_elsewhere(names, country) if country else []
+    def _report_unresolved(self, raw: RawPartnership, names: list[str], country: str | None,
+                           known: bool) -> None:
+        # A name no table knows is no city elsewhere either.
+        elsewhere = cities_elsewhere(names, country) if country and known else []
         if elsewhere:
             self._finding(raw, AnomalyKind.country_conflict, "warning",
                           f"{raw.partner_name} is listed under {raw.country_text} ({country}) but the "
@@ -362,6 +370,20 @@ class RecordResolver:
 # Resolutions whose place is the same whichever plan meets it: an unresolved place's id is
 # its name, a district's is its parent's and its own name.
 _NAMED_BY_THEIR_ID = frozenset(("unresolved", "parent"))
+
+
+def partner_names(raw: RawPartnership) -> list[str]:
+    """The names a row's partner is looked up by: its last link's target and text, then the
+    name as written."""
+    own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
+    return list(dict.fromkeys([*own, raw.partner_name or ""]))
+
+
+def partner_may_be_known(raw: RawPartnership) -> bool:
+    """Whether any table could know the row's partner (``gazetteer.may_be_known`` of its
+    names). A page's parsing process works it out beside the row, where it costs the build
+    nothing (``pipeline``): a page of names no table knows is half resolved before it arrives."""
+    return raw.partner_name is not None and any(map(may_be_known, partner_names(raw)))
 
 
 def spelling_findings(groups: Iterable[tuple[str, str, list[Spelling]]]) -> Iterator[Anomaly]:
@@ -428,4 +450,5 @@ def _division_names(d: Division) -> list[tuple[str | None, str]]:
             (d.name_en, d.name_en_origin)]
 
 
-__all__ = ["RecordResolver", "ResolvedFields", "RowIds", "spelling_findings"]
+__all__ = ["RecordResolver", "ResolvedFields", "RowIds", "partner_may_be_known", "partner_names",
+           "spelling_findings"]
