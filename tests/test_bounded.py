@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from youcheng import Registry, config, store
+from youcheng import Registry, config, pipeline, store
 from youcheng._memo import paying_cache, short_text_cache
+from youcheng.model import RawPartnership
 from youcheng.resolve import gazetteer, records
+from youcheng.resolve.fold import name_forms
+from youcheng.sources import read_page
 
 from .conftest import write_page
 
@@ -51,6 +54,38 @@ def test_small_bounds_write_the_same_registry(
     monkeypatch.setattr(module, bound, size)
     Registry.build(pages, tmp_path / "r.db")
     assert _content(tmp_path / "r.db") == reference
+
+
+@pytest.mark.parametrize("kept", [records.FORMS_KEPT, 4])
+def test_names_keyed_by_the_parsing_process_write_the_same_registry(
+        pages: list[Path], reference: dict[str, list[tuple[object, ...]]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
+    """A parsing process sends the forms of the names rows write (records.row_forms) and the
+    store takes their keys as given: the registry is the one keyed by the store alone, also
+    when both processes forget the forms every 4 names."""
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(records, "FORMS_KEPT", kept)
+    Registry.build(pages, tmp_path / "r.db")
+    assert _content(tmp_path / "r.db") == reference
+
+
+def test_forms_are_sent_once_and_kept_in_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "FORMS_KEPT", 2)
+    row = next(i for i in read_page(config.seed_path())
+               if isinstance(i, RawPartnership) and len(records.row_names(i)) == 2)
+    sent: set[str] = set()
+    fresh = records.row_forms(row, sent)
+    assert fresh is not None and [f[0] for f in fresh] == records.row_names(row)
+    assert sent == set(records.row_names(row))
+    assert all(f[1:] == tuple(name_forms(f[0])) for f in fresh)
+    assert records.row_forms(row, sent) is None  # sent already
+    partner = fresh[-1][0]
+    other = records.row_forms(row._replace(cn_name="某縣", cn_links=()), sent)  # full: emptied first
+    assert other == [("某縣", *name_forms("某縣")), fresh[-1]] and sent == {"某縣", partner}
+    resolver = records.RecordResolver()
+    resolver.learn_forms(fresh + other)  # emptied when full, as the sender was
+    assert resolver._forms == {"某縣": name_forms("某縣"), partner: name_forms(partner)}
 
 
 def test_plan_cache_keeps_what_is_used_and_drops_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,5 +172,7 @@ def test_keys_given_the_simplified_form_are_the_keys(name: str) -> None:
     simplified = to_simplified(name)
     assert fold_key_given(name, simplified) == fold_key(name)
     assert search_key_given(name, simplified) == search_key(name)
+    # ... and the forms a parsing process sends (records.row_forms) are the same again.
+    assert name_forms(name) == (simplified, fold_key(name), search_key(name), search_key(simplified))
     forms = gazetteer._forms.__wrapped__(name)  # type: ignore[attr-defined]
     assert forms.city[:1] == tuple(k for k in [fold_key(name)] if k)

@@ -13,6 +13,8 @@ from youcheng.build import build_registry
 from youcheng.errors import ParseError, SourceError
 from youcheng.model import Anomaly, PlaceBatch, RawPartnership
 from youcheng.pipeline import PageReader
+from youcheng.resolve.fold import search_key
+from youcheng.resolve.names import to_simplified
 from youcheng.resolve.records import RecordResolver, RowIds
 from youcheng.sources import read_page
 
@@ -37,6 +39,12 @@ def always_parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return started
 
 
+def _unkeyed(items: list[object]) -> list[object]:
+    """``items`` with the names' forms left out, as a build reading in-process hands them over."""
+    return [PlaceBatch(i.places, [n._replace(key=None, simplified=None, simplified_key=None) for n in i.names],
+                       i.spellings) if isinstance(i, PlaceBatch) else i for i in items]
+
+
 def _read(paths: list[Path]) -> tuple[bool, list[object], list[tuple[str, int]], pipeline.Resolution]:
     with PageReader(paths) as reader:
         items: list[object] = []
@@ -58,7 +66,13 @@ def test_page_reader_in_child_gives_the_rows_read_in_process(always_parallel: li
     monkeypatch.setenv("YOUCHENG_BUILD_PROCESSES", "1")
     in_process = _read(paths)
     assert parallel and not in_process[0]
-    assert (items, sums, resolution) == in_process[1:]
+    # The parsing process sends the forms of the names rows write (records.row_forms), so the
+    # names arrive keyed; read in-process they are keyed by the store, to the same keys.
+    keyed = [n for i in items if isinstance(i, PlaceBatch) for n in i.names if n.key is not None]
+    assert keyed and all(n.key == search_key(n.name) for n in keyed)
+    assert all(n.simplified == to_simplified(n.name) for n in keyed)
+    assert (_unkeyed(items), sums, resolution) == in_process[1:]
+    assert all(n.key is None for i in in_process[1] if isinstance(i, PlaceBatch) for n in i.names)
     assert sums == [pipeline.file_checksum(path) for path in paths]
     anomalies = [i for i in items if isinstance(i, Anomaly)]
     # Each batch's anomalies: the page's own, then the resolver's findings about its rows.

@@ -235,12 +235,17 @@ class Place:
 class PlaceName(NamedTuple):
     """One name of a place and where it comes from (one of ``NAME_ORIGINS``), as the resolver
     hands it to the store; with ``converted``, its Simplified form is a name too (origin
-    "converted"), worked out by the store beside the build rather than in the resolver's loop."""
+    "converted"). Its search key and Simplified form come along when worked out already (a
+    build's parsing process works them out for the names its rows write: ``fold.NameForms``);
+    else the store works them out beside the build rather than in the resolver's loop."""
 
     place_id: str
     name: str
     origin: str
     converted: bool = False
+    key: str | None = None  # search_key(name)
+    simplified: str | None = None  # to_simplified(name), given with key when converted
+    simplified_key: str | None = None  # search_key(simplified)
 
 
 class Spelling(NamedTuple):

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from youcheng import config
 from youcheng.errors import SourceError
 from youcheng.model import Anomaly, AttestationRow, Link, PartialDate, PlaceBatch, RawPartnership
-from youcheng.resolve.records import RecordResolver, RowIds, partner_may_be_known
+from youcheng.resolve.records import RecordResolver, RowIds, partner_may_be_known, row_forms
 from youcheng.sources import read_page
 from youcheng.sources.base import SourceFile
 from youcheng.store import DateColumns, StatedColumns, date_columns, link_columns, raw_columns, raw_columns_of
@@ -46,14 +46,15 @@ from youcheng.store import DateColumns, StatedColumns, date_columns, link_column
 Progress = Callable[[str, int, int], None]
 # What crosses the pipe, as marshal takes it: (_ITEMS, [wire items], bytes read, *new link
 # lists) or (_END, sha256, newlines). A row's wire item is its RawPartnership's fields with the
-# links as numbers (see _Encoder), the date as (year, month, day), then the row's id and whether a
-# table may know its partner.
+# links as numbers (see _Encoder), the date as (year, month, day), then the row's id, whether a
+# table may know its partner and the forms of the names it writes that were not sent before.
 Event = tuple[Any, ...]
 Item = RawPartnership | Anomaly
 _WIRE = RawPartnership._fields
 _CN_LINKS, _PARTNER_LINKS, _DATE = (_WIRE.index(name) for name in ("cn_links", "partner_links", "date"))
 _ROW_ID = len(_WIRE)  # where the wire item holds the row's id
 _KNOWN = _ROW_ID + 1  # ... and whether a table may know its partner (records.partner_may_be_known)
+_FORMS = _KNOWN + 1  # ... and the forms of its names not sent before (records.row_forms)
 
 # Below this many bytes in all, forking costs more than it saves.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
@@ -189,8 +190,11 @@ class PageReader:
                             rows.append(row(raw_columns(item) + resolve(item, self._ids.next(item))))
                 else:
                     # The child sent each row with its id (see _Encoder).
+                    learn_forms = self._resolver.learn_forms
                     for kind, entry in items:
                         if kind == _RAW:
+                            if entry[_FORMS]:
+                                learn_forms(entry[_FORMS])
                             raw, stated = self._decode(entry)
                             rows.append(row(stated + resolve(raw, entry[_ROW_ID], entry[_KNOWN])))
                         else:
@@ -361,6 +365,7 @@ class _Encoder:
 
     def __init__(self) -> None:
         self.ids = RowIds()
+        self.forms_sent: set[str] = set()  # names whose forms the build process has (records.row_forms)
         self.numbers: dict[tuple[Link, ...], int] = {}
         self.new: list[tuple[tuple[str, str], ...]] = []
 
@@ -381,11 +386,12 @@ class _Encoder:
         entry[_CN_LINKS] = self._number(item.cn_links) if cn_ref is None else cn_ref
         entry[_PARTNER_LINKS] = self._number(item.partner_links) if partner_ref is None else partner_ref
         entry[_DATE] = (date.year, date.month, date.day) if date else None
-        # The row's id depends on the rows before it alone, and whether a table may know its
-        # partner on its names alone, so both are made here, which evens out the two
-        # processes (the build process resolves and inserts).
+        # The row's id depends on the rows before it alone, whether a table may know its
+        # partner and its names' forms on its names alone, so they are made here, which evens
+        # out the two processes (the build process resolves and inserts).
         entry.append(self.ids.next(item))
         entry.append(partner_may_be_known(item))
+        entry.append(row_forms(item, self.forms_sent))
         return (_RAW, entry)
 
     def _number(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:

@@ -95,7 +95,7 @@ _PLACE_COLUMNS = ("id", "side", "name", "name_simplified", "name_pinyin", "name_
 # the first of each place, name and spelling wins. place_counts: attestations naming a place.
 _STAGING = f"""
 CREATE TABLE staged_places ({", ".join(_PLACE_COLUMNS)});
-CREATE TABLE staged_names (place_id, name, kind, converted);
+CREATE TABLE staged_names (place_id, name, kind, converted, key, simplified, simplified_key);
 CREATE TABLE staged_spellings (place_id, written, source, line);
 CREATE TABLE staged_counts (place_id, n);
 """
@@ -413,7 +413,7 @@ class _SideBuild:
         conn = self._conn
         if batch.places:
             conn.executemany(_STAGE_PLACE, map(_PLACE_ROW, batch.places))
-        conn.executemany("INSERT INTO staged_names VALUES (?, ?, ?, ?)", batch.names)
+        conn.executemany("INSERT INTO staged_names VALUES (?, ?, ?, ?, ?, ?, ?)", batch.names)
         conn.executemany("INSERT INTO staged_spellings VALUES (?, ?, ?, ?)", batch.spellings)
 
     def count_places(self, rows: list[AttestationRow]) -> None:
@@ -543,21 +543,19 @@ def _insert_places(conn: sqlite3.Connection) -> int:
         " LEFT JOIN place_totals t ON t.place_id = p.id WHERE true ORDER BY p.rowid"
         " ON CONFLICT (id) DO NOTHING").rowcount
     conn.execute("DROP TABLE place_totals")
-    # Each name keyed for search, in batches (a million-row build has millions of names),
-    # then sorted into the index in one pass, the first of each name winning: appended in key
+    # Each name keyed for search, the first of each name winning: the names that came keyed
+    # (PlaceName.key) as they are, the others keyed here in batches (a million-row build has
+    # millions of names); then all of them sorted into the index in one pass, appended in key
     # order, not inserted one by one at random places.
-    conn.execute("CREATE TABLE keyed_names (key, place_id, name, kind)")
-    names = conn.execute("SELECT place_id, name, kind, converted FROM staged_names ORDER BY rowid")
-    nul_grams: list[tuple[str, str]] = []
+    conn.execute("CREATE TABLE keyed_names (arrival, key, place_id, name, kind)")
+    names = conn.execute("SELECT rowid, place_id, name, kind, converted FROM staged_names WHERE key IS NULL")
     while chunk := names.fetchmany(_BATCH):
-        rows = list(_keyed(chunk))
-        conn.executemany("INSERT INTO keyed_names VALUES (?, ?, ?, ?)", rows)
-        for key, place_id, _, _ in rows:
-            if "\x00" in key:  # SQLite's length() and substr() stop at a NUL
-                nul_grams.extend((g, place_id) for g in name_grams(key))
-    conn.execute("INSERT INTO place_names SELECT key, place_id, name, kind FROM keyed_names"
-                 " WHERE true ORDER BY key, place_id, name, rowid ON CONFLICT DO NOTHING")
+        conn.executemany("INSERT INTO keyed_names VALUES (?, ?, ?, ?, ?)", _keyed(chunk))
+    conn.execute(_NAMES_SQL)
     conn.execute("DROP TABLE keyed_names")
+    # SQLite's length() and substr() stop at a NUL: such keys' grams are made here.
+    nul_grams = [(gram, place_id) for key, place_id in conn.execute(
+        "SELECT key, place_id FROM place_names WHERE instr(CAST(key AS BLOB), x'00') > 0") for gram in name_grams(key)]
     write_grams(conn, nul_grams)
     return places
 
@@ -573,20 +571,37 @@ def write_grams(conn: sqlite3.Connection, extra: Iterable[tuple[str, str]] = ())
     conn.execute("DROP TABLE temp.place_rank")
 
 
-def _keyed(staged: list[tuple[str, str, str, int]]) -> Iterator[tuple[str, str, str, str]]:
-    """Staged names as ``place_names`` rows (search key first), each followed by its Simplified
-    form where asked for (``PlaceName.converted``); a name without a key is not searchable."""
+# place_names from the staged names (key first), each followed by its Simplified form where
+# asked for (PlaceName.converted), in the order they arrived (the first of a name wins): those
+# staged with their key as they are, the others from keyed_names (_keyed). A name without a key
+# is not searchable.
+_NAMES_SQL = """
+INSERT INTO place_names
+SELECT key, place_id, name, kind FROM (
+    SELECT key, place_id, name, kind, rowid * 2 AS arrival FROM staged_names WHERE key != ''
+    UNION ALL
+    SELECT simplified_key, place_id, simplified, 'converted', rowid * 2 + 1 FROM staged_names
+    WHERE converted AND simplified != name AND simplified_key != ''
+    UNION ALL
+    SELECT key, place_id, name, kind, arrival FROM keyed_names
+) WHERE true ORDER BY key, place_id, name, arrival ON CONFLICT DO NOTHING
+"""
+
+
+def _keyed(staged: list[tuple[int, str, str, str, int]]) -> Iterator[tuple[int, str, str, str, str]]:
+    """Staged names without their key as ``keyed_names`` rows (the order of arrival first: a
+    staged name's rowid times two, plus one for its Simplified form), as ``_NAMES_SQL`` reads them."""
     from youcheng.resolve.fold import search_key, search_key_given
     from youcheng.resolve.names import to_simplified
 
-    for place_id, name, kind, converted in staged:
+    for rowid, place_id, name, kind, converted in staged:
         simplified = to_simplified(name) if converted else None
         # The name's own key from the Simplified form just made: one conversion, not two.
         key = search_key(name) if simplified is None else search_key_given(name, simplified)
         if key:
-            yield key, place_id, name, kind
+            yield rowid * 2, key, place_id, name, kind
         if simplified is not None and simplified != name and (key := search_key(simplified)):
-            yield key, place_id, simplified, "converted"
+            yield rowid * 2 + 1, key, place_id, simplified, "converted"
 
 
 def _claim_temporary(path: Path) -> tuple[Path, int]:

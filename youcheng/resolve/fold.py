@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 from youcheng._memo import NAME_CACHE, paying_cache
-from youcheng.resolve.names import fold_key, fold_key_as_written, fold_key_given
+from youcheng.resolve.names import fold_key, fold_key_as_written, fold_key_given, to_simplified
 
 # Letters NFKD does not decompose to a base letter (latin_key).
 _LATIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae",
@@ -53,6 +54,25 @@ def search_key_given(text: str, simplified: str) -> str:
     return _latinise(fold_key_given(text, simplified))
 
 
+class NameForms(NamedTuple):
+    """A name's forms that a build stores and looks it up by, worked out together from one
+    conversion of script (``name_forms``): a build's parsing process works them out for the
+    names its rows write, so that the build process neither converts nor keys them again."""
+
+    simplified: str  # to_simplified(name)
+    fold: str  # fold_key(name)
+    key: str  # search_key(name)
+    simplified_key: str  # search_key(simplified): the key of the Simplified form as a name of its own
+
+
+def name_forms(name: str) -> NameForms:
+    """Every form of ``NameForms`` of ``name``."""
+    simplified = to_simplified(name)
+    fold = fold_key_given(name, simplified)
+    key = _latinise(fold)
+    return NameForms(simplified, fold, key, key if simplified == name else search_key(simplified))
+
+
 def search_key_as_written(text: str) -> str:
     """``search_key`` without the change of script (no OpenCC), for a first, cheap lookup."""
     return _latinise(fold_key_as_written(text))
@@ -74,4 +94,4 @@ def _latin_run(text: str) -> str:
     return _VOWEL_RUNS.sub(r"\1", latin_key(text))
 
 
-__all__ = ["latin_key", "search_key", "search_key_as_written", "search_key_given"]
+__all__ = ["NameForms", "latin_key", "name_forms", "search_key", "search_key_as_written", "search_key_given"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -18,6 +18,7 @@ from youcheng.model import Anomaly, Link, Place, PlaceBatch, PlaceName, RawPartn
 from youcheng.relationships import relationship_id
 from youcheng.resolve.china import Division, divisions
 from youcheng.resolve.countries import country_code
+from youcheng.resolve.fold import NameForms, name_forms
 from youcheng.resolve.gazetteer import (ForeignPlace, alternate_names, cities_elsewhere, may_be_known,
                                         resolve_foreign)
 from youcheng.resolve.names import fold_key, to_simplified
@@ -31,6 +32,11 @@ ResolvedFields = tuple[str, str | None, str, str | None, bool, str | None, str, 
 # million-row page writes its partners (74,000 keys of links, name and country for 44,000
 # places), and a page of names that never repeat holds no more than two generations.
 _PLAN_CACHE = 1 << 16
+# Names whose forms (fold.NameForms) the build process keeps from the parsing process: as
+# many as the parsing process remembers having sent (pipeline), both forgetting all at once.
+FORMS_KEPT = 1 << 16
+# A name's forms as they cross between the processes: the name, then NameForms' fields.
+SentForms = tuple[str, str, str, str, str]
 _T = TypeVar("_T")
 
 
@@ -142,6 +148,8 @@ class RecordResolver:
         self._cn_plans: _PlanCache[_Plan] = _PlanCache()
         self._partner_plans: _PlanCache[_Plan] = _PlanCache()
         self._domestic_plans: _PlanCache[_Plan | None] = _PlanCache()
+        # The forms of names the rows write, as a parsing process worked them out (learn_forms).
+        self._forms: dict[str, NameForms] = {}
 
     def resolve_fields(self, raw: RawPartnership, pid: str, partner_known: bool | None = None) -> ResolvedFields:
         """The row's places and country, registering the places it names, as the tuple
@@ -166,6 +174,16 @@ class RecordResolver:
                 method is not None and method.startswith("inferred"), method,
                 cn_simplified, partner_simplified, cn.kind, cn.province,
                 relationship_id(cn.id, partner_id, matched, pid))
+
+    def learn_forms(self, sent: Sequence[SentForms]) -> None:
+        """Keep the forms of names that rows to come write (``row_forms``), worked out by a
+        build's parsing process: converting and keying a name costs more than resolving it.
+        Names without them are converted here, and keyed by the store."""
+        forms = self._forms
+        for name, *rest in sent:
+            if len(forms) >= FORMS_KEPT:
+                forms.clear()
+            forms[name] = NameForms._make(rest)
 
     def take_findings(self) -> list[Anomaly]:
         """The findings about rows resolved since the last call: handed over as they come, so
@@ -204,11 +222,11 @@ class RecordResolver:
         written and reused for every row.
         """
         names = _cn_names(raw)
-        simplified = to_simplified(raw.cn_name)
+        simplified = self._simplified(raw.cn_name)
         stated = divisions().by_code.get(code) if code else None
         division, method = (stated, "gbt2260") if stated else divisions().resolve(names, raw.section)
         if division is None:
-            place = Place(f"cn:?{fold_key(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
+            place = Place(f"cn:?{self._fold(raw.cn_name)}", "cn", raw.cn_name, raw.cn_link, "CN",
                           name_simplified=simplified, resolution="unresolved")
             return _Plan(place, [], _written(raw.cn_name, raw.cn_link), f"cn:{method}", simplified)
         place = _division_place(division, raw.cn_name, raw.cn_link, method)
@@ -240,7 +258,7 @@ class RecordResolver:
             if division is not None:
                 place = _division_place(division, raw.partner_name, raw.partner_link, method)
                 return _Plan(place, [], [*_written(raw.partner_name, raw.partner_link), *_division_names(division)],
-                             f"domestic:{method}", to_simplified(raw.partner_name))
+                             f"domestic:{method}", self._simplified(raw.partner_name))
         return None
 
     # -- foreign side ----------------------------------------------------------------------
@@ -267,7 +285,7 @@ class RecordResolver:
         names = partner_names(raw)
         if known is None:
             known = any(map(may_be_known, names))
-        simplified = to_simplified(raw.partner_name)
+        simplified = self._simplified(raw.partner_name)
         found = resolve_foreign(names, country) if known else None
         parent_plan = self._plan_parent_place(raw, country) if len(raw.partner_links) > 1 else None
         parent = parent_plan.place if parent_plan else None
@@ -276,7 +294,7 @@ class RecordResolver:
                 f"{parent.id}/{fold_key(raw.partner_links[-1].text)}", None,
                 parent.country or "", "district", "parent", None, None, parent.lat, parent.lon)
         if found is None:
-            ident = fold_key(raw.partner_link or raw.partner_name)
+            ident = self._fold(raw.partner_link or raw.partner_name)
             place = Place(f"x:{(country or 'xx').lower()}:{ident}", "foreign", raw.partner_name,
                           raw.partner_link, country, name_simplified=simplified, resolution="unresolved")
             return _Plan(place, names, _written(raw.partner_name, raw.partner_link), "foreign:unresolved",
@@ -340,7 +358,7 @@ class RecordResolver:
         for name, origin in plan.add_names:
             if name and name not in seen:
                 seen.add(name)
-                names.append(PlaceName(place.id, name, origin, True))
+                names.append(self._place_name(place.id, name, origin))
         plan.add_names = []  # handed over: the plan cache need not hold them (GeoNames' dozens a city)
         if place.side == "cn" and place.name_simplified:
             names.append(PlaceName(place.id, place.name_simplified, "gazetteer"))
@@ -348,6 +366,22 @@ class RecordResolver:
             names.append(PlaceName(place.id, place.name_en, "gazetteer"))
         if written and place.side == "foreign":
             news.spellings.append(Spelling(place.id, written, raw.source, raw.line))
+
+    def _place_name(self, place_id: str, name: str, origin: str) -> PlaceName:
+        """A name of a place as written, with its Simplified form: keyed already if its forms
+        are known (``learn_forms``)."""
+        forms = self._forms.get(name)
+        if forms is None:
+            return PlaceName(place_id, name, origin, True)
+        return PlaceName(place_id, name, origin, True, forms.key, forms.simplified, forms.simplified_key)
+
+    def _simplified(self, name: str) -> str:
+        forms = self._forms.get(name)
+        return to_simplified(name) if forms is None else forms.simplified
+
+    def _fold(self, name: str) -> str:
+        forms = self._forms.get(name)
+        return fold_key(name) if forms is None else forms.fold
 
     def _check_pair(self, raw: RawPartnership, cn_id: str, partner_id: str | None,
                     country: str | None) -> None:
@@ -384,6 +418,28 @@ def partner_may_be_known(raw: RawPartnership) -> bool:
     names). A page's parsing process works it out beside the row, where it costs the build
     nothing (``pipeline``): a page of names no table knows is half resolved before it arrives."""
     return raw.partner_name is not None and any(map(may_be_known, partner_names(raw)))
+
+
+def row_names(raw: RawPartnership) -> list[str]:
+    """The names a row writes that the resolver converts, folds or hands over as written: the
+    Chinese place's and the partner's, each as text and as link target."""
+    return list(dict.fromkeys(n for n in (raw.cn_name, raw.cn_link, raw.partner_name, raw.partner_link) if n))
+
+
+def row_forms(raw: RawPartnership, sent: set[str]) -> list[SentForms] | None:
+    """The forms of the names ``raw`` writes that are not in ``sent``, for ``learn_forms``
+    (None if none), and those names added to ``sent``, which holds at most ``FORMS_KEPT``
+    (emptied when full, as ``learn_forms`` empties its own)."""
+    fresh: list[SentForms] | None = None
+    for name in row_names(raw):
+        if name not in sent:
+            if len(sent) >= FORMS_KEPT:
+                sent.clear()
+            sent.add(name)
+            if fresh is None:
+                fresh = []
+            fresh.append((name, *name_forms(name)))
+    return fresh
 
 
 def spelling_findings(groups: Iterable[tuple[str, str, list[Spelling]]]) -> Iterator[Anomaly]:
@@ -450,5 +506,5 @@ def _division_names(d: Division) -> list[tuple[str | None, str]]:
             (d.name_en, d.name_en_origin)]
 
 
-__all__ = ["RecordResolver", "ResolvedFields", "RowIds", "partner_may_be_known", "partner_names",
-           "spelling_findings"]
+__all__ = ["FORMS_KEPT", "RecordResolver", "ResolvedFields", "RowIds", "SentForms", "partner_may_be_known",
+           "partner_names", "row_forms", "row_names", "spelling_findings"]
