@@ -54,7 +54,7 @@ _WIRE = RawPartnership._fields
 _CN_LINKS, _PARTNER_LINKS, _DATE = (_WIRE.index(name) for name in ("cn_links", "partner_links", "date"))
 _ROW_ID = len(_WIRE)  # where the wire item holds the row's id
 _KNOWN = _ROW_ID + 1  # ... and whether a table may know its partner (records.partner_may_be_known)
-_FORMS = _KNOWN + 1  # ... and the forms of its names not sent before (records.row_forms)
+_FORMS = _KNOWN + 1  # ... and, if none may know it, the forms of its names not sent before (records.row_forms)
 
 # Below this many bytes in all, forking costs more than it saves.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
@@ -390,8 +390,12 @@ class _Encoder:
         # partner and its names' forms on its names alone, so they are made here, which evens
         # out the two processes (the build process resolves and inserts).
         entry.append(self.ids.next(item))
-        entry.append(partner_may_be_known(item))
-        entry.append(row_forms(item, self.forms_sent))
+        known = partner_may_be_known(item)
+        entry.append(known)
+        # A partner no table knows is mostly written once (a harvest of noisy pages): the
+        # forms of its row's names are then most of what it costs the build process. A known
+        # partner's plan is worked out once and kept: its forms are not worth sending.
+        entry.append(None if known else row_forms(item, self.forms_sent))
         return (_RAW, entry)
 
     def _number(self, links: tuple[Link, ...]) -> int | tuple[tuple[str, str], ...]:
