@@ -34,7 +34,7 @@ ResolvedFields = tuple[str, str | None, str, str | None, bool, str | None, str, 
 _PLAN_CACHE = 1 << 16
 # Names whose forms (fold.NameForms) the build process keeps from the parsing process: as
 # many as the parsing process remembers having sent (pipeline), both forgetting all at once.
-FORMS_KEPT = 1 << 16
+FORMS_KEPT = 1 << 14
 # A name's forms as they cross between the processes: the name, then NameForms' fields.
 SentForms = tuple[str, str, str, str, str]
 _T = TypeVar("_T")
