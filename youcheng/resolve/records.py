@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from youcheng._memo import NAME_CACHE, paying_cache
 from youcheng.model import Anomaly, Link, Place, PlaceBatch, PlaceName, RawPartnership, Spelling
 from youcheng.relationships import relationship_id
 from youcheng.resolve.china import Division, divisions
@@ -409,15 +410,24 @@ _NAMED_BY_THEIR_ID = frozenset(("unresolved", "parent"))
 def partner_names(raw: RawPartnership) -> list[str]:
     """The names a row's partner is looked up by: its last link's target and text, then the
     name as written."""
-    own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
-    return list(dict.fromkeys([*own, raw.partner_name or ""]))
+    return _partner_names(raw.partner_links, raw.partner_name)
+
+
+def _partner_names(links: tuple[Link, ...], name: str | None) -> list[str]:
+    own = _own_names(links[-1]) if links else []
+    return list(dict.fromkeys([*own, name or ""]))
 
 
 def partner_may_be_known(raw: RawPartnership) -> bool:
     """Whether any table could know the row's partner (``gazetteer.may_be_known`` of its
     names). A page's parsing process works it out beside the row, where it costs the build
     nothing (``pipeline``): a page of names no table knows is half resolved before it arrives."""
-    return raw.partner_name is not None and any(map(may_be_known, partner_names(raw)))
+    return raw.partner_name is not None and _names_may_be_known(raw.partner_links, raw.partner_name)
+
+
+@paying_cache(NAME_CACHE)  # a page's rows mostly name the partners of rows before them
+def _names_may_be_known(links: tuple[Link, ...], name: str) -> bool:
+    return any(map(may_be_known, _partner_names(links, name)))
 
 
 def row_names(raw: RawPartnership) -> list[str]:
