@@ -285,7 +285,7 @@ class RecordResolver:
         own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
         names = partner_names(raw)
         if known is None:
-            known = any(map(may_be_known, names))
+            known = partner_may_be_known(raw)
         simplified = self._simplified(raw.partner_name)
         found = resolve_foreign(names, country) if known else None
         parent_plan = self._plan_parent_place(raw, country) if len(raw.partner_links) > 1 else None
