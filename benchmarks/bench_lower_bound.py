@@ -53,7 +53,7 @@ sys.path.insert(0, sys.argv[3])
 from youcheng import store
 source, target = sys.argv[1], sys.argv[2]
 conn = sqlite3.connect(target, isolation_level=None)
-conn.executescript(store._WRITE_PRAGMAS)
+conn.executescript(store.WRITE_PRAGMAS)
 tables, indexes = store.schema_sql()
 conn.executescript(tables)
 conn.execute("ATTACH DATABASE ? AS registry", (source,))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from youcheng import Registry, config, pipeline, store
+from youcheng import Registry, config, pipeline
+from youcheng.store import _side as store_side
 from youcheng._memo import paying_cache, short_text_cache
 from youcheng.model import RawPartnership
 from youcheng.resolve import gazetteer, records
@@ -46,7 +47,7 @@ def reference(pages: list[Path], tmp_path_factory: pytest.TempPathFactory) -> di
 
 @pytest.mark.parametrize(("module", "bound", "size"), [
     (records, "_PLAN_CACHE", 8),  # plans dropped after two generations of 8 are worked out again
-    (store, "_COUNTED_PLACES", 16),  # place counts staged every 16 places instead of once
+    (store_side, "_COUNTED_PLACES", 16),  # place counts staged every 16 places instead of once
 ])
 def test_small_bounds_write_the_same_registry(
         pages: list[Path], reference: dict[str, list[tuple[object, ...]]], tmp_path: Path,
@@ -164,7 +165,7 @@ def test_an_unknown_name_is_screened_out() -> None:
 @pytest.mark.parametrize("name", ["烏蘭巴托", "乌兰巴托市", " 東京都 ", "ＴＯＫＹＯ", "Köln", "São Paulo (SP)",
                                   "東京都新宿區", "ﾄｳｷｮｳ", "慶尚北道", "", "  "])
 def test_keys_given_the_simplified_form_are_the_keys(name: str) -> None:
-    """The side file keys a name with the Simplified form it makes anyway (store._keyed), and the
+    """The side file keys a name with the Simplified form it makes anyway (store._side._keyed), and the
     resolver folds a name's forms with one conversion (gazetteer._forms): the same keys."""
     from youcheng.resolve.fold import search_key, search_key_given
     from youcheng.resolve.names import fold_key, fold_key_given, to_simplified

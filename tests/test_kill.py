@@ -127,7 +127,7 @@ def test_build_killed_while_writing_leaves_previous_registry(
     Registry.build([small], db)
     assert _kill_build(big, db, delay=None)
     assert _built(db) == small_built
-    # A killed build cannot clean up after itself: its file and its side file (store._SideBuild) stay.
+    # A killed build cannot clean up after itself: its file and its side file (store.SideBuild) stay.
     assert len(_temporaries(tmp_path)) in (1, 2)
     with Registry.open(db) as reg:
         assert [r.partner_name for r in reg.partners("洛陽市")][:2] == ["岡山市", "圖爾"]

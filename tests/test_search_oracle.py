@@ -24,7 +24,7 @@ from youcheng.database import SCHEMA_VERSION, connect_readonly
 from youcheng.model import PlaceHit
 from youcheng.query_places import _like_prefix, _probe_grams, search
 from youcheng.resolve.fold import search_key
-from youcheng.store import write_grams
+from youcheng.store._side import write_grams
 
 from .conftest import load_script
 

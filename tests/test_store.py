@@ -111,7 +111,7 @@ def test_schema_checks_allowed_values(tmp_path: Path, table: str, column: str, g
 
 
 def test_a_failure_writing_the_places_loses_nothing(tmp_path: Path) -> None:
-    """The places are written by a second thread into a side file (store._SideBuild): its
+    """The places are written by a second thread into a side file (store.SideBuild): its
     errors reach the build as a StoreError, the previous registry stays, no file is left."""
     from youcheng.model import Place
     from youcheng.store import RegistryWriter
@@ -135,14 +135,14 @@ def test_a_build_interrupted_while_writing_the_places_loses_nothing(
     db = tmp_path / "r.db"
     Registry.build([config.seed_path()], db)
     before = db.read_bytes()
-    started = store._SideBuild.start
+    started = store.SideBuild.start
 
-    def start_then_interrupt(self: store._SideBuild) -> None:
+    def start_then_interrupt(self: store.SideBuild) -> None:
         started(self)
         assert self.path.exists()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store._SideBuild, "start", start_then_interrupt)
+    monkeypatch.setattr(store.SideBuild, "start", start_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         Registry.build([config.seed_path()], db)
     assert db.read_bytes() == before
@@ -154,14 +154,14 @@ def test_the_planner_statistics_are_those_of_a_whole_analyze(seed_db: Path, tmp_
     of the schema in one of them: the statistics must be what one ANALYZE of the file gives."""
     import shutil
 
-    from youcheng.store import _OWN_TABLES, _SIDE_TABLES
+    from youcheng.store import _OWN_TABLES, SIDE_TABLES
 
     copy = tmp_path / "copy.db"
     shutil.copy(seed_db, copy)
     conn = sqlite3.connect(copy)
     tables = {name for (name,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
-    assert tables == set(_OWN_TABLES) | set(_SIDE_TABLES)
+    assert tables == set(_OWN_TABLES) | set(SIDE_TABLES)
     built = sorted(conn.execute("SELECT * FROM sqlite_stat1"))
     conn.execute("DELETE FROM sqlite_stat1")
     conn.execute("ANALYZE")

@@ -1,6 +1,6 @@
 """Read-only access to a built registry file, and what the writer and the readers share.
 
-``store.py`` writes a registry; everything that reads one opens it here, read-only, as
+``store`` writes a registry; everything that reads one opens it here, read-only, as
 Datasette keeps its ``database`` apart from the app that serves it.
 """
 

@@ -1,4 +1,4 @@
-"""The only module that writes SQL: builds a registry file atomically (``database.py`` reads one).
+"""The only package that writes SQL: builds a registry file atomically (``database.py`` reads one).
 
 A build writes a brand-new database next to the target under a temporary
 name, and ``os.replace`` moves it over the old one only once it is complete
@@ -6,6 +6,10 @@ and checked. A build killed at any moment therefore leaves the previous
 registry intact; readers that have the old file open keep reading it. A killed
 build cannot delete its temporary file, so the next build does (each build
 holds a lock on its own, which the system drops when the process dies).
+
+This module writes the partnerships, anomalies and relationships and finishes the file;
+``_side.py`` makes the places, their names, search grams and statistics in a side file at the
+same time; ``_files.py`` claims, cleans up and syncs the files of a build.
 """
 
 from __future__ import annotations
@@ -14,33 +18,22 @@ import json
 import operator
 import os
 import sqlite3
-import sys
-import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
-from youcheng.database import SCHEMA_VERSION, name_grams
+from youcheng.database import SCHEMA_VERSION
 from youcheng.errors import StoreError
 from youcheng.model import (Anomaly, AttestationRow, Link, PartialDate, Partnership, Place, PlaceBatch, PlaceName,
                             RawPartnership, SourceInfo, Spelling)
 from youcheng.relationships import STRUCK_NOTE, CountKey
+from youcheng.store._files import WRITE_PRAGMAS, claim_temporary, fsync, remove_dead_builds
+from youcheng.store._side import COUNTS_SQL, SIDE_TABLES, SideBuild
 
-if sys.platform != "win32":
-    import fcntl
 if TYPE_CHECKING:  # queries import this module: they need no resolver
     from youcheng.resolve.records import ResolvedFields
-
-_BATCH = 5000
-# A file being built is not yet anyone's registry: no journal, no syncing until it is done.
-# Sorts for the indexes spill to temporary files (the OS's cache, not the build's memory):
-# in memory they held a million-row build's peak at 994 MiB, on file 944 MiB, no slower.
-# 32 MiB of cache for each of the two connections (the build's and the side file's), whose
-# sorts run at the same time at the end of a build.
-_WRITE_PRAGMAS = ("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
-                  "PRAGMA cache_size=-32768;")
 
 
 def schema_sql() -> tuple[str, str]:
@@ -52,59 +45,11 @@ def schema_sql() -> tuple[str, str]:
     return tables, indexes.partition("\n")[2]
 
 
-# Each place's rank in search (schema.sql name_grams): by partnerships (most first), name, id.
-_RANK_SQL = """
-INSERT INTO place_rank SELECT id, row_number() OVER (ORDER BY partnerships DESC, name, id) FROM places
-"""
-# name_grams() in SQL: every 1- and 2-character substring of every place_names key, with the
-# place's rank.
-_GRAMS_SQL = """
-WITH RECURSIVE pos(key, place_rank, place_id, i) AS (
-    SELECT DISTINCT n.key, r.rank, n.place_id, 1 FROM place_names n JOIN place_rank r ON r.id = n.place_id
-    UNION ALL
-    SELECT key, place_rank, place_id, i + 1 FROM pos WHERE i < length(key)
-)
-INSERT OR IGNORE INTO name_grams (gram, rank, place_id)
-SELECT gram, place_rank, place_id FROM (
-    SELECT substr(key, i, 1) AS gram, place_rank, place_id FROM pos
-    UNION ALL
-    SELECT substr(key, i, 2), place_rank, place_id FROM pos WHERE i < length(key)
-)
-ORDER BY gram, place_rank
-"""
-
-
-# The precomputed statistics (schema.sql partnership_counts, stat_counts). The writer counts
-# the combinations as rows arrive (grouping a million rows afterwards took 8 s); stat_counts
-# is summed from those counts.
-_COUNTS_SQL = tuple(
-    f"INSERT INTO stat_counts (dimension, tier, key, n, records) SELECT '{dimension}', tier, {column},"
-    f" SUM(n), SUM(records)"
-    f" FROM partnership_counts GROUP BY {column}, tier"
-    for dimension, column in (("country", "country"), ("year", "year"),
-                              ("province", "province"), ("level", "cn_level")))
-
-
-# Written into a side file (``_SideBuild``): places, names and spellings are staged there as
-# the resolver hands them over, and at the end a second thread makes these tables of them
-# while the build's own connection indexes the partnerships; they are then copied in whole.
-_SIDE_TABLES = ("places", "place_names", "name_grams", "partnership_counts", "stat_counts")
-_PLACE_COLUMNS = ("id", "side", "name", "name_simplified", "name_pinyin", "name_en", "link", "country", "kind",
-                  "code", "province", "subdivision", "geonames_id", "lat", "lon", "parent_id", "resolution")
-# What the side file receives during the build, in arrival order (rowid): repeats allowed,
-# the first of each place, name and spelling wins. place_counts: attestations naming a place.
-_STAGING = f"""
-CREATE TABLE staged_places ({", ".join(_PLACE_COLUMNS)});
-CREATE TABLE staged_names (place_id, name, kind, converted, key, simplified, simplified_key);
-CREATE TABLE staged_spellings (place_id, written, source, line);
-CREATE TABLE staged_counts (place_id, n);
-"""
-_PLACE_ROW = operator.attrgetter(*_PLACE_COLUMNS)
 _OWN_TABLES = ("meta", "sources", "partnerships", "anomalies", "relationships")  # every other table of schema.sql
 
 
 def _split_indexes(script: str) -> tuple[list[str], list[str], list[str]]:
-    """schema.sql's index statements as (on the partnerships and anomalies, on _SIDE_TABLES,
+    """schema.sql's index statements as (on the partnerships and anomalies, on SIDE_TABLES,
     on relationships: created once ``relationships.derive`` has filled it)."""
     own: list[str] = []
     side: list[str] = []
@@ -114,7 +59,7 @@ def _split_indexes(script: str) -> tuple[list[str], list[str], list[str]]:
         words = statement.split()
         if "ON" in words:
             table = words[words.index("ON") + 1]
-            (side if table in _SIDE_TABLES else derived if table == "relationships" else own).append(
+            (side if table in SIDE_TABLES else derived if table == "relationships" else own).append(
                 statement.strip())
     return own, side, derived
 
@@ -125,9 +70,6 @@ _ROW_COLUMNS = AttestationRow._fields
 _INSERT_PARTNERSHIP = f"INSERT INTO partnerships (source_id, {', '.join(_ROW_COLUMNS)}) VALUES ("
 # The columns partnership_counts groups by, read from a row.
 _COUNTED_COLUMNS = operator.attrgetter("country", "year", "province", "cn_level", "tier")
-# The place ids of a row, counted into places.partnerships.
-_CN_ID = operator.attrgetter("cn_id")
-_PARTNER_ID = operator.attrgetter("partner_id")
 # The columns read off the page, before the resolved ones (ResolvedFields).
 StatedColumns = tuple[str, int, str, str, str | None, int, str | None, str | None, str, str | None,
                       str | None, str | None, str | None, int | None, str | None, str, str | None]
@@ -209,12 +151,12 @@ class RegistryWriter:
         self.version = version
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _remove_dead_builds(path)
-            self.tmp, self._lock_fd = _claim_temporary(path)
+            remove_dead_builds(path)
+            self.tmp, self._lock_fd = claim_temporary(path)
         except OSError as exc:
             raise StoreError(f"cannot create a registry in {path.parent}: {exc.strerror or exc}") from exc
         self.conn = sqlite3.connect(self.tmp, isolation_level=None)
-        self.conn.executescript(_WRITE_PRAGMAS)
+        self.conn.executescript(WRITE_PRAGMAS)
         self._tables, indexes = schema_sql()
         self._indexes, self._side_indexes, self._derived_indexes = _split_indexes(indexes)
         self.conn.executescript(self._tables)
@@ -224,7 +166,7 @@ class RegistryWriter:
         self._struck: list[tuple[str, str, int]] = []  # rows a page strikes through (relationships.derive)
         self.places_written = 0  # known once committed
         try:
-            self._side = _SideBuild(self.path, self._tables, self._side_indexes, self._counts)
+            self._side = SideBuild(self.path, self._tables, self._side_indexes, self._counts)
         except BaseException:
             self.abort()
             raise
@@ -288,7 +230,7 @@ class RegistryWriter:
     def add_place_batch(self, batch: PlaceBatch) -> None:
         """Store places with their names (and the search grams of those names), as the
         resolver hands them over: staged in the side file now, made into tables by ``commit``
-        beside the partnerships' indexes (``_SideBuild``)."""
+        beside the partnerships' indexes (``SideBuild``)."""
         self._side.stage(batch)
 
     def add_places(self, places: Iterable[Place]) -> None:
@@ -334,7 +276,7 @@ class RegistryWriter:
                 self.conn.execute(statement)
             self.conn.execute("ATTACH DATABASE ? AS side", (str(self._side.path),))
             self.conn.execute("BEGIN")
-            for table in _SIDE_TABLES:
+            for table in SIDE_TABLES:
                 # Same schema, empty target: SQLite's transfer optimization copies the
                 # table's and its indexes' records as they are, without re-sorting.
                 self.conn.execute(f"INSERT INTO main.{table} SELECT * FROM side.{table}")
@@ -343,17 +285,17 @@ class RegistryWriter:
             self._side.close()
             if delta:
                 _count_relationships(self.conn, delta)
-            for table in _SIDE_TABLES:
+            for table in SIDE_TABLES:
                 self.conn.execute(f"ANALYZE main.{table}")
             check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise StoreError(f"the new registry failed its integrity check: {check}")
             self.conn.execute("PRAGMA journal_mode=DELETE")
             self.conn.close()
-            _fsync(self.tmp)
+            fsync(self.tmp)
             os.replace(self.tmp, self.path)
             self._unlock()
-            _fsync(self.path.parent)
+            fsync(self.path.parent)
         except sqlite3.Error as exc:
             self.abort()
             raise StoreError(f"could not write the registry {self.path}: {exc}") from exc
@@ -382,137 +324,6 @@ class RegistryWriter:
             self._lock_fd = -1
 
 
-class _SideBuild:
-    """The side file: what the resolver hands over is staged there during the build, and at
-    its end a thread makes the tables of ``_SIDE_TABLES`` of it.
-
-    Created with the build (its file claimed and locked like the build's own, so a build
-    killed meanwhile leaves nothing another build would not clean up); ``start`` starts the
-    thread; ``finish`` waits for it and raises what it raised; ``close`` stops it if need be
-    and deletes the file.
-    """
-
-    def __init__(self, target: Path, tables: str, indexes: list[str], counts: Counter[CountKey]) -> None:
-        self.path, self._lock_fd = _claim_temporary(target)
-        self._indexes, self._counts = indexes, counts
-        self._thread = threading.Thread(target=self._run, name="youcheng-side-build", daemon=True)
-        self._closed = False
-        self._error: BaseException | None = None
-        self._place_count = 0
-        self._place_counts: Counter[str | None] = Counter()
-        try:
-            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._conn.executescript(_WRITE_PRAGMAS + tables + _STAGING)
-            self._conn.execute("BEGIN")
-        except BaseException:
-            self.close()
-            raise
-
-    def stage(self, batch: PlaceBatch) -> None:
-        """Keep what the resolver handed over, in order."""
-        conn = self._conn
-        if batch.places:
-            conn.executemany(_STAGE_PLACE, map(_PLACE_ROW, batch.places))
-        conn.executemany("INSERT INTO staged_names VALUES (?, ?, ?, ?, ?, ?, ?)", batch.names)
-        conn.executemany("INSERT INTO staged_spellings VALUES (?, ?, ?, ?)", batch.spellings)
-
-    def count_places(self, rows: list[AttestationRow]) -> None:
-        """Count the attestations naming each place (``places.partnerships``): in memory for
-        up to ``_COUNTED_PLACES`` places, then staged, so a page of a million places is not
-        counted in a million-entry dict."""
-        counts = self._place_counts
-        counts.update(map(_CN_ID, rows))
-        counts.update(map(_PARTNER_ID, rows))
-        if len(counts) >= _COUNTED_PLACES:
-            self._stage_counts()
-
-    def _stage_counts(self) -> None:
-        self._place_counts.pop(None, None)
-        self._conn.executemany("INSERT INTO staged_counts VALUES (?, ?)", self._place_counts.items())
-        self._place_counts.clear()
-
-    def spellings(self) -> Iterator[tuple[str, str, list[Spelling]]]:
-        """See ``RegistryWriter.spellings``."""
-        group: list[Spelling] = []
-        shown = ""
-        for place_id, name, written, source, line in self._conn.execute(_SPELLINGS_SQL):
-            if group and group[0].place_id != place_id:
-                yield group[0].place_id, shown, group
-                group = []
-            if all(s.written != written for s in group):
-                group.append(Spelling(place_id, written, source, line))
-            shown = name
-        if group:
-            yield group[0].place_id, shown, group
-
-    def start(self) -> None:
-        self._stage_counts()
-        self._conn.execute("COMMIT")
-        self._thread.start()
-
-    def finish(self) -> int:
-        """Wait for the thread; the number of places written."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._place_count
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        conn = getattr(self, "_conn", None)
-        if self._thread.is_alive() and conn is not None:
-            try:
-                conn.interrupt()  # stops the statement running; the thread then raises
-            except sqlite3.ProgrammingError:
-                pass  # closed already: the thread is ending
-            self._thread.join()
-        if conn is not None:
-            conn.close()
-        self.path.unlink(missing_ok=True)
-        os.close(self._lock_fd)
-
-    def _run(self) -> None:
-        try:
-            self._write(self._conn)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the build's thread by finish()
-            self._error = exc
-
-    def _write(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN")
-        self._place_count = _insert_places(conn)
-        conn.executemany("INSERT INTO partnership_counts (country, year, province, cn_level, tier, n, records)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", ((*key, n, n) for key, n in self._counts.items()))
-        for table in ("staged_places", "staged_names", "staged_counts", "staged_spellings"):
-            conn.execute(f"DROP TABLE {table}")
-        conn.execute("COMMIT")
-        for statement in self._indexes:
-            conn.execute(statement)
-        # Summed once partnership_counts has its covering indexes: each sum is then
-        # a walk down one of them (0.2 s at a million rows) instead of a sort (1.5 s).
-        for statement in _COUNTS_SQL:
-            conn.execute(statement)
-
-
-_COUNTED_PLACES = 1 << 16
-_STAGE_PLACE = f"INSERT INTO staged_places VALUES ({', '.join('?' * len(_PLACE_COLUMNS))})"
-# Places written more than one way, in the order first written, each spelling where first
-# written, with the name a finding shows (the English name, else the name first written).
-_SPELLINGS_SQL = """
-WITH several AS (
-    SELECT place_id, MIN(rowid) AS first FROM staged_spellings GROUP BY place_id
-    HAVING COUNT(DISTINCT written) > 1
-), shown AS (
-    SELECT id, coalesce(name_en, name) AS name FROM staged_places
-    WHERE rowid IN (SELECT MIN(rowid) FROM staged_places WHERE id IN (SELECT place_id FROM several) GROUP BY id)
-)
-SELECT s.place_id, shown.name, s.written, s.source, s.line
-FROM staged_spellings s JOIN several USING (place_id) JOIN shown ON shown.id = s.place_id
-ORDER BY several.first, s.rowid
-"""
-
-
 def _count_relationships(conn: sqlite3.Connection, delta: Counter[CountKey]) -> None:
     """Make the statistics, counted per partnership as rows arrived, count relationships too:
     ``n`` changes by ``delta`` (from ``relationships.derive``) per key, ``records`` stays the
@@ -526,143 +337,8 @@ def _count_relationships(conn: sqlite3.Connection, delta: Counter[CountKey]) -> 
             conn.execute("INSERT INTO partnership_counts (country, year, province, cn_level, tier, n, records)"
                          " VALUES (?, ?, ?, ?, ?, ?, 0)", (country, year, province, level, tier, n))
     conn.execute("DELETE FROM stat_counts")
-    for statement in _COUNTS_SQL:
+    for statement in COUNTS_SQL:
         conn.execute(statement)
     conn.execute("COMMIT")
 
 
-def _insert_places(conn: sqlite3.Connection) -> int:
-    """Places as first met, with how many attestations name each, all their names, and
-    the search grams of those names, from what is staged; the number of places."""
-    conn.execute("CREATE TABLE place_totals (place_id TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
-    conn.execute("INSERT INTO place_totals SELECT place_id, SUM(n) FROM staged_counts GROUP BY place_id")
-    columns = ", ".join(f"p.{c}" for c in _PLACE_COLUMNS)
-    # A place met again is ignored (the first wins), one that breaks a CHECK is an error.
-    places = conn.execute(
-        f"INSERT INTO places SELECT {columns}, coalesce(t.n, 0) FROM staged_places p"
-        " LEFT JOIN place_totals t ON t.place_id = p.id WHERE true ORDER BY p.rowid"
-        " ON CONFLICT (id) DO NOTHING").rowcount
-    conn.execute("DROP TABLE place_totals")
-    # Each name keyed for search, the first of each name winning: the names that came keyed
-    # (PlaceName.key) as they are, the others keyed here in batches (a million-row build has
-    # millions of names); then all of them sorted into the index in one pass, appended in key
-    # order, not inserted one by one at random places.
-    conn.execute("CREATE TABLE keyed_names (arrival, key, place_id, name, kind)")
-    names = conn.execute("SELECT rowid, place_id, name, kind, converted FROM staged_names WHERE key IS NULL")
-    while chunk := names.fetchmany(_BATCH):
-        conn.executemany("INSERT INTO keyed_names VALUES (?, ?, ?, ?, ?)", _keyed(chunk))
-    conn.execute(_NAMES_SQL)
-    conn.execute("DROP TABLE keyed_names")
-    # SQLite's length() and substr() stop at a NUL: such keys' grams are made here.
-    nul_grams = [(gram, place_id) for key, place_id in conn.execute(
-        "SELECT key, place_id FROM place_names WHERE instr(CAST(key AS BLOB), x'00') > 0") for gram in name_grams(key)]
-    write_grams(conn, nul_grams)
-    return places
-
-
-def write_grams(conn: sqlite3.Connection, extra: Iterable[tuple[str, str]] = ()) -> None:
-    """Fill ``name_grams`` from ``places`` (with their counts) and ``place_names``: the grams of
-    every name key, made by SQLite in one sorted pass (millions of rows appended in key order
-    instead of inserted one by one from Python), and the ``extra`` (gram, place id) given."""
-    conn.execute("CREATE TEMP TABLE place_rank (id TEXT PRIMARY KEY, rank INTEGER NOT NULL) WITHOUT ROWID")
-    conn.execute(_RANK_SQL)
-    conn.execute(_GRAMS_SQL)
-    conn.executemany("INSERT OR IGNORE INTO name_grams SELECT ?, rank, id FROM place_rank WHERE id = ?", extra)
-    conn.execute("DROP TABLE temp.place_rank")
-
-
-# place_names from the staged names (key first), each followed by its Simplified form where
-# asked for (PlaceName.converted), in the order they arrived (the first of a name wins): those
-# staged with their key as they are, the others from keyed_names (_keyed). A name without a key
-# is not searchable.
-_NAMES_SQL = """
-INSERT INTO place_names
-SELECT key, place_id, name, kind FROM (
-    SELECT key, place_id, name, kind, rowid * 2 AS arrival FROM staged_names WHERE key != ''
-    UNION ALL
-    SELECT simplified_key, place_id, simplified, 'converted', rowid * 2 + 1 FROM staged_names
-    WHERE converted AND simplified != name AND simplified_key != ''
-    UNION ALL
-    SELECT key, place_id, name, kind, arrival FROM keyed_names
-) WHERE true ORDER BY key, place_id, name, arrival ON CONFLICT DO NOTHING
-"""
-
-
-def _keyed(staged: list[tuple[int, str, str, str, int]]) -> Iterator[tuple[int, str, str, str, str]]:
-    """Staged names without their key as ``keyed_names`` rows (the order of arrival first: a
-    staged name's rowid times two, plus one for its Simplified form), as ``_NAMES_SQL`` reads them."""
-    from youcheng.resolve.fold import search_key, search_key_given
-    from youcheng.resolve.names import to_simplified
-
-    for rowid, place_id, name, kind, converted in staged:
-        simplified = to_simplified(name) if converted else None
-        # The name's own key from the Simplified form just made: one conversion, not two.
-        key = search_key(name) if simplified is None else search_key_given(name, simplified)
-        if key:
-            yield rowid * 2, key, place_id, name, kind
-        if simplified is not None and simplified != name and (key := search_key(simplified)):
-            yield rowid * 2 + 1, key, place_id, simplified, "converted"
-
-
-def _claim_temporary(path: Path) -> tuple[Path, int]:
-    """Create this build's temporary file next to ``path``, locked while the build runs.
-
-    Returns the file and the descriptor holding the lock. Retries when another
-    build's clean-up removed the file between its creation and its locking.
-    """
-    import tempfile
-
-    while True:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
-        if sys.platform == "win32":
-            return Path(tmp), fd
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        if _same_file(tmp, fd):
-            return Path(tmp), fd
-        os.close(fd)
-
-
-def _remove_dead_builds(path: Path) -> None:
-    """Delete the temporary files of builds of ``path`` that were killed.
-
-    A file whose lock can be taken belongs to no running build: the system
-    drops a build's lock when its process dies, even by kill -9.
-    """
-    import glob
-
-    if sys.platform == "win32":
-        return
-    for stale in path.parent.glob(glob.escape(f".{path.name}.") + "*.building"):
-        try:
-            fd = os.open(stale, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            if _same_file(stale, fd):
-                stale.unlink()
-        except OSError:
-            pass  # locked by a running build, or already gone
-        finally:
-            os.close(fd)
-
-
-def _same_file(path: Path | str, fd: int) -> bool:
-    try:
-        return os.stat(path).st_ino == os.fstat(fd).st_ino
-    except OSError:
-        return False
-
-
-def _fsync(path: Path) -> None:
-    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
