@@ -67,7 +67,16 @@ def test_names_keyed_by_the_parsing_process_write_the_same_registry(
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     monkeypatch.setattr(records, "FORMS_KEPT", kept)
+    learnt: list[str] = []  # the names whose forms reached the build process: a child did parse
+    learn = records.RecordResolver.learn_forms
+
+    def recording(self: records.RecordResolver, sent: list[records.SentForms]) -> None:
+        learnt.extend(name for name, *_ in sent)
+        learn(self, sent)
+
+    monkeypatch.setattr(records.RecordResolver, "learn_forms", recording)
     Registry.build(pages, tmp_path / "r.db")
+    assert learnt
     assert _content(tmp_path / "r.db") == reference
 
 
