@@ -81,7 +81,7 @@ def _load_cities() -> dict[str, dict[str, Any]]:
 
 def _alternate_keys(city: dict[str, Any], own: str) -> set[str]:
     """Keys of a city's Latin alternate names that the resolver could not reach from ``own``."""
-    from youcheng.resolve.gazetteer import CITY_WORDS, is_latin
+    from youcheng.resolve.latin import CITY_WORDS, is_latin
     from youcheng.resolve.fold import latin_key
 
     keys = set()
@@ -102,7 +102,7 @@ def _alternate_keys(city: dict[str, Any], own: str) -> set[str]:
 
 
 def write_cities_en() -> None:
-    from youcheng.resolve.gazetteer import CITY_WORDS, is_latin, strip_words
+    from youcheng.resolve.latin import CITY_WORDS, is_latin, strip_words
     from youcheng.resolve.fold import latin_key
 
     cities = _load_cities()
@@ -146,7 +146,7 @@ def write_cities_en() -> None:
 def write_subdivisions_en() -> None:
     import pycountry
 
-    from youcheng.resolve.gazetteer import REGION_WORDS, is_latin, strip_words
+    from youcheng.resolve.latin import REGION_WORDS, is_latin, strip_words
     from youcheng.resolve.fold import latin_key
 
     english = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["en"])

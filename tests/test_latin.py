@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from youcheng import Registry, config
-from youcheng.resolve.gazetteer import is_latin, resolve_foreign
 from youcheng.resolve.fold import latin_key
+from youcheng.resolve.gazetteer import resolve_foreign
+from youcheng.resolve.latin import is_latin
 
 CSV = config.data_dir() / "sources" / "enwiki-twincities" / "twin_cities_raw.csv"
 

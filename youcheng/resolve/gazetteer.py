@@ -18,7 +18,8 @@ Victoria") are looked up only when the Chinese sources know none of a row's
 names, so Chinese-name resolution is unchanged: in the curated regions' English
 names, GeoNames cities' Latin names (``data/gazetteer_en.tsv.gz``) and
 pycountry's subdivision names (``data/subdivisions_en.csv``), keyed by
-``latin_key`` (no case, diacritics, spaces or punctuation: Köln = koln).
+``latin_key`` (no case, diacritics, spaces or punctuation: Köln = koln). How such a
+name is read (its kind words, its qualifier, its keys) is ``youcheng.resolve.latin``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from importlib import resources
 
 from youcheng._memo import NAME_CACHE, paying_cache
 from youcheng.resolve.fold import latin_key
+from youcheng.resolve.latin import QUALIFIED_NAME, LatinName, is_latin, latin_name
 from youcheng.resolve.names import fold_key, fold_key_as_written, fold_key_given, to_simplified
 
 # Suffixes that mark a first-level region; names with one try subdivisions first.
@@ -301,7 +303,7 @@ def _cities_elsewhere(names: tuple[str, ...], country: str) -> tuple[str, ...]:
     found = {c.country for name in names if not is_region_name(name)
              for key in variants(name)[:2] for c in _cities_named(key)}
     found |= {c.country for name in names if is_latin(name)
-              for key in _latin_name(name).keys[:2] for c in _latin_cities(key)}
+              for key in latin_name(name).keys[:2] for c in _latin_cities(key)}
     # A partner is foreign by definition; a Chinese city of the same name is no contradiction.
     return tuple(sorted(found - {country, "CN"}))
 
@@ -338,89 +340,7 @@ def _resolve_foreign(names_seen: tuple[str, ...], country: str | None, curated: 
 
 # -- Latin-script names ----------------------------------------------------------------------
 
-_WORDS = re.compile(r"[\s\-‐–]+")
-# Trailing words that name a first-level region's kind, in English and as romanised local
-# names write them (Gyeonggi-do, Aichi-ken, Moskovskaya oblast', Seoul-teukbyeolsi).
-REGION_WORDS = frozenset((
-    "province", "prefecture", "state", "region", "oblast", "krai", "kray", "governorate",
-    "department", "voivodeship", "territory", "canton", "county", "provincia", "respublika",
-    "republic", "do", "ken", "teukbyeolsi", "gwangyeoksi", "teukbyeoljachido", "teukbyeoljachisi"))
-# Trailing words a city's name may carry or not (Quebec City, Changwon-si, Osaka-shi).
-CITY_WORDS = frozenset(("city", "shi", "si", "municipality"))
-# Words in a partner's parentheses that say what it is, not where: "Arras (communauté)".
-_KIND_WORDS = frozenset((
-    "city", "town", "village", "municipality", "commune", "communaute", "intercommunality",
-    "district", "borough", "parish", "gmina", "microregion", *REGION_WORDS))
-_LEADING = re.compile(r"^(?:city|town|shire|borough|municipality|county|district) of\s+", re.IGNORECASE)
-_SAINTS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort",
-           "saint": "st", "sainte": "ste", "mount": "mt", "fort": "ft"}
-_QUALIFIED = re.compile(r"(?P<base>[^()]+?)\s*\((?P<qualifier>[^()]+)\)")
 NEAR_PARENT_KM = 30.0  # how far from its parent city a "District (City)" may lie
-
-
-@paying_cache(NAME_CACHE)
-def is_latin(text: str) -> bool:
-    """Whether ``text`` has letters and all of them are Latin (no CJK, Cyrillic, kana...);
-    modifier letters such as the Hawaiian ʻokina (Haʻikū) do not count."""
-    if text.isascii():
-        return any(c.isalpha() for c in text)
-    latin = False
-    for c in text:
-        if c.isalpha() and unicodedata.category(c) != "Lm":
-            if not unicodedata.name(c, "").startswith("LATIN"):
-                return False  # the first other letter settles it (a CJK name's first)
-            latin = True
-    return latin
-
-
-def strip_words(text: str, words: frozenset[str]) -> str | None:
-    """``text`` without its trailing ``words`` ("Aichi Prefecture" -> "Aichi"); None if it has none."""
-    parts = [p for p in _WORDS.split(text.strip()) if p]
-    kept = len(parts)
-    while kept > 1 and latin_key(parts[kept - 1]) in words:
-        kept -= 1
-    return " ".join(parts[:kept]) if kept < len(parts) else None
-
-
-@dataclass(frozen=True)
-class _LatinName:
-    """How a Latin-script partner name is looked up."""
-
-    keys: tuple[str, ...]  # city keys, most literal first
-    region_keys: tuple[str, ...]
-    base: str  # the name without its qualifier
-    qualifier: str | None  # the containing place after a comma or in parentheses
-    parenthesised: bool  # "Haeundae (Busan)": a district of the qualifier
-    region_first: bool  # "Aichi Prefecture", "Siegen-Wittgenstein (district)"
-
-
-@paying_cache(NAME_CACHE)
-def _latin_name(name: str) -> _LatinName:
-    """Split "Bayside, Victoria" / "Gangdong (Seoul)" into the place and its qualifier, and
-    list the keys to try: as written, without the qualifier, with St. = Saint, without
-    a kind word (City, -shi for cities; Prefecture, Province, -do for regions)."""
-    full = " ".join(name.split())
-    match = _QUALIFIED.fullmatch(full)
-    if match:
-        base, qualifier = match["base"], match["qualifier"].strip()
-    else:
-        base, _, rest = full.partition(",")
-        qualifier = rest.split(",")[0].strip() or None
-    kind = qualifier is not None and latin_key(qualifier) in _KIND_WORDS
-    region_first = (kind and latin_key(qualifier or "") in REGION_WORDS) or bool(
-        strip_words(base, REGION_WORDS))
-    base = _LEADING.sub("", base.strip()) or base.strip()
-    words = base.split()
-    forms = [full, base]
-    if words and latin_key(words[0]) in _SAINTS:
-        forms.append(" ".join([_SAINTS[latin_key(words[0])], *words[1:]]))
-    city = [*forms, *(s for s in map(lambda f: strip_words(f, CITY_WORDS), forms) if s)]
-    region = [*forms, *(s for s in map(lambda f: strip_words(f, REGION_WORDS), forms) if s)]
-    return _LatinName(
-        tuple(dict.fromkeys(k for k in map(latin_key, city) if k)),
-        tuple(dict.fromkeys(k for k in map(latin_key, region) if k)),
-        base, None if kind else qualifier, bool(match) and not kind, region_first)
-
 
 @dataclass(frozen=True)
 class _LatinCity:
@@ -525,7 +445,7 @@ def _curated_en() -> dict[str, list[_Curated]]:
     for entries in _curated().values():
         for c in entries:
             if c.kind == "region" and c.name_en:
-                for form in dict.fromkeys((c.name_en, _QUALIFIED.sub(r"\g<base>", c.name_en))):
+                for form in dict.fromkeys((c.name_en, QUALIFIED_NAME.sub(r"\g<base>", c.name_en))):
                     bucket = table.setdefault(latin_key(form), [])
                     if c not in bucket:
                         bucket.append(c)
@@ -544,7 +464,7 @@ def find_latin(names: list[str], country: str | None, *, curated: bool = True) -
 
 @paying_cache(NAME_CACHE)
 def _find_latin(name: str, country: str | None, curated: bool) -> ForeignPlace | None:
-    parsed = _latin_name(name)
+    parsed = latin_name(name)
     if curated:
         for key in parsed.region_keys:
             found = _curated_place(_curated_en().get(key, []), country)
@@ -555,7 +475,7 @@ def _find_latin(name: str, country: str | None, curated: bool) -> ForeignPlace |
     return _latin_city(parsed, country) or _latin_region(parsed, country)
 
 
-def _latin_city(parsed: _LatinName, country: str | None) -> ForeignPlace | None:
+def _latin_city(parsed: LatinName, country: str | None) -> ForeignPlace | None:
     """The most populous city with one of the name's keys; near the qualifier's city if it
     names one ("Kolpino (Saint Petersburg)"); else, for "District (City)", that city's district."""
     candidates: list[_LatinCity] = []
@@ -582,7 +502,7 @@ def _parent_city(qualifier: str, country: str | None) -> _LatinCity | None:
     """The city a qualifier names, in the row's country: no country, no parent."""
     if country is None:
         return None
-    for key in _latin_name(qualifier).keys:
+    for key in latin_name(qualifier).keys:
         for c in _latin_cities(key):
             if c.country == country:
                 return c
@@ -597,7 +517,7 @@ def _km(a: _LatinCity, b: _LatinCity) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
-def _latin_region(parsed: _LatinName, country: str | None) -> ForeignPlace | None:
+def _latin_region(parsed: LatinName, country: str | None) -> ForeignPlace | None:
     """The ISO 3166-2 subdivision with one of the name's region keys (Hokkaido, Gyeonggi Province)."""
     for key in parsed.region_keys:
         candidates = [s for s in _subdivisions_en().get(key, []) if country in (None, s.country)]
