@@ -282,7 +282,6 @@ class RecordResolver:
         """The place a partner means, and for a partner written under a bigger place
         (東京都新宿區) its parent's plan too: depends only on its links, name and country."""
         assert raw.partner_name is not None
-        own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
         names = partner_names(raw)
         if known is None:
             known = partner_may_be_known(raw)
@@ -307,6 +306,7 @@ class RecordResolver:
             subdivision=found.subdivision, geonames_id=found.geonames_id, lat=found.lat, lon=found.lon,
             parent_id=parent.id if parent and parent.id != found.id else None, resolution=found.method,
         )
+        own = _own_names(raw.partner_links[-1]) if raw.partner_links else []
         return _Plan(place, names, [*_written(raw.partner_name, raw.partner_link, *own), *_gazetteer(found)],
                      f"foreign:{found.method}", simplified, parent=parent_plan)
 
